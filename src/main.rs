@@ -1,0 +1,3 @@
+fn main() {
+    harbor_lens::mount();
+}
