@@ -34,6 +34,15 @@ def test_get_artifacts_returns_exactly_the_dataset(simulator, version, principal
     assert got == expected
 
 
+def test_hostile_strings_parse_into_harborapi_models(simulator):
+    sim = simulator("--preset", "tiny", "--version", "2.13", "--hostile")
+    artifacts, errors = crawl(sim.url, *PRINCIPALS["admin"])
+
+    assert errors == []
+    got = sorted((a.repository.name, a.artifact.digest) for a in artifacts)
+    assert got == sorted((row["repository"], row["digest"]) for row in sim.truth("admin"))
+
+
 def test_scan_overview_parses_into_harborapi_models(simulator):
     sim = simulator("--preset", "small", "--version", "2.13", "--seed", "7")
     artifacts, errors = crawl(sim.url, *PRINCIPALS["admin"])

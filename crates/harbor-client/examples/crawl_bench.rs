@@ -1,0 +1,151 @@
+//! Crawl time against the plan's lower bound, on the simulator with 25 ms per request
+//! (or the latency given).
+//!
+//! `cargo run -p harbor-client --features native --example crawl_bench --profile host [preset] [latency ms]`
+//!
+//! The lower bound is the larger of the critical path (round trips that each need the
+//! previous answer) and the requests divided by the in-flight bound, each times the
+//! latency. The target is a ratio of at most 1.3. Also printed, to tell the scheduler
+//! apart from the server: how many requests were in flight on average (the scheduler's
+//! share; at best the bound), how long a request took on average (latency plus the
+//! simulator's work, which shares this machine's cores with the client), and the same
+//! crawl at 0 ms latency (the CPU floor). Numbers only, no assertion.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use futures::future::{FutureExt, LocalBoxFuture};
+use harbor_client::crawl::{CrawlConfig, CrawlReport, Crawler, Credentials, Scope};
+use harbor_client::native::{NativeTransport, TokioClock};
+use harbor_client::transport::{CancelToken, Request, Response, Transport, TransportError};
+use harbor_sim::{HarborVersion, Preset, SimConfig};
+
+const BOUND: usize = 6;
+
+type Error = Box<dyn std::error::Error>;
+
+/// Adds up the time requests spend on the wire.
+struct Timed {
+    inner: NativeTransport,
+    busy: Cell<Duration>,
+    count: Cell<u32>,
+}
+
+impl Transport for Timed {
+    fn get(&self, req: Request) -> LocalBoxFuture<'_, Result<Response, TransportError>> {
+        async move {
+            let start = Instant::now();
+            let result = self.inner.get(req).await;
+            self.busy.set(self.busy.get() + start.elapsed());
+            self.count.set(self.count.get() + 1);
+            result
+        }
+        .boxed_local()
+    }
+}
+
+struct Measured {
+    report: CrawlReport,
+    elapsed: Duration,
+    busy: Duration,
+    count: u32,
+}
+
+async fn run(
+    preset: Preset,
+    version: HarborVersion,
+    who: Option<(&str, &str)>,
+    latency: Duration,
+) -> Result<Measured, Error> {
+    let handle = harbor_sim::spawn(SimConfig {
+        preset,
+        version,
+        latency,
+        ..SimConfig::default()
+    })
+    .await?;
+    let config = CrawlConfig {
+        max_in_flight: BOUND,
+        credentials: who.map(|(u, p)| Credentials::new(u, p)),
+        ..CrawlConfig::default()
+    };
+    let transport = Timed {
+        inner: NativeTransport::new(&handle.base_url())?,
+        busy: Cell::new(Duration::ZERO),
+        count: Cell::new(0),
+    };
+    let crawler = Crawler::new(&transport, TokioClock::new(), config);
+    let start = Instant::now();
+    let report = crawler
+        .crawl(Scope::default(), &CancelToken::new(), |_| {})
+        .await?;
+    let elapsed = start.elapsed();
+    Ok(Measured {
+        report,
+        elapsed,
+        busy: transport.busy.get(),
+        count: transport.count.get(),
+    })
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Error> {
+    let mut args = std::env::args().skip(1);
+    let preset: Preset = args.next().as_deref().unwrap_or("medium").parse()?;
+    let latency = Duration::from_millis(args.next().as_deref().unwrap_or("25").parse()?);
+    println!(
+        "preset {preset:?}, latency {} ms, in-flight bound {BOUND}",
+        latency.as_millis()
+    );
+    println!(
+        "{:<28} {:>9} {:>8} {:>5} {:>8} {:>8} {:>6} {:>9} {:>8} {:>8}",
+        "case",
+        "artifacts",
+        "requests",
+        "depth",
+        "time ms",
+        "bound ms",
+        "ratio",
+        "in flight",
+        "req ms",
+        "0-lat ms"
+    );
+    let cases = [
+        (
+            "2.13 admin (per project)",
+            HarborVersion::V2_13,
+            Some(("admin", "Harbor12345")),
+        ),
+        (
+            "2.10 admin (per repository)",
+            HarborVersion::V2_10,
+            Some(("admin", "Harbor12345")),
+        ),
+        ("2.13 anonymous", HarborVersion::V2_13, None),
+    ];
+    for (name, version, who) in cases {
+        let m = run(preset, version, who, latency).await?;
+        let floor = run(preset, version, who, Duration::ZERO).await?.elapsed;
+        let requests = m.report.progress.requests_planned + m.report.progress.retries;
+        let by_width = latency * u32::try_from(requests.div_ceil(BOUND as u64))?;
+        let by_depth = latency * m.report.critical_path;
+        let bound = by_width.max(by_depth);
+        println!(
+            "{:<28} {:>9} {:>8} {:>5} {:>8} {:>8} {:>6.2} {:>9.2} {:>8.1} {:>8}",
+            name,
+            m.report.ledger.artifacts_loaded,
+            requests,
+            m.report.critical_path,
+            m.elapsed.as_millis(),
+            bound.as_millis(),
+            m.elapsed.as_secs_f64() / bound.as_secs_f64(),
+            m.busy.as_secs_f64() / m.elapsed.as_secs_f64(),
+            m.busy.as_secs_f64() * 1000.0 / f64::from(m.count.max(1)),
+            floor.as_millis(),
+        );
+        if !m.report.ledger.is_empty() {
+            println!("  {} failed requests", m.report.ledger.entries.len());
+        }
+    }
+    Ok(())
+}

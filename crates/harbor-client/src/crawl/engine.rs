@@ -1,0 +1,196 @@
+//! The I/O edge of the crawl: sends what the [`Planner`] dispatches, enforces timeouts,
+//! sleeps through backoff, and passes events to the caller until done or cancelled.
+
+use futures::future::{select, Either, FutureExt, LocalBoxFuture};
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use crate::crawl::plan::{CrawlReport, Planner};
+use crate::crawl::{CrawlConfig, CrawlError, Event, Scope};
+use crate::slim::ArtifactRow;
+use crate::transport::{
+    CancelToken, Clock, NetworkErrorKind, Request, Response, Transport, TransportError,
+};
+
+/// Runs crawls over one transport. Cheap to keep; one crawler may run several crawls
+/// one after another (or at once, each with its own cancel token).
+#[derive(Debug)]
+pub struct Crawler<T, C> {
+    transport: T,
+    clock: C,
+    config: CrawlConfig,
+}
+
+/// What woke the driver.
+enum Wake {
+    Answered {
+        id: u64,
+        result: Result<Response, TransportError>,
+    },
+    RetryDue {
+        id: u64,
+    },
+}
+
+impl<T: Transport, C: Clock> Crawler<T, C> {
+    /// A crawler sending through `transport`, timing with `clock`.
+    pub fn new(transport: T, clock: C, config: CrawlConfig) -> Self {
+        Crawler {
+            transport,
+            clock,
+            config,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CrawlConfig {
+        &self.config
+    }
+
+    /// Crawls `scope`, streaming events to `sink`. Returns the report (also sent as
+    /// [`Event::Done`]), or why there is none.
+    pub async fn crawl(
+        &self,
+        scope: Scope,
+        cancel: &CancelToken,
+        sink: impl FnMut(Event),
+    ) -> Result<CrawlReport, CrawlError> {
+        scope.validate()?;
+        self.drive(
+            Planner::crawl(scope, self.config.plan_config()),
+            cancel,
+            sink,
+        )
+        .await
+    }
+
+    /// Re-runs only the failed requests of `previous`. Its rows are new or replace
+    /// earlier ones; merge them with [`crate::crawl::RowSet`] (keyed by repository and
+    /// digest) so nothing is duplicated.
+    pub async fn retry_failed(
+        &self,
+        previous: &CrawlReport,
+        cancel: &CancelToken,
+        sink: impl FnMut(Event),
+    ) -> Result<CrawlReport, CrawlError> {
+        self.drive(
+            Planner::retry(previous, self.config.plan_config()),
+            cancel,
+            sink,
+        )
+        .await
+    }
+
+    /// Fetches the full vulnerability report of every given artifact whose scan
+    /// succeeded, through the same scheduler and ledger ([`Event::Report`] each).
+    pub async fn vulnerabilities(
+        &self,
+        rows: &[ArtifactRow],
+        cancel: &CancelToken,
+        sink: impl FnMut(Event),
+    ) -> Result<CrawlReport, CrawlError> {
+        self.drive(
+            Planner::vulnerabilities(rows, self.config.plan_config()),
+            cancel,
+            sink,
+        )
+        .await
+    }
+
+    async fn drive(
+        &self,
+        mut planner: Planner,
+        cancel: &CancelToken,
+        mut sink: impl FnMut(Event),
+    ) -> Result<CrawlReport, CrawlError> {
+        let mut running: FuturesUnordered<LocalBoxFuture<'_, Wake>> = FuturesUnordered::new();
+        loop {
+            if cancel.is_cancelled() {
+                return Err(CrawlError::Cancelled);
+            }
+            while let Some(dispatch) = planner.next_dispatch(self.clock.now()) {
+                running.push(self.send(dispatch, cancel));
+            }
+            for event in planner.drain_events() {
+                if cancel.is_cancelled() {
+                    return Err(CrawlError::Cancelled);
+                }
+                sink(event);
+            }
+            if running.is_empty() {
+                break;
+            }
+            let next = match select(running.next(), cancel.cancelled()).await {
+                Either::Left((Some(wake), _)) => wake,
+                Either::Left((None, _)) => continue,
+                // Dropping `running` drops (and so aborts) every request in flight.
+                Either::Right(_) => return Err(CrawlError::Cancelled),
+            };
+            match next {
+                Wake::Answered { id, result } => {
+                    if let Some(delay) = planner.complete(id, result, self.clock.now()) {
+                        running.push(
+                            self.clock
+                                .sleep(delay)
+                                .map(move |()| Wake::RetryDue { id })
+                                .boxed_local(),
+                        );
+                    }
+                }
+                Wake::RetryDue { id } => planner.requeue(id),
+            }
+        }
+        let report = planner.finish();
+        if cancel.is_cancelled() {
+            return Err(CrawlError::Cancelled);
+        }
+        sink(Event::Done(report.clone()));
+        Ok(report)
+    }
+
+    /// One attempt of one request, raced against its timeout.
+    fn send(
+        &self,
+        dispatch: crate::crawl::Dispatch,
+        cancel: &CancelToken,
+    ) -> LocalBoxFuture<'_, Wake> {
+        let mut headers = vec![
+            ("Accept", "application/json".to_owned()),
+            ("X-Request-Id", dispatch.request_id),
+        ];
+        if let Some(credentials) = &self.config.credentials {
+            headers.push(("Authorization", credentials.header()));
+        }
+        headers.extend(dispatch.headers);
+        let timeout = self.config.timeout;
+        let request = Request {
+            path: dispatch.path,
+            headers,
+            timeout,
+            cancel: cancel.clone(),
+        };
+        let id = dispatch.id;
+        let cancel = cancel.clone();
+        async move {
+            // Polled for the first time only now: if the crawl was cancelled since the
+            // dispatch, nothing goes on the wire.
+            if cancel.is_cancelled() {
+                let aborted = TransportError::new(NetworkErrorKind::Aborted, "cancelled");
+                return Wake::Answered {
+                    id,
+                    result: Err(aborted),
+                };
+            }
+            let response = self.transport.get(request);
+            let deadline = self.clock.sleep(timeout);
+            let result = match select(response, deadline).await {
+                Either::Left((result, _)) => result,
+                Either::Right(_) => Err(TransportError::new(
+                    NetworkErrorKind::Timeout,
+                    format!("no response within {} ms", timeout.as_millis()),
+                )),
+            };
+            Wake::Answered { id, result }
+        }
+        .boxed_local()
+    }
+}

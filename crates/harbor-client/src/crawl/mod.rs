@@ -1,0 +1,157 @@
+//! The crawl engine: every artifact in scope, as fast as the in-flight bound allows,
+//! with every failure accounted for.
+//!
+//! [`Planner`] is the pure state machine (plan, priorities, retries, ledger);
+//! [`Crawler`] drives it over a [`Transport`] and a [`Clock`] and streams [`Event`]s to
+//! a callback.
+//!
+//! # Driving it from the browser (Leptos)
+//! ```ignore
+//! let crawler = Rc::new(Crawler::new(GlooTransport::new(), BrowserClock, CrawlConfig::default()));
+//! let cancel = CancelToken::new();           // keep it; call cancel() on "Stop" or a new crawl
+//! spawn_local(async move {
+//!     let _ = crawler.crawl(scope, &cancel, move |event| match event {
+//!         Event::Artifacts(rows) => set_rows.update(|set| { set.merge(rows); }),
+//!         Event::Progress(p) => set_progress.set(p),
+//!         Event::Failed(entry) => set_failures.update(|f| f.push(entry)),
+//!         Event::Done(report) => set_report.set(Some(report)),
+//!         Event::Discovered(d) => set_discovery.set(Some(d)),
+//!         Event::Report(r) => set_reports.update(|m| { m.insert(r.digest.clone(), r); }),
+//!     }).await;
+//! });
+//! ```
+//! After `cancel.cancel()` returns, the callback is never called again for that crawl.
+//!
+//! # Driving it on the host
+//! With the `native` feature: `Crawler::new(NativeTransport::new(base)?, TokioClock::new(),
+//! config)` inside a tokio `LocalSet` (or `futures::executor::block_on` with another
+//! clock).
+
+mod engine;
+pub mod ledger;
+pub mod plan;
+pub mod retry;
+pub mod scope;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use engine::Crawler;
+pub use ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope, RowSet};
+pub use plan::{
+    CrawlReport, Discovery, Dispatch, PlanConfig, Planner, Principal, Progress, RequestKind,
+    Strategy,
+};
+pub use retry::RetryPolicy;
+pub use scope::{Projects, Scope, ScopeError};
+
+use crate::model::VulnReport;
+use crate::slim::ArtifactRow;
+use crate::url::base64;
+
+/// What a crawl tells its caller, in order: `Discovered` first (not for report runs),
+/// then any mix of `Artifacts`, `Report`, `Failed` and `Progress`, and `Done` last.
+/// A cancelled crawl sends nothing after the cancel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Harbor version, who we are, and the listing strategy chosen.
+    Discovered(Discovery),
+    /// New artifacts (never one already delivered by this crawl).
+    Artifacts(Vec<ArtifactRow>),
+    /// A full vulnerability report (report runs only).
+    Report(VulnReport),
+    /// Updated counts.
+    Progress(Progress),
+    /// A request failed for good (it is also in the final ledger).
+    Failed(LedgerEntry),
+    /// The crawl is over; the ledger is always there, even when empty.
+    Done(CrawlReport),
+}
+
+/// Basic-auth credentials (user or robot account).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    /// User name, or `robot$name` for a robot.
+    pub username: String,
+    /// Password or robot secret.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    /// Shorthand constructor.
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Credentials {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+
+    /// The `Authorization` header value.
+    pub fn header(&self) -> String {
+        format!(
+            "Basic {}",
+            base64(format!("{}:{}", self.username, self.password).as_bytes())
+        )
+    }
+}
+
+/// How the crawler behaves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrawlConfig {
+    /// Requests in flight at most. Browsers allow 6 connections per host over
+    /// HTTP/1.1; raise it over HTTP/2.
+    pub max_in_flight: usize,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Retry rules.
+    pub retry: RetryPolicy,
+    /// Sent as Basic auth when set; otherwise anonymous (or the browser's cookies).
+    pub credentials: Option<Credentials>,
+    /// Seeds jitter and request ids (the browser passes `Date.now()`).
+    pub seed: u64,
+}
+
+impl Default for CrawlConfig {
+    fn default() -> Self {
+        CrawlConfig {
+            max_in_flight: 6,
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            credentials: None,
+            seed: 0x4c45_4e53,
+        }
+    }
+}
+
+impl CrawlConfig {
+    fn plan_config(&self) -> PlanConfig {
+        PlanConfig {
+            max_in_flight: self.max_in_flight,
+            retry: self.retry.clone(),
+            seed: self.seed,
+        }
+    }
+}
+
+/// Why a crawl delivered no report.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrawlError {
+    /// The scope was refused before any request.
+    #[error("invalid scope: {0}")]
+    Scope(#[from] ScopeError),
+    /// The crawl was cancelled (or superseded).
+    #[error("cancelled")]
+    Cancelled,
+}
+
+#[cfg(test)]
+mod tests;

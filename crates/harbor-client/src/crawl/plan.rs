@@ -1,0 +1,1170 @@
+//! The crawl as a pure state machine: which request to send next, what each response
+//! unlocks, when to retry, and what ends up in the ledger. No I/O and no clock here;
+//! [`crate::crawl::Crawler`] feeds it responses and the time.
+//!
+//! Plan of a crawl:
+//! 1. `/systeminfo` and `/users/current` (discovery) together with page 1 of `/projects`
+//!    (or the named projects directly).
+//! 2. Per project, once discovery is known: on Harbor >= 2.12 with a login and no
+//!    repository filter, `/projects/{p}/artifacts`; otherwise `/projects/{p}/repositories`
+//!    and then every repository's artifacts. Projects with no repository and repositories
+//!    with no artifact are skipped.
+//! 3. A listing's pages are planned from what is known before it starts
+//!    (`Repository.artifact_count`, `Project.repo_count`) or from `X-Total-Count` of its
+//!    first page; all remaining pages go out concurrently. A larger `X-Total-Count` later
+//!    (something was pushed meanwhile) plans the extra pages. `Link` is never walked.
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::crawl::ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope};
+use crate::crawl::retry::{is_retryable_status, RetryPolicy, Rng};
+use crate::crawl::scope::{Projects, Scope, MAX_PAGE_SIZE};
+use crate::crawl::Event;
+use crate::model::{
+    Artifact, Errors, GeneralInfo, Interner, Project, Repository, UserResp, VulnReport,
+    VulnerabilityAddition, REPORT_MIME_TYPES,
+};
+use crate::slim::{ArtifactRow, ScanStatus};
+use crate::transport::{NetworkErrorKind, Response, TransportError};
+use crate::url::ApiPath;
+
+/// What one request is for. Plain data: a failed one can be re-run from the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RequestKind {
+    /// `GET /systeminfo`.
+    SystemInfo,
+    /// `GET /users/current`.
+    CurrentUser,
+    /// A page of `GET /projects`.
+    Projects {
+        /// 1-based page.
+        page: u32,
+    },
+    /// A page of `GET /projects/{project}/repositories`.
+    Repositories {
+        /// Project name.
+        project: Arc<str>,
+        /// 1-based page.
+        page: u32,
+    },
+    /// A page of `GET /projects/{project}/artifacts` (Harbor >= 2.12).
+    ProjectArtifacts {
+        /// Project name.
+        project: Arc<str>,
+        /// 1-based page.
+        page: u32,
+    },
+    /// A page of `GET /projects/{project}/repositories/{repository}/artifacts`.
+    Artifacts {
+        /// Project name.
+        project: Arc<str>,
+        /// Full repository name, with the project.
+        repository: Arc<str>,
+        /// 1-based page.
+        page: u32,
+    },
+    /// The full vulnerability report of one artifact.
+    Vulnerabilities {
+        /// Project name.
+        project: Arc<str>,
+        /// Full repository name.
+        repository: Arc<str>,
+        /// Artifact digest.
+        digest: Arc<str>,
+        /// The report MIME type from the artifact's scan overview.
+        mime: Option<Arc<str>>,
+    },
+}
+
+impl RequestKind {
+    /// Project, repository and page, for the ledger.
+    pub fn scope(&self) -> RequestScope {
+        let mut scope = RequestScope::default();
+        match self {
+            RequestKind::SystemInfo | RequestKind::CurrentUser => {}
+            RequestKind::Projects { page } => scope.page = Some(*page),
+            RequestKind::Repositories { project, page }
+            | RequestKind::ProjectArtifacts { project, page } => {
+                scope.project = Some(project.clone());
+                scope.page = Some(*page);
+            }
+            RequestKind::Artifacts {
+                project,
+                repository,
+                page,
+            } => {
+                scope.project = Some(project.clone());
+                scope.repository = Some(repository.clone());
+                scope.page = Some(*page);
+            }
+            RequestKind::Vulnerabilities {
+                project,
+                repository,
+                digest,
+                ..
+            } => {
+                scope.project = Some(project.clone());
+                scope.repository = Some(repository.clone());
+                scope.digest = Some(digest.clone());
+            }
+        }
+        scope
+    }
+
+    /// The paged listing this request is a page of.
+    fn listing(&self) -> Option<(ListingKey, u32)> {
+        match self {
+            RequestKind::Projects { page } => Some((ListingKey::Projects, *page)),
+            RequestKind::Repositories { project, page } => {
+                Some((ListingKey::Repositories(project.clone()), *page))
+            }
+            RequestKind::ProjectArtifacts { project, page } => {
+                Some((ListingKey::ProjectArtifacts(project.clone()), *page))
+            }
+            RequestKind::Artifacts {
+                project,
+                repository,
+                page,
+            } => Some((
+                ListingKey::Artifacts(project.clone(), repository.clone()),
+                *page,
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// A paged listing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ListingKey {
+    Projects,
+    Repositories(Arc<str>),
+    ProjectArtifacts(Arc<str>),
+    Artifacts(Arc<str>, Arc<str>),
+}
+
+impl ListingKey {
+    fn page(&self, page: u32) -> RequestKind {
+        match self {
+            ListingKey::Projects => RequestKind::Projects { page },
+            ListingKey::Repositories(project) => RequestKind::Repositories {
+                project: project.clone(),
+                page,
+            },
+            ListingKey::ProjectArtifacts(project) => RequestKind::ProjectArtifacts {
+                project: project.clone(),
+                page,
+            },
+            ListingKey::Artifacts(project, repository) => RequestKind::Artifacts {
+                project: project.clone(),
+                repository: repository.clone(),
+                page,
+            },
+        }
+    }
+
+    fn holds_artifacts(&self) -> bool {
+        matches!(
+            self,
+            ListingKey::ProjectArtifacts(_) | ListingKey::Artifacts(..)
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Listing {
+    total: Option<u64>,
+    pages_planned: u32,
+    page_size: u32,
+    /// Pages this crawl answers for: all of them, or for a retry only the retried ones
+    /// and any new ones.
+    owned: BTreeSet<u32>,
+    /// Artifacts this listing adds to "expected", kept up to date incrementally.
+    expected: u64,
+}
+
+impl Listing {
+    fn snapshot(&self) -> ListingSnapshot {
+        ListingSnapshot {
+            total: self.total,
+            pages_planned: self.pages_planned,
+        }
+    }
+
+    fn recount(&mut self) -> u64 {
+        let total = self.total.unwrap_or(0);
+        self.expected = self
+            .owned
+            .iter()
+            .map(|p| page_items(total, self.page_size, *p))
+            .sum();
+        self.expected
+    }
+}
+
+/// Items on page `page` (1-based) of a listing of `total` items.
+pub fn page_items(total: u64, page_size: u32, page: u32) -> u64 {
+    let before = u64::from(page.saturating_sub(1)) * u64::from(page_size);
+    total.saturating_sub(before).min(u64::from(page_size))
+}
+
+/// Pages needed for `total` items.
+pub fn pages_for(total: u64, page_size: u32) -> u32 {
+    u32::try_from(total.div_ceil(u64::from(page_size.max(1)))).unwrap_or(u32::MAX)
+}
+
+/// Who the crawl runs as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Principal {
+    /// `/users/current` said 401.
+    Anonymous,
+    /// A user account.
+    User {
+        /// Login name.
+        username: String,
+        /// System administrator.
+        sysadmin: bool,
+    },
+    /// `/users/current` said 412: a robot account.
+    Robot,
+    /// `/users/current` failed; treated like anonymous for planning.
+    Unknown,
+}
+
+impl Principal {
+    /// Logged in (user or robot).
+    pub fn is_authenticated(&self) -> bool {
+        matches!(self, Principal::User { .. } | Principal::Robot)
+    }
+}
+
+/// How artifacts are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Strategy {
+    /// `/projects/{p}/artifacts`: Harbor >= 2.12, logged in, no repository filter.
+    ProjectArtifacts,
+    /// `/projects/{p}/repositories`, then each repository's artifacts.
+    PerRepository,
+}
+
+/// What discovery learnt about the Harbor and the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discovery {
+    /// `harbor_version` as sent (only to logged-in callers).
+    pub harbor_version: Option<String>,
+    /// `(major, minor)` of it.
+    pub version: Option<(u32, u32)>,
+    /// `auth_mode` (`db_auth`, `ldap_auth`, `oidc_auth`, ...).
+    pub auth_mode: Option<String>,
+    /// Who the crawl runs as.
+    pub principal: Principal,
+    /// How artifacts are listed.
+    pub strategy: Strategy,
+}
+
+impl Default for Discovery {
+    fn default() -> Self {
+        Discovery {
+            harbor_version: None,
+            version: None,
+            auth_mode: None,
+            principal: Principal::Unknown,
+            strategy: Strategy::PerRepository,
+        }
+    }
+}
+
+/// Counts for a progress bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Requests planned so far (not counting retries).
+    pub requests_planned: u64,
+    /// Requests that succeeded.
+    pub requests_done: u64,
+    /// Requests on the wire now.
+    pub requests_in_flight: u64,
+    /// Requests that finally failed.
+    pub requests_failed: u64,
+    /// Extra attempts made.
+    pub retries: u64,
+    /// Artifacts the crawl knows it should load.
+    pub artifacts_expected: u64,
+    /// Distinct artifacts delivered.
+    pub artifacts_loaded: u64,
+}
+
+/// Everything the caller gets at the end of a crawl (also for a retry or a report run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrawlReport {
+    /// The scope crawled.
+    pub scope: Scope,
+    /// What discovery found.
+    pub discovery: Discovery,
+    /// Every failure and what is missing.
+    pub ledger: Ledger,
+    /// Final counts.
+    pub progress: Progress,
+    /// Longest chain of requests that each needed the previous one's answer: the
+    /// crawl cannot take less than this many round trips.
+    pub critical_path: u32,
+}
+
+/// A request the driver should send now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispatch {
+    /// Task id, to report the result with.
+    pub id: u64,
+    /// What it is for.
+    pub kind: RequestKind,
+    /// Path and query.
+    pub path: ApiPath,
+    /// 1-based attempt number.
+    pub attempt: u32,
+    /// The `X-Request-Id` to send.
+    pub request_id: String,
+    /// Headers this kind of request needs (besides auth and request id).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// Tuning of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanConfig {
+    /// Requests in flight at most.
+    pub max_in_flight: usize,
+    /// Retry rules.
+    pub retry: RetryPolicy,
+    /// Seeds jitter and request ids.
+    pub seed: u64,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        PlanConfig {
+            max_in_flight: 6,
+            retry: RetryPolicy::default(),
+            seed: 0x4c45_4e53,
+        }
+    }
+}
+
+/// Priority classes, most urgent first: what unlocks more work goes out first.
+const CLASSES: usize = 6;
+const CLASS_DISCOVERY: usize = 0;
+const CLASS_PROJECTS: usize = 1;
+const CLASS_REPOSITORIES: usize = 2;
+const CLASS_FIRST_PAGE: usize = 3;
+const CLASS_PAGE: usize = 4;
+const CLASS_REPORT: usize = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TaskState {
+    Queued,
+    InFlight,
+    Backoff,
+}
+
+#[derive(Debug, Clone)]
+struct Task {
+    kind: RequestKind,
+    class: usize,
+    depth: u32,
+    attempts: u32,
+    first_start: Option<Duration>,
+    state: TaskState,
+    path: ApiPath,
+    last_request_id: Option<String>,
+}
+
+/// A successful response, decoded.
+enum Parsed {
+    Info(GeneralInfo),
+    User(Principal),
+    Projects(Vec<Project>, Option<u64>),
+    Repositories(Vec<Repository>, Option<u64>),
+    Artifacts(Vec<Artifact>, Option<u64>),
+    Report(VulnerabilityAddition),
+}
+
+/// What one attempt came to.
+enum Outcome {
+    Parsed(Parsed),
+    Failed(Attempt),
+}
+
+/// A failed attempt.
+struct Attempt {
+    failure: Failure,
+    retryable: bool,
+    retry_after: Option<Duration>,
+    request_id: Option<String>,
+}
+
+/// The crawl state machine. See the module documentation.
+#[derive(Debug)]
+pub struct Planner {
+    scope: Scope,
+    repository_q: HashMap<Arc<str>, Option<String>>,
+    artifact_q: Option<String>,
+    config: PlanConfig,
+    rng: Rng,
+    crawl_tag: String,
+    discovery: Discovery,
+    discovery_pending: u32,
+    discovery_announced: bool,
+    waiting_projects: Vec<(Arc<str>, Option<u64>, u32)>,
+    queues: [VecDeque<u64>; CLASSES],
+    tasks: HashMap<u64, Task>,
+    next_id: u64,
+    in_flight: usize,
+    listings: HashMap<ListingKey, Listing>,
+    seen: HashSet<(Arc<str>, Box<str>)>,
+    interner: Interner,
+    entries: Vec<LedgerEntry>,
+    events: Vec<Event>,
+    progress: Progress,
+    progress_dirty: bool,
+    max_depth: u32,
+}
+
+impl Planner {
+    fn empty(scope: Scope, config: PlanConfig) -> Planner {
+        let mut rng = Rng::new(config.seed);
+        let crawl_tag = format!("{:08x}", rng.next_u64() as u32);
+        Planner {
+            artifact_q: scope.artifact_q().ok().flatten(),
+            scope,
+            repository_q: HashMap::new(),
+            config,
+            rng,
+            crawl_tag,
+            discovery: Discovery::default(),
+            discovery_pending: 0,
+            discovery_announced: true,
+            waiting_projects: Vec::new(),
+            queues: Default::default(),
+            tasks: HashMap::new(),
+            next_id: 1,
+            in_flight: 0,
+            listings: HashMap::new(),
+            seen: HashSet::new(),
+            interner: Interner::default(),
+            entries: Vec::new(),
+            events: Vec::new(),
+            progress: Progress::default(),
+            progress_dirty: true,
+            max_depth: 0,
+        }
+    }
+
+    /// A fresh crawl of `scope` (validate it first: an invalid filter is dropped here).
+    pub fn crawl(scope: Scope, config: PlanConfig) -> Planner {
+        let mut planner = Planner::empty(scope, config);
+        planner.discovery_pending = 2;
+        planner.discovery_announced = false;
+        planner.enqueue(RequestKind::SystemInfo, 1);
+        planner.enqueue(RequestKind::CurrentUser, 1);
+        match planner.scope.projects.clone() {
+            Projects::All => {
+                planner.listing_mut(ListingKey::Projects).pages_planned = 1;
+                planner.enqueue(RequestKind::Projects { page: 1 }, 1);
+            }
+            Projects::Named(names) => {
+                for name in names {
+                    let name = planner.interner.intern(&name);
+                    planner.waiting_projects.push((name, None, 0));
+                }
+            }
+        }
+        planner
+    }
+
+    /// Re-runs the failed requests of `previous`, with its scope and discovery.
+    pub fn retry(previous: &CrawlReport, config: PlanConfig) -> Planner {
+        let mut planner = Planner::empty(previous.scope.clone(), config);
+        planner.discovery = previous.discovery.clone();
+        for entry in &previous.ledger.entries {
+            if let Some((key, page)) = entry.kind.listing() {
+                let snapshot = entry.listing.unwrap_or(ListingSnapshot {
+                    total: None,
+                    pages_planned: 0,
+                });
+                let listing = planner.listing_mut(key);
+                listing.total = listing.total.or(snapshot.total);
+                listing.pages_planned = listing.pages_planned.max(snapshot.pages_planned).max(page);
+                listing.owned.insert(page);
+                planner.update_expected_of(&entry.kind);
+            }
+            planner.enqueue(entry.kind.clone(), 1);
+        }
+        planner
+            .events
+            .push(Event::Discovered(planner.discovery.clone()));
+        planner
+    }
+
+    /// Fetches the full vulnerability report of every artifact whose scan succeeded.
+    pub fn vulnerabilities(rows: &[ArtifactRow], config: PlanConfig) -> Planner {
+        let mut planner = Planner::empty(Scope::default(), config);
+        for row in rows.iter().filter(|r| r.scan.status == ScanStatus::Success) {
+            let kind = RequestKind::Vulnerabilities {
+                project: row.project.clone(),
+                repository: row.repository.clone(),
+                digest: Arc::from(&*row.digest),
+                mime: row.scan.report_mime.clone(),
+            };
+            planner.enqueue(kind, 1);
+        }
+        planner
+    }
+
+    /// The next request to send, if the in-flight bound allows one and one is ready.
+    pub fn next_dispatch(&mut self, now: Duration) -> Option<Dispatch> {
+        if self.in_flight >= self.config.max_in_flight.max(1) {
+            return None;
+        }
+        let id = self.queues.iter_mut().find_map(VecDeque::pop_front)?;
+        let task = self.tasks.get_mut(&id)?;
+        task.attempts += 1;
+        task.state = TaskState::InFlight;
+        task.first_start.get_or_insert(now);
+        let request_id = format!("hl-{}-{}-{}", self.crawl_tag, id, task.attempts);
+        task.last_request_id = Some(request_id.clone());
+        let headers = match &task.kind {
+            RequestKind::ProjectArtifacts { .. } => vec![("X-Is-Resource-Name", "true".to_owned())],
+            RequestKind::Vulnerabilities { mime, .. } => {
+                let accept = mime
+                    .as_deref()
+                    .map_or_else(|| REPORT_MIME_TYPES.join(", "), str::to_owned);
+                vec![("X-Accept-Vulnerabilities", accept)]
+            }
+            _ => Vec::new(),
+        };
+        let dispatch = Dispatch {
+            id,
+            kind: task.kind.clone(),
+            path: task.path.clone(),
+            attempt: task.attempts,
+            request_id,
+            headers,
+        };
+        self.in_flight += 1;
+        self.progress.requests_in_flight = self.in_flight as u64;
+        self.progress_dirty = true;
+        Some(dispatch)
+    }
+
+    /// Records the result of a dispatched request. Returns the wait before a retry,
+    /// after which the driver calls [`Planner::requeue`]; `None` when the task is over.
+    pub fn complete(
+        &mut self,
+        id: u64,
+        result: Result<Response, TransportError>,
+        now: Duration,
+    ) -> Option<Duration> {
+        let task = self.tasks.get(&id)?.clone();
+        if task.state != TaskState::InFlight {
+            return None;
+        }
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.progress.requests_in_flight = self.in_flight as u64;
+        self.progress_dirty = true;
+        match self.interpret(&task, result) {
+            Outcome::Parsed(parsed) => {
+                self.tasks.remove(&id);
+                self.progress.requests_done += 1;
+                self.apply(&task, parsed);
+                None
+            }
+            Outcome::Failed(attempt)
+                if attempt.retryable && self.config.retry.allows_another(task.attempts) =>
+            {
+                let delay =
+                    self.config
+                        .retry
+                        .delay(task.attempts, attempt.retry_after, &mut self.rng);
+                if let Some(t) = self.tasks.get_mut(&id) {
+                    t.state = TaskState::Backoff;
+                }
+                self.progress.retries += 1;
+                Some(delay)
+            }
+            Outcome::Failed(attempt) => {
+                self.tasks.remove(&id);
+                self.fail(&task, attempt, now);
+                None
+            }
+        }
+    }
+
+    /// Puts a task back in its queue after its backoff.
+    pub fn requeue(&mut self, id: u64) {
+        if let Some(task) = self.tasks.get_mut(&id) {
+            if task.state == TaskState::Backoff {
+                task.state = TaskState::Queued;
+                self.queues[task.class].push_back(id);
+            }
+        }
+    }
+
+    /// Events produced since the last call, with a progress snapshot last if anything
+    /// changed.
+    pub fn drain_events(&mut self) -> Vec<Event> {
+        if self.progress_dirty {
+            self.progress_dirty = false;
+            self.events.push(Event::Progress(self.progress));
+        }
+        std::mem::take(&mut self.events)
+    }
+
+    /// Nothing queued, in flight or waiting to be retried.
+    pub fn is_finished(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Current counts.
+    pub fn progress(&self) -> Progress {
+        self.progress
+    }
+
+    /// The report: ledger with what is missing, final counts.
+    pub fn finish(mut self) -> CrawlReport {
+        let mut ledger = Ledger {
+            artifacts_expected: self.progress.artifacts_expected,
+            artifacts_loaded: self.progress.artifacts_loaded,
+            ..Ledger::default()
+        };
+        let entries = std::mem::take(&mut self.entries);
+        for mut entry in entries {
+            if !matches!(entry.failure, Failure::BadArtifacts { .. }) {
+                entry.missing_artifacts = self.missing_of(&entry.kind);
+                entry.listing = entry
+                    .kind
+                    .listing()
+                    .and_then(|(k, _)| self.listings.get(&k))
+                    .map(Listing::snapshot);
+            }
+            match entry.missing_artifacts {
+                Some(n) => ledger.artifacts_missing += n,
+                None => ledger.missing_unknown = true,
+            }
+            ledger.entries.push(entry);
+        }
+        CrawlReport {
+            scope: self.scope,
+            discovery: self.discovery,
+            ledger,
+            progress: self.progress,
+            critical_path: self.max_depth,
+        }
+    }
+
+    fn listing_mut(&mut self, key: ListingKey) -> &mut Listing {
+        let page_size = if key.holds_artifacts() {
+            self.scope.page_size
+        } else {
+            MAX_PAGE_SIZE
+        };
+        self.listings.entry(key).or_insert_with(|| Listing {
+            page_size,
+            ..Listing::default()
+        })
+    }
+
+    fn enqueue(&mut self, kind: RequestKind, depth: u32) {
+        let class = match &kind {
+            RequestKind::SystemInfo | RequestKind::CurrentUser => CLASS_DISCOVERY,
+            RequestKind::Projects { .. } => CLASS_PROJECTS,
+            RequestKind::Repositories { .. } => CLASS_REPOSITORIES,
+            RequestKind::ProjectArtifacts { .. } | RequestKind::Artifacts { .. } => {
+                let total_known = kind
+                    .listing()
+                    .and_then(|(k, _)| self.listings.get(&k))
+                    .is_some_and(|l| l.total.is_some());
+                if total_known {
+                    CLASS_PAGE
+                } else {
+                    CLASS_FIRST_PAGE
+                }
+            }
+            RequestKind::Vulnerabilities { .. } => CLASS_REPORT,
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        let path = self.path_for(&kind);
+        self.tasks.insert(
+            id,
+            Task {
+                kind,
+                class,
+                depth,
+                attempts: 0,
+                first_start: None,
+                state: TaskState::Queued,
+                path,
+                last_request_id: None,
+            },
+        );
+        self.queues[class].push_back(id);
+        self.max_depth = self.max_depth.max(depth);
+        self.progress.requests_planned += 1;
+        self.progress_dirty = true;
+    }
+
+    fn path_for(&mut self, kind: &RequestKind) -> ApiPath {
+        let artifact_params = |path: ApiPath, page: u32, scope: &Scope, q: &Option<String>| {
+            let path = path
+                .with_param("page", page)
+                .with_param("page_size", scope.page_size)
+                .with_param("with_tag", true)
+                .with_param("with_label", scope.labels)
+                .with_param("with_scan_overview", scope.scan_overview);
+            match q {
+                Some(q) => path.with_param("q", q),
+                None => path,
+            }
+        };
+        match kind {
+            RequestKind::SystemInfo => ApiPath::systeminfo(),
+            RequestKind::CurrentUser => ApiPath::current_user(),
+            RequestKind::Projects { page } => ApiPath::projects()
+                .with_param("page", page)
+                .with_param("page_size", MAX_PAGE_SIZE),
+            RequestKind::Repositories { project, page } => {
+                let path = ApiPath::repositories(project)
+                    .with_param("page", page)
+                    .with_param("page_size", MAX_PAGE_SIZE);
+                match self.repository_q(project) {
+                    Some(q) => path.with_param("q", q),
+                    None => path,
+                }
+            }
+            RequestKind::ProjectArtifacts { project, page } => artifact_params(
+                ApiPath::project_artifacts(project),
+                *page,
+                &self.scope,
+                &self.artifact_q,
+            ),
+            RequestKind::Artifacts {
+                project,
+                repository,
+                page,
+            } => artifact_params(
+                ApiPath::artifacts(project, repository),
+                *page,
+                &self.scope,
+                &self.artifact_q,
+            ),
+            RequestKind::Vulnerabilities {
+                project,
+                repository,
+                digest,
+                ..
+            } => ApiPath::vulnerabilities(project, repository, digest),
+        }
+    }
+
+    fn repository_q(&mut self, project: &Arc<str>) -> Option<String> {
+        let scope = &self.scope;
+        self.repository_q
+            .entry(project.clone())
+            .or_insert_with(|| scope.repository_q(project).ok().flatten())
+            .clone()
+    }
+
+    /// Turns a transport result into decoded data or a failed attempt.
+    fn interpret(&self, task: &Task, result: Result<Response, TransportError>) -> Outcome {
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => {
+                return Outcome::Failed(Attempt {
+                    retryable: e.kind != NetworkErrorKind::Aborted,
+                    failure: Failure::Network {
+                        kind: e.kind,
+                        message: e.message,
+                    },
+                    retry_after: None,
+                    request_id: task.last_request_id.clone(),
+                })
+            }
+        };
+        let request_id = response
+            .request_id()
+            .map(str::to_owned)
+            .or_else(|| task.last_request_id.clone());
+        if task.kind == RequestKind::CurrentUser {
+            match response.status {
+                401 => return Outcome::Parsed(Parsed::User(Principal::Anonymous)),
+                412 => return Outcome::Parsed(Parsed::User(Principal::Robot)),
+                _ => {}
+            }
+        }
+        if !(200..300).contains(&response.status) {
+            let harbor = Errors::first_of(&response.body);
+            let body_note = if harbor.is_some() {
+                None
+            } else {
+                Some(describe_body(&response))
+            };
+            let retryable = is_retryable_status(response.status);
+            return Outcome::Failed(Attempt {
+                failure: Failure::Http {
+                    status: response.status,
+                    harbor,
+                    body_note,
+                },
+                retryable,
+                retry_after: response.retry_after(),
+                request_id,
+            });
+        }
+        let total = response.total_count();
+        let body = &response.body;
+        let parsed = match &task.kind {
+            RequestKind::SystemInfo => serde_json::from_slice(body).map(Parsed::Info),
+            RequestKind::CurrentUser => serde_json::from_slice::<UserResp>(body).map(|u| {
+                Parsed::User(Principal::User {
+                    username: u.username,
+                    sysadmin: u.sysadmin_flag,
+                })
+            }),
+            RequestKind::Projects { .. } => {
+                serde_json::from_slice(body).map(|list| Parsed::Projects(list, total))
+            }
+            RequestKind::Repositories { .. } => {
+                serde_json::from_slice(body).map(|list| Parsed::Repositories(list, total))
+            }
+            RequestKind::ProjectArtifacts { .. } | RequestKind::Artifacts { .. } => {
+                serde_json::from_slice(body).map(|list| Parsed::Artifacts(list, total))
+            }
+            RequestKind::Vulnerabilities { .. } => serde_json::from_slice(body).map(Parsed::Report),
+        };
+        match parsed {
+            Ok(parsed) => Outcome::Parsed(parsed),
+            Err(e) => Outcome::Failed(Attempt {
+                failure: Failure::BadBody {
+                    status: response.status,
+                    content_type: response.content_type().map(str::to_owned),
+                    message: format!("{e} ({} bytes: {})", body.len(), snippet(body)),
+                },
+                retryable: self.config.retry.retry_bad_bodies,
+                retry_after: None,
+                request_id,
+            }),
+        }
+    }
+
+    /// Acts on a decoded response: discovery, new listings, rows.
+    fn apply(&mut self, task: &Task, parsed: Parsed) {
+        let depth = task.depth;
+        match parsed {
+            Parsed::Info(info) => {
+                self.discovery.version = info.version();
+                self.discovery.harbor_version = info.harbor_version;
+                self.discovery.auth_mode = Some(info.auth_mode).filter(|m| !m.is_empty());
+                self.discovery_step();
+            }
+            Parsed::User(principal) => {
+                self.discovery.principal = principal;
+                self.discovery_step();
+            }
+            Parsed::Projects(projects, total) => {
+                if let Some(total) = total {
+                    self.learn_total(ListingKey::Projects, total, depth);
+                }
+                for project in projects {
+                    let name = self.interner.intern(&project.name);
+                    self.waiting_projects
+                        .push((name, project.repo_count, depth));
+                }
+                self.expand_projects();
+            }
+            Parsed::Repositories(repositories, total) => {
+                let Some((key, _)) = task.kind.listing() else {
+                    return;
+                };
+                let project = match &key {
+                    ListingKey::Repositories(p) => p.clone(),
+                    _ => return,
+                };
+                if let Some(total) = total {
+                    self.learn_total(key, total, depth);
+                }
+                for repo in repositories {
+                    self.expand_repository(&project, &repo, depth + 1);
+                }
+            }
+            Parsed::Artifacts(artifacts, total) => self.take_artifacts(task, artifacts, total),
+            Parsed::Report(addition) => {
+                if let RequestKind::Vulnerabilities {
+                    repository, digest, ..
+                } = &task.kind
+                {
+                    let report = VulnReport::from_addition(repository.clone(), digest, addition);
+                    self.events.push(Event::Report(report));
+                }
+            }
+        }
+    }
+
+    fn take_artifacts(&mut self, task: &Task, artifacts: Vec<Artifact>, total: Option<u64>) {
+        let Some((key, page)) = task.kind.listing() else {
+            return;
+        };
+        let (project, repository) = match &key {
+            ListingKey::Artifacts(p, r) => (p.clone(), Some(r.clone())),
+            ListingKey::ProjectArtifacts(p) => (p.clone(), None),
+            _ => return,
+        };
+        let received = artifacts.len() as u64;
+        match total {
+            Some(total) => self.learn_total(key.clone(), total, task.depth),
+            None => {
+                // No X-Total-Count: the only safe guess is "a full page means more".
+                let listing = self.listing_mut(key.clone());
+                if listing.total.is_none()
+                    && received >= u64::from(listing.page_size)
+                    && listing.pages_planned == page
+                {
+                    listing.pages_planned = page + 1;
+                    listing.owned.insert(page + 1);
+                    let next = key.page(page + 1);
+                    self.enqueue(next, task.depth + 1);
+                }
+            }
+        }
+        let mut rows = Vec::with_capacity(artifacts.len());
+        let mut bad = 0u64;
+        let mut first_error = None;
+        for artifact in artifacts {
+            match artifact.into_row(&project, repository.as_deref(), &mut self.interner) {
+                Ok(row) => {
+                    if self
+                        .seen
+                        .insert((row.repository.clone(), row.digest.clone()))
+                    {
+                        rows.push(row);
+                    }
+                }
+                Err(e) => {
+                    bad += 1;
+                    first_error.get_or_insert_with(|| e.to_string());
+                }
+            }
+        }
+        self.progress.artifacts_loaded += rows.len() as u64;
+        if !rows.is_empty() {
+            self.events.push(Event::Artifacts(rows));
+        }
+        if bad > 0 {
+            let entry = LedgerEntry {
+                method: "GET".into(),
+                url: task.path.to_string(),
+                kind: task.kind.clone(),
+                scope: task.kind.scope(),
+                failure: Failure::BadArtifacts {
+                    count: bad,
+                    message: first_error.unwrap_or_default(),
+                },
+                request_id: task.last_request_id.clone(),
+                attempts: task.attempts,
+                elapsed_ms: 0,
+                missing_artifacts: Some(bad),
+                listing: None,
+            };
+            self.events.push(Event::Failed(entry.clone()));
+            self.entries.push(entry);
+        }
+    }
+
+    /// A listing's total is (newly) known: plan every page not planned yet.
+    fn learn_total(&mut self, key: ListingKey, total: u64, depth: u32) {
+        let listing = self.listing_mut(key.clone());
+        listing.total = Some(total);
+        let needed = pages_for(total, listing.page_size);
+        let from = listing.pages_planned + 1;
+        listing.pages_planned = listing.pages_planned.max(needed);
+        for page in from..=needed {
+            listing.owned.insert(page);
+        }
+        let old = listing.expected;
+        let new = listing.recount();
+        if key.holds_artifacts() {
+            self.progress.artifacts_expected = self.progress.artifacts_expected - old + new;
+            self.progress_dirty = true;
+        }
+        for page in from..=needed {
+            self.enqueue(key.page(page), depth + 1);
+        }
+    }
+
+    fn update_expected_of(&mut self, kind: &RequestKind) {
+        if let Some((key, _)) = kind.listing() {
+            if key.holds_artifacts() {
+                let listing = self.listing_mut(key);
+                let old = listing.expected;
+                let new = listing.recount();
+                self.progress.artifacts_expected = self.progress.artifacts_expected - old + new;
+            }
+        }
+    }
+
+    fn discovery_step(&mut self) {
+        self.discovery_pending = self.discovery_pending.saturating_sub(1);
+        if self.discovery_pending > 0 || self.discovery_announced {
+            return;
+        }
+        self.discovery_announced = true;
+        let modern = self.discovery.version.is_some_and(|v| v >= (2, 12));
+        self.discovery.strategy = if modern
+            && self.discovery.principal.is_authenticated()
+            && self.scope.repositories.is_empty()
+        {
+            Strategy::ProjectArtifacts
+        } else {
+            Strategy::PerRepository
+        };
+        self.events.push(Event::Discovered(self.discovery.clone()));
+        self.expand_projects();
+    }
+
+    /// Starts the listings of every project seen so far, once discovery is known.
+    fn expand_projects(&mut self) {
+        if !self.discovery_announced {
+            return;
+        }
+        for (project, repo_count, depth) in std::mem::take(&mut self.waiting_projects) {
+            // Discovery is one round trip: a listing starts after it and after the project page.
+            let depth = depth.max(1) + 1;
+            if repo_count == Some(0) {
+                continue;
+            }
+            match self.discovery.strategy {
+                Strategy::ProjectArtifacts => {
+                    let key = ListingKey::ProjectArtifacts(project);
+                    let listing = self.listing_mut(key.clone());
+                    listing.pages_planned = 1;
+                    listing.owned.insert(1);
+                    self.enqueue(key.page(1), depth);
+                }
+                Strategy::PerRepository => {
+                    let key = ListingKey::Repositories(project);
+                    match repo_count.filter(|_| self.scope.repositories.is_empty()) {
+                        Some(count) => self.learn_total(key, count, depth - 1),
+                        None => {
+                            let listing = self.listing_mut(key.clone());
+                            listing.pages_planned = 1;
+                            listing.owned.insert(1);
+                            self.enqueue(key.page(1), depth);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn expand_repository(&mut self, project: &Arc<str>, repo: &Repository, depth: u32) {
+        if repo.artifact_count == Some(0) || repo.name.is_empty() {
+            return;
+        }
+        let repository = self.interner.intern(&repo.name);
+        let key = ListingKey::Artifacts(project.clone(), repository);
+        if self.listings.contains_key(&key) {
+            return; // the same repository on two pages (the list shifted): once is enough
+        }
+        match repo
+            .artifact_count
+            .filter(|_| !self.scope.filters_artifacts())
+        {
+            Some(count) => self.learn_total(key, count, depth - 1),
+            None => {
+                let listing = self.listing_mut(key.clone());
+                listing.pages_planned = 1;
+                listing.owned.insert(1);
+                self.enqueue(key.page(1), depth);
+            }
+        }
+    }
+
+    /// Artifacts a failed request leaves out, from the listing's final total.
+    fn missing_of(&self, kind: &RequestKind) -> Option<u64> {
+        match kind {
+            RequestKind::SystemInfo | RequestKind::CurrentUser => Some(0),
+            RequestKind::Vulnerabilities { .. } => Some(0),
+            RequestKind::Projects { .. } | RequestKind::Repositories { .. } => None,
+            RequestKind::ProjectArtifacts { .. } | RequestKind::Artifacts { .. } => {
+                let (key, page) = kind.listing()?;
+                let listing = self.listings.get(&key)?;
+                Some(page_items(listing.total?, listing.page_size, page))
+            }
+        }
+    }
+
+    fn fail(&mut self, task: &Task, attempt: Attempt, now: Duration) {
+        if matches!(
+            task.kind,
+            RequestKind::SystemInfo | RequestKind::CurrentUser
+        ) {
+            self.discovery_step();
+        }
+        let elapsed = task
+            .first_start
+            .map_or(Duration::ZERO, |start| now.saturating_sub(start));
+        let entry = LedgerEntry {
+            method: "GET".into(),
+            url: task.path.to_string(),
+            kind: task.kind.clone(),
+            scope: task.kind.scope(),
+            failure: attempt.failure,
+            request_id: attempt.request_id,
+            attempts: task.attempts,
+            elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            missing_artifacts: self.missing_of(&task.kind),
+            listing: task
+                .kind
+                .listing()
+                .and_then(|(k, _)| self.listings.get(&k))
+                .map(Listing::snapshot),
+        };
+        self.progress.requests_failed += 1;
+        self.progress_dirty = true;
+        self.events.push(Event::Failed(entry.clone()));
+        self.entries.push(entry);
+    }
+}
+
+/// Says what a non-JSON error body is, so an HTML 502 from a proxy reads as such.
+fn describe_body(response: &Response) -> String {
+    let content_type = response.content_type().unwrap_or("no content type");
+    if response.body.is_empty() {
+        return format!("empty body, {content_type}");
+    }
+    if serde_json::from_slice::<serde_json::Value>(&response.body).is_ok() {
+        return format!(
+            "JSON body without Harbor's error list: {}",
+            snippet(&response.body)
+        );
+    }
+    format!(
+        "body is not JSON ({content_type}): {}",
+        snippet(&response.body)
+    )
+}
+
+/// The start of a body, on one line, for messages.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(120)]);
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = one_line.split_whitespace().collect::<Vec<_>>().join(" ");
+    if body.len() > 120 {
+        format!("{trimmed}…")
+    } else {
+        trimmed
+    }
+}

@@ -1,0 +1,20 @@
+//! Everything Harbor Lens knows about talking to Harbor, in plain Rust.
+//!
+//! No `leptos`, `web-sys` or `gloo` here: the crate compiles for the host (tests,
+//! benchmarks) and for `wasm32` (the dashboard), and reaches the network only through
+//! the small transport trait the caller hands in.
+//!
+//! - [`model`]: serde models of Harbor's responses and their conversion to [`slim`] rows.
+//! - [`url`]: request paths (always same-origin), double encoding, `q`, `Link`.
+//! - [`transport`]: the [`transport::Transport`] and [`transport::Clock`] traits, cancellation.
+//! - [`crawl`]: the crawl engine (plan, scheduler, retries, failure ledger, events).
+//! - `native` (feature `native`, host only): reqwest + tokio implementations.
+
+pub mod crawl;
+pub mod model;
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+pub mod native;
+pub mod slim;
+pub mod time;
+pub mod transport;
+pub mod url;

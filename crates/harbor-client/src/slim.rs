@@ -1,0 +1,117 @@
+//! The slim, in-memory form of an artifact: only what the dashboard shows.
+//!
+//! Project and repository names are shared (`Arc<str>`) between every artifact of the
+//! same repository, so 100,000 artifacts do not carry 100,000 copies of the same names.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch, UTC. `None` stands for Harbor's
+/// `0001-01-01T00:00:00.000Z` ("never").
+pub type Millis = i64;
+
+/// Severity levels Harbor's scanners report, lowest first so that `Ord` means "worse".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Severity {
+    None,
+    Unknown,
+    Negligible,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// Where an artifact's vulnerability scan stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ScanStatus {
+    /// No `scan_overview` at all (or it was not requested).
+    NotScanned,
+    /// `Pending`, `Running` or `Scheduled`.
+    Scanning,
+    /// `Error` or `Stopped`.
+    Failed,
+    Success,
+}
+
+/// The vulnerability summary of one artifact, from `scan_overview`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanSummary {
+    pub status: ScanStatus,
+    /// Overall severity, when the scan succeeded.
+    pub severity: Option<Severity>,
+    /// Counts of Critical, High, Medium, Low, in that order.
+    pub counts: [u32; 4],
+    pub total: u32,
+    pub fixable: u32,
+    /// When the scan ended.
+    pub end_time: Option<Millis>,
+    /// The report MIME type the summary was keyed by (needed to fetch the full report).
+    pub report_mime: Option<Arc<str>>,
+}
+
+impl ScanSummary {
+    pub const NOT_SCANNED: ScanSummary = ScanSummary {
+        status: ScanStatus::NotScanned,
+        severity: None,
+        counts: [0; 4],
+        total: 0,
+        fixable: 0,
+        end_time: None,
+        report_mime: None,
+    };
+}
+
+/// One tag of an artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagRow {
+    pub name: Box<str>,
+    pub push_time: Option<Millis>,
+    pub pull_time: Option<Millis>,
+}
+
+/// A label attached to an artifact, shared between all artifacts that carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LabelRef {
+    pub id: i64,
+    pub name: Box<str>,
+    /// CSS colour as Harbor stores it (e.g. `#0065AB`), possibly empty.
+    pub color: Box<str>,
+}
+
+/// One artifact as the dashboard holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactRow {
+    /// Project name, shared by all rows of the project.
+    pub project: Arc<str>,
+    /// Full repository name including the project (`library/nginx`), shared per repository.
+    pub repository: Arc<str>,
+    pub digest: Box<str>,
+    /// Harbor's `type`: `IMAGE`, `CHART`, `CNAB`, ... shared.
+    pub kind: Arc<str>,
+    pub media_type: Arc<str>,
+    pub size: u64,
+    pub push_time: Option<Millis>,
+    pub pull_time: Option<Millis>,
+    pub tags: Vec<TagRow>,
+    pub labels: Vec<Arc<LabelRef>>,
+    pub scan: ScanSummary,
+    /// Number of child manifests for an image index (multi-arch), 0 otherwise.
+    pub references: u32,
+}
+
+impl ArtifactRow {
+    /// The identity of an artifact in the inventory: repository and digest.
+    pub fn key(&self) -> (&str, &str) {
+        (&self.repository, &self.digest)
+    }
+
+    /// The repository name without the project prefix, as the API paths want it.
+    pub fn short_repository(&self) -> &str {
+        self.repository
+            .strip_prefix(&*self.project)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or(&self.repository)
+    }
+}

@@ -1,0 +1,296 @@
+//! The edge between the crawl engine and the network: one small trait for HTTP GET,
+//! one for time, and a cancellation token.
+//!
+//! Futures are `?Send` ([`LocalBoxFuture`]) because the browser is single-threaded; the
+//! host drives the engine on one thread too (a tokio `LocalSet` or
+//! `futures::executor::block_on`). The browser app implements [`Transport`] over
+//! gloo-net with an `AbortController` per request; [`crate::native`] implements it over
+//! reqwest.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use futures::future::LocalBoxFuture;
+
+use crate::url::ApiPath;
+
+/// One GET request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Path and query under `/api/v2.0/`, relative to the configured Harbor base.
+    pub path: ApiPath,
+    /// Extra headers: `Authorization`, `X-Request-Id`, `X-Accept-Vulnerabilities`, ...
+    pub headers: Vec<(&'static str, String)>,
+    /// Give up after this long; the engine also enforces it with [`Clock::sleep`].
+    pub timeout: Duration,
+    /// Fires when the crawl is cancelled. A transport should abort the request then
+    /// (`AbortController.abort()`); dropping the future must abort it too.
+    pub cancel: CancelToken,
+}
+
+impl Request {
+    /// The value of a request header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The response to a [`Request`], whatever its status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Response {
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers (names in any case). A browser transport must at least copy
+    /// `X-Total-Count`, `Link`, `X-Request-Id`, `Content-Type` and `Retry-After`.
+    pub headers: Vec<(String, String)>,
+    /// The whole body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    }
+
+    /// `X-Total-Count`, if present and a number.
+    pub fn total_count(&self) -> Option<u64> {
+        self.header("x-total-count")?.parse().ok()
+    }
+
+    /// `X-Request-Id` as the server echoed or generated it.
+    pub fn request_id(&self) -> Option<&str> {
+        self.header("x-request-id")
+    }
+
+    /// `Retry-After` in seconds (the HTTP-date form is not used by Harbor and ignored).
+    pub fn retry_after(&self) -> Option<Duration> {
+        let secs: f64 = self.header("retry-after")?.parse().ok()?;
+        (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+    }
+
+    /// `Content-Type`, if any.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
+    }
+}
+
+/// What kind of network failure happened, without a status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum NetworkErrorKind {
+    /// Could not connect (refused, DNS, TLS).
+    Connect,
+    /// No complete response within the timeout.
+    Timeout,
+    /// The connection was open but broke before the response was complete (reset,
+    /// closed mid-headers or mid-body).
+    Interrupted,
+    /// The request was aborted (cancelled crawl).
+    Aborted,
+    /// Anything else the HTTP stack reported (in a browser: CORS, offline, ...).
+    Other,
+}
+
+impl std::fmt::Display for NetworkErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NetworkErrorKind::Connect => "connection failed",
+            NetworkErrorKind::Timeout => "timed out",
+            NetworkErrorKind::Interrupted => "connection broke off",
+            NetworkErrorKind::Aborted => "aborted",
+            NetworkErrorKind::Other => "network error",
+        })
+    }
+}
+
+/// A request that got no HTTP response (or no complete one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct TransportError {
+    /// The kind, which decides whether the request is retried.
+    pub kind: NetworkErrorKind,
+    /// The HTTP stack's own words.
+    pub message: String,
+}
+
+impl TransportError {
+    /// Shorthand constructor.
+    pub fn new(kind: NetworkErrorKind, message: impl Into<String>) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// Sends GET requests to one Harbor.
+pub trait Transport {
+    /// Sends `req` and reads the whole body. Non-2xx statuses are `Ok` responses.
+    fn get(&self, req: Request) -> LocalBoxFuture<'_, Result<Response, TransportError>>;
+}
+
+impl<T: Transport + ?Sized> Transport for Rc<T> {
+    fn get(&self, req: Request) -> LocalBoxFuture<'_, Result<Response, TransportError>> {
+        (**self).get(req)
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for &T {
+    fn get(&self, req: Request) -> LocalBoxFuture<'_, Result<Response, TransportError>> {
+        (**self).get(req)
+    }
+}
+
+/// Time, for backoff, timeouts and elapsed times (`std::time::Instant` panics on
+/// wasm32-unknown-unknown, so the browser passes `performance.now()` in).
+pub trait Clock {
+    /// A monotonic time since any fixed origin.
+    fn now(&self) -> Duration;
+    /// Completes after `duration`.
+    fn sleep(&self, duration: Duration) -> LocalBoxFuture<'static, ()>;
+}
+
+impl<C: Clock + ?Sized> Clock for Rc<C> {
+    fn now(&self) -> Duration {
+        (**self).now()
+    }
+    fn sleep(&self, duration: Duration) -> LocalBoxFuture<'static, ()> {
+        (**self).sleep(duration)
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for &C {
+    fn now(&self) -> Duration {
+        (**self).now()
+    }
+    fn sleep(&self, duration: Duration) -> LocalBoxFuture<'static, ()> {
+        (**self).sleep(duration)
+    }
+}
+
+/// Cancels a crawl: clone it freely; every clone sees [`CancelToken::cancel`].
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken {
+    inner: Arc<CancelInner>,
+}
+
+#[derive(Debug, Default)]
+struct CancelInner {
+    cancelled: AtomicBool,
+    wakers: Mutex<Vec<Waker>>,
+}
+
+impl CancelToken {
+    /// A token that is not cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cancels: every waiter wakes, and the crawl delivers nothing more.
+    pub fn cancel(&self) {
+        self.inner.cancelled.store(true, Ordering::SeqCst);
+        let wakers = match self.inner.wakers.lock() {
+            Ok(mut guard) => std::mem::take(&mut *guard),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        };
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Whether [`CancelToken::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Completes when the token is cancelled.
+    pub fn cancelled(&self) -> Cancelled {
+        Cancelled {
+            token: self.clone(),
+        }
+    }
+}
+
+/// The future of [`CancelToken::cancelled`].
+#[derive(Debug)]
+pub struct Cancelled {
+    token: CancelToken,
+}
+
+impl Future for Cancelled {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.token.is_cancelled() {
+            return Poll::Ready(());
+        }
+        let mut wakers = match self.token.inner.wakers.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            wakers.push(cx.waker().clone());
+        }
+        drop(wakers);
+        // Checked again: a cancel between the first check and the push is not lost.
+        if self.token.is_cancelled() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_headers() {
+        let response = Response {
+            status: 200,
+            headers: vec![
+                ("X-Total-Count".into(), " 42 ".into()),
+                ("x-request-id".into(), "abc".into()),
+                ("Retry-After".into(), "2".into()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: Vec::new(),
+        };
+        assert_eq!(response.total_count(), Some(42));
+        assert_eq!(response.request_id(), Some("abc"));
+        assert_eq!(response.retry_after(), Some(Duration::from_secs(2)));
+        assert_eq!(response.content_type(), Some("application/json"));
+        let odd = Response {
+            headers: vec![("retry-after".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into())],
+            ..Response::default()
+        };
+        assert_eq!(odd.retry_after(), None);
+        assert_eq!(odd.total_count(), None);
+    }
+
+    #[test]
+    fn cancel_wakes_waiters() {
+        let token = CancelToken::new();
+        let clone = token.clone();
+        assert!(!clone.is_cancelled());
+        let mut waiter = Box::pin(clone.cancelled());
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(waiter.as_mut().poll(&mut cx).is_pending());
+        token.cancel();
+        assert!(clone.is_cancelled());
+        assert!(waiter.as_mut().poll(&mut cx).is_ready());
+    }
+}

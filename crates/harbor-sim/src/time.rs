@@ -1,0 +1,102 @@
+//! Harbor's time format without a date library: RFC 3339 UTC with milliseconds.
+
+/// Milliseconds since the Unix epoch, UTC.
+pub type Millis = i64;
+
+/// What Harbor prints for a time that was never set (e.g. a never-pulled artifact).
+pub const NEVER: &str = "0001-01-01T00:00:00.000Z";
+
+/// Milliseconds of `0001-01-01T00:00:00Z`: a never-set time sorts and compares as this.
+pub const NEVER_MS: Millis = -62_135_596_800_000;
+
+/// Days since 1970-01-01 for a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Civil date for days since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Formats like Harbor: `2024-03-18T05:35:37.352Z`; `None` gives [`NEVER`].
+pub fn format(ms: Option<Millis>) -> String {
+    match ms {
+        None => NEVER.to_string(),
+        Some(ms) => format_millis(ms),
+    }
+}
+
+/// Formats a set time like Harbor: `2024-03-18T05:35:37.352Z`.
+pub fn format_millis(ms: Millis) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    let (h, mi, s, milli) = (
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000,
+    );
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+}
+
+/// Parses the one time layout Harbor's `q` accepts: `2006-01-02T15:04:05` (UTC).
+pub fn parse_q_time(s: &str) -> Option<Millis> {
+    let b = s.as_bytes();
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(r)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 59 {
+        return None;
+    }
+    Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se) * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(format_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_millis(1_710_740_137_352), "2024-03-18T05:35:37.352Z");
+        assert_eq!(format_millis(NEVER_MS), NEVER);
+        assert_eq!(format(None), NEVER);
+    }
+
+    #[test]
+    fn parses_q_times() {
+        assert_eq!(parse_q_time("2024-03-18T05:35:37"), Some(1_710_740_137_000));
+        assert_eq!(parse_q_time("2020-04-09 02:36:00"), None);
+        assert_eq!(parse_q_time("2020-13-09T02:36:00"), None);
+    }
+}

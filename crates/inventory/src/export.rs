@@ -1,0 +1,545 @@
+//! CSV and JSON export of exactly the rows that match the filters, in table order, each
+//! with a header record saying where, when, by whom and with which filters it was taken.
+//!
+//! [`ExportHeader`] has no field for a password, secret or token, and user info in the
+//! Harbor URL is dropped, so an export cannot carry credentials.
+//!
+//! CSV layout (RFC 4180, CRLF line ends):
+//! 1. header names: `harbor_url,harbor_version,user,exported_at,filters,failed_requests,artifacts`
+//! 2. header values
+//! 3. column names ([`CSV_COLUMNS`])
+//! 4. one record per artifact.
+//!
+//! Cells a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
+//! CR) get a leading `'`, the usual neutralisation.
+//!
+//! JSON layout: `{"header": {...}, "artifacts": [ArtifactRow, ...]}`; the artifacts are
+//! the slim rows as they serialise, so [`parse_json`] reads an export back (snapshot diff).
+
+use std::borrow::Cow;
+
+use harbor_client::slim::{ArtifactRow, Millis, ScanStatus};
+use serde::{Deserialize, Serialize};
+
+use crate::format::severity_name;
+use crate::time::{iso8601, iso8601_opt};
+
+/// What went wrong reading or writing an export.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    /// A quoted CSV field never ends.
+    #[error("CSV: quoted field starting on line {line} is not closed")]
+    UnterminatedQuote {
+        /// 1-based line of the opening quote.
+        line: usize,
+    },
+    /// Something other than a comma or line end follows a closing quote.
+    #[error("CSV: unexpected character after closing quote on line {line}")]
+    AfterQuote {
+        /// 1-based line.
+        line: usize,
+    },
+    /// The JSON could not be written or read.
+    #[error("JSON: {0}")]
+    Json(String),
+}
+
+/// Where and when an export was taken. Holds no credentials by construction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportHeader {
+    /// The Harbor the rows came from (user info, if any, is dropped on export).
+    pub harbor_url: String,
+    /// Harbor's version as reported by `systeminfo`.
+    pub harbor_version: String,
+    /// The user name, `robot account` or `anonymous`.
+    pub user: String,
+    /// When the export was taken.
+    pub exported_at: Millis,
+    /// The table state as a URL query string ([`crate::TableQuery::to_query_string`]).
+    pub filters: String,
+    /// How many requests of the crawl failed (rows may be missing when not 0).
+    pub failed_requests: u64,
+}
+
+/// The header record as it appears in the JSON export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonHeader {
+    /// Export format marker, `harbor-lens-export/1`.
+    pub format: String,
+    /// See [`ExportHeader::harbor_url`].
+    pub harbor_url: String,
+    /// See [`ExportHeader::harbor_version`].
+    pub harbor_version: String,
+    /// See [`ExportHeader::user`].
+    pub user: String,
+    /// ISO 8601 UTC.
+    pub exported_at: String,
+    /// Milliseconds since the epoch, for programs.
+    pub exported_at_ms: Millis,
+    /// See [`ExportHeader::filters`].
+    pub filters: String,
+    /// See [`ExportHeader::failed_requests`].
+    pub failed_requests: u64,
+    /// Number of artifacts in the export.
+    pub artifacts: usize,
+}
+
+/// A whole JSON export, as written and as read back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonExport {
+    /// The header record.
+    pub header: JsonHeader,
+    /// The rows, in table order.
+    pub artifacts: Vec<ArtifactRow>,
+}
+
+/// The format marker written into every JSON export.
+pub const JSON_FORMAT: &str = "harbor-lens-export/1";
+
+/// Names of the CSV header record.
+pub const CSV_HEADER_FIELDS: [&str; 7] = [
+    "harbor_url",
+    "harbor_version",
+    "user",
+    "exported_at",
+    "filters",
+    "failed_requests",
+    "artifacts",
+];
+
+/// Column names of the artifact records.
+pub const CSV_COLUMNS: [&str; 17] = [
+    "project",
+    "repository",
+    "tags",
+    "digest",
+    "type",
+    "size_bytes",
+    "push_time",
+    "pull_time",
+    "scan_status",
+    "severity",
+    "critical",
+    "high",
+    "medium",
+    "low",
+    "fixable",
+    "labels",
+    "media_type",
+];
+
+/// The CSV export of `rows[order[..]]`; indices out of range are skipped.
+///
+/// ```
+/// use inventory::export::{to_csv, ExportHeader, parse_csv};
+/// let rows = inventory::synthetic::rows(3, 1);
+/// let csv = to_csv(&rows, &[2, 0], &ExportHeader::default());
+/// let records = parse_csv(&csv).unwrap();
+/// assert_eq!(records.len(), 3 + 2);
+/// assert_eq!(records[3][3], &*rows[2].digest);
+/// ```
+pub fn to_csv(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader) -> String {
+    let picked: Vec<&ArtifactRow> = order.iter().filter_map(|&i| rows.get(i as usize)).collect();
+    let mut out = String::with_capacity(256 + picked.len() * 256);
+    write_record(&mut out, CSV_HEADER_FIELDS);
+    let count = picked.len().to_string();
+    let failed = header.failed_requests.to_string();
+    let when = iso8601(header.exported_at);
+    let url = strip_userinfo(&header.harbor_url);
+    write_record(
+        &mut out,
+        [
+            &*url,
+            &header.harbor_version,
+            &header.user,
+            &when,
+            &header.filters,
+            &failed,
+            &count,
+        ],
+    );
+    write_record(&mut out, CSV_COLUMNS);
+    for row in picked {
+        write_row(&mut out, row);
+    }
+    out
+}
+
+fn write_row(out: &mut String, row: &ArtifactRow) {
+    let tags = row
+        .tags
+        .iter()
+        .map(|t| &*t.name)
+        .collect::<Vec<_>>()
+        .join("; ");
+    let labels = row
+        .labels
+        .iter()
+        .map(|l| &*l.name)
+        .collect::<Vec<_>>()
+        .join("; ");
+    let s = &row.scan;
+    let status = match s.status {
+        ScanStatus::NotScanned => "not_scanned",
+        ScanStatus::Scanning => "scanning",
+        ScanStatus::Failed => "failed",
+        ScanStatus::Success => "success",
+    };
+    let numbers = [
+        row.size.to_string(),
+        s.counts[0].to_string(),
+        s.counts[1].to_string(),
+        s.counts[2].to_string(),
+        s.counts[3].to_string(),
+        s.fixable.to_string(),
+    ];
+    let push = iso8601_opt(row.push_time);
+    let pull = iso8601_opt(row.pull_time);
+    write_record(
+        out,
+        [
+            &*row.project,
+            &*row.repository,
+            &tags,
+            &*row.digest,
+            &*row.kind,
+            &numbers[0],
+            &push,
+            &pull,
+            status,
+            s.severity.map_or("", severity_name),
+            &numbers[1],
+            &numbers[2],
+            &numbers[3],
+            &numbers[4],
+            &numbers[5],
+            &labels,
+            &*row.media_type,
+        ],
+    );
+}
+
+/// Appends one CSV record (neutralised, quoted where needed) and a CRLF.
+pub fn write_record<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>) {
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let cell = neutralise(field);
+        if cell.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&cell.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(&cell);
+        }
+    }
+    out.push_str("\r\n");
+}
+
+/// Prefixes a cell a spreadsheet would evaluate as a formula with `'`.
+///
+/// ```
+/// use inventory::export::neutralise;
+/// assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+/// assert_eq!(neutralise("nginx"), "nginx");
+/// ```
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// Parses RFC 4180 CSV (CRLF or LF line ends) into records of fields. Used to check
+/// exports and to read them back; a bare CR also ends a record.
+pub fn parse_csv(input: &str) -> Result<Vec<Vec<String>>, ExportError> {
+    let b = input.as_bytes();
+    let mut records = Vec::new();
+    if b.is_empty() {
+        return Ok(records);
+    }
+    let mut record = Vec::new();
+    let mut i = 0;
+    let mut line = 1;
+    loop {
+        if b.get(i) == Some(&b'"') {
+            let open_line = line;
+            let mut field = String::new();
+            let mut j = i + 1;
+            loop {
+                let Some(k) = b[j..].iter().position(|&c| c == b'"').map(|k| j + k) else {
+                    return Err(ExportError::UnterminatedQuote { line: open_line });
+                };
+                line += b[j..k].iter().filter(|&&c| c == b'\n').count();
+                field.push_str(&input[j..k]);
+                if b.get(k + 1) == Some(&b'"') {
+                    field.push('"');
+                    j = k + 2;
+                } else {
+                    i = k + 1;
+                    break;
+                }
+            }
+            record.push(field);
+        } else {
+            let end = b[i..]
+                .iter()
+                .position(|&c| matches!(c, b',' | b'\r' | b'\n'))
+                .map_or(b.len(), |k| i + k);
+            record.push(input[i..end].to_string());
+            i = end;
+        }
+        match b.get(i) {
+            None => {
+                records.push(record);
+                return Ok(records);
+            }
+            Some(b',') => i += 1,
+            Some(b'\r' | b'\n') => {
+                i += if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                line += 1;
+                records.push(std::mem::take(&mut record));
+                if i >= b.len() {
+                    return Ok(records);
+                }
+            }
+            Some(_) => return Err(ExportError::AfterQuote { line }),
+        }
+    }
+}
+
+/// The JSON export of `rows[order[..]]`; indices out of range are skipped.
+///
+/// ```
+/// use inventory::export::{to_json, parse_json, ExportHeader};
+/// let rows = inventory::synthetic::rows(4, 1);
+/// let json = to_json(&rows, &[3, 1], &ExportHeader::default()).unwrap();
+/// let back = parse_json(&json).unwrap();
+/// assert_eq!(back.artifacts, vec![rows[3].clone(), rows[1].clone()]);
+/// ```
+pub fn to_json(
+    rows: &[ArtifactRow],
+    order: &[u32],
+    header: &ExportHeader,
+) -> Result<String, ExportError> {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        header: JsonHeader,
+        artifacts: Vec<&'a ArtifactRow>,
+    }
+    let artifacts: Vec<&ArtifactRow> = order.iter().filter_map(|&i| rows.get(i as usize)).collect();
+    let out = Out {
+        header: json_header(header, artifacts.len()),
+        artifacts,
+    };
+    serde_json::to_string(&out).map_err(|e| ExportError::Json(e.to_string()))
+}
+
+/// Reads a JSON export back (for the snapshot diff).
+pub fn parse_json(input: &str) -> Result<JsonExport, ExportError> {
+    serde_json::from_str(input).map_err(|e| ExportError::Json(e.to_string()))
+}
+
+fn json_header(h: &ExportHeader, artifacts: usize) -> JsonHeader {
+    JsonHeader {
+        format: JSON_FORMAT.to_string(),
+        harbor_url: strip_userinfo(&h.harbor_url).to_string(),
+        harbor_version: h.harbor_version.clone(),
+        user: h.user.clone(),
+        exported_at: iso8601(h.exported_at),
+        exported_at_ms: h.exported_at,
+        filters: h.filters.clone(),
+        failed_requests: h.failed_requests,
+        artifacts,
+    }
+}
+
+/// Drops `user:password@` from a URL so it cannot leak into a file.
+fn strip_userinfo(url: &str) -> Cow<'_, str> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Cow::Borrowed(url);
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => Cow::Owned(format!("{scheme}://{}", &rest[at + 1..])),
+        None => Cow::Borrowed(url),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::{row, RowSpec, NOW};
+    use harbor_client::slim::Severity;
+
+    fn header() -> ExportHeader {
+        ExportHeader {
+            harbor_url: "https://admin:Harbor12345@harbor.example.com/".into(),
+            harbor_version: "v2.13.0".into(),
+            user: "admin".into(),
+            exported_at: NOW,
+            filters: "project=lib&sort=-size".into(),
+            failed_requests: 2,
+        }
+    }
+
+    fn hostile_rows() -> Vec<ArtifactRow> {
+        vec![
+            row(&RowSpec::new("lib", "lib/=cmd|' /C calc'!A0")
+                .digest("sha256:aa")
+                .tags(&["v1", "latest"])
+                .labels(&["@SUM(1+1)", "a,b \"q\""])
+                .pushed(Some(0))
+                .pulled(None)
+                .scanned(Severity::High, [0, 3, 1, 0], 2, None)),
+            row(&RowSpec::new("lib", "lib/plain").digest("sha256:bb").size(7)),
+        ]
+    }
+
+    #[test]
+    fn csv_layout() {
+        let rows = hostile_rows();
+        let csv = to_csv(&rows, &[1, 0, 7], &header());
+        let records = parse_csv(&csv).unwrap();
+        assert_eq!(records.len(), 5);
+        assert_eq!(records[0], CSV_HEADER_FIELDS);
+        assert_eq!(
+            records[1],
+            [
+                "https://harbor.example.com/",
+                "v2.13.0",
+                "admin",
+                "2027-01-15T08:00:00Z",
+                "project=lib&sort=-size",
+                "2",
+                "2"
+            ]
+        );
+        assert!(!csv.contains("Harbor12345"), "no credentials in exports");
+        assert_eq!(records[2], CSV_COLUMNS);
+        assert_eq!(records[3][1], "lib/plain");
+        assert_eq!(records[3][5], "7");
+        assert_eq!(records[3][8], "not_scanned");
+        let r = &records[4];
+        assert_eq!(
+            r[1], "lib/=cmd|' /C calc'!A0",
+            "only a leading formula character counts"
+        );
+        assert_eq!(r[2], "v1; latest");
+        assert_eq!(r[6], "1970-01-01T00:00:00Z");
+        assert_eq!(r[7], "", "never pulled");
+        assert_eq!(
+            &r[8..16],
+            [
+                "success",
+                "High",
+                "0",
+                "3",
+                "1",
+                "0",
+                "2",
+                "'@SUM(1+1); a,b \"q\""
+            ]
+        );
+        assert!(records[2..]
+            .iter()
+            .all(|rec| rec.len() == CSV_COLUMNS.len()));
+    }
+
+    #[test]
+    fn neutralise_table() {
+        let cases = [
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@x", "'@x"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("x=1", "x=1"),
+            ("", ""),
+            ("'=", "'="),
+        ];
+        for (input, want) in cases {
+            assert_eq!(neutralise(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn write_record_quoting() {
+        let cases: [(&[&str], &str); 6] = [
+            (&["a", "b"], "a,b\r\n"),
+            (&[""], "\r\n"),
+            (&["a,b"], "\"a,b\"\r\n"),
+            (&["say \"hi\""], "\"say \"\"hi\"\"\"\r\n"),
+            (&["line\nbreak", "x"], "\"line\nbreak\",x\r\n"),
+            (&["=cmd", "-2"], "'=cmd,'-2\r\n"),
+        ];
+        for (fields, want) in cases {
+            let mut out = String::new();
+            write_record(&mut out, fields.iter().copied());
+            assert_eq!(out, want);
+        }
+    }
+
+    #[test]
+    fn parse_csv_table() {
+        let ok: [(&str, Vec<Vec<&str>>); 7] = [
+            ("", vec![]),
+            ("a", vec![vec!["a"]]),
+            ("a,b\nc,d\n", vec![vec!["a", "b"], vec!["c", "d"]]),
+            ("a,\r\n,b", vec![vec!["a", ""], vec!["", "b"]]),
+            ("\"x\"\"y\",\"\"\r\n", vec![vec!["x\"y", ""]]),
+            ("\"multi\r\nline\",z", vec![vec!["multi\r\nline", "z"]]),
+            ("\r\n\r\n", vec![vec![""], vec![""]]),
+        ];
+        for (input, want) in ok {
+            assert_eq!(parse_csv(input).unwrap(), want, "{input:?}");
+        }
+        assert_eq!(
+            parse_csv("a\n\"open"),
+            Err(ExportError::UnterminatedQuote { line: 2 })
+        );
+        assert_eq!(
+            parse_csv("\"a\"b"),
+            Err(ExportError::AfterQuote { line: 1 })
+        );
+    }
+
+    #[test]
+    fn json_round_trip_and_header() {
+        let rows = hostile_rows();
+        let json = to_json(&rows, &[1, 0], &header()).unwrap();
+        assert!(!json.contains("Harbor12345"));
+        let back = parse_json(&json).unwrap();
+        assert_eq!(back.artifacts, vec![rows[1].clone(), rows[0].clone()]);
+        let h = back.header;
+        assert_eq!(h.format, JSON_FORMAT);
+        assert_eq!(h.harbor_url, "https://harbor.example.com/");
+        assert_eq!(
+            (h.exported_at.as_str(), h.exported_at_ms),
+            ("2027-01-15T08:00:00Z", NOW)
+        );
+        assert_eq!((h.failed_requests, h.artifacts), (2, 2));
+        assert!(matches!(parse_json("{"), Err(ExportError::Json(_))));
+    }
+
+    #[test]
+    fn strip_userinfo_table() {
+        let cases = [
+            ("https://u:p@h/x", "https://h/x"),
+            ("https://h/x@y", "https://h/x@y"),
+            ("http://a@b@h", "http://h"),
+            ("", ""),
+            ("h", "h"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(strip_userinfo(input), want);
+        }
+    }
+}

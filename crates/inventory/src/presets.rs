@@ -1,0 +1,256 @@
+//! Audit presets: one-click, named filter sets that live in the URL (`preset=untagged`).
+//!
+//! Each preset is nothing but a [`Filters`] value (plus a sort for "largest"), so it goes
+//! through the same filter code as everything else, and a preset view can be refined by
+//! hand. [`summaries`] gives every preset's count and total size before it is clicked.
+
+use harbor_client::slim::{ArtifactRow, Millis, Severity};
+
+use crate::filter::{filter_indices, Filters, RowIndex, ScanFilter};
+use crate::sort::{Column, Direction, SortSpec};
+
+/// The audit presets, in the order the UI shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Preset {
+    /// Artifacts without any tag.
+    Untagged,
+    /// Not pulled for 90 days, or never pulled.
+    Unpulled,
+    /// Not scanned, scan failed, or last successful scan older than 30 days.
+    ScanGaps,
+    /// Overall severity critical or high with at least one fixable vulnerability.
+    ///
+    /// Harbor's scan overview only counts fixable vulnerabilities overall, not per
+    /// severity, so this is "critical/high artifacts that have something to fix";
+    /// the exact per-CVE answer needs the full reports (the vulnerability roll-up).
+    FixableSevere,
+    /// Every artifact, largest first.
+    Largest,
+    /// Artifacts whose digest is also in another repository.
+    SharedDigest,
+    /// Artifacts of repositories holding more than [`Preset::BIG_REPOSITORY`] artifacts
+    /// (the threshold can be changed in the URL, `repo_over=N`).
+    BigRepositories,
+}
+
+/// Count and total size of the rows a preset selects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PresetSummary {
+    /// Number of matching artifacts.
+    pub count: usize,
+    /// Sum of their sizes in bytes.
+    pub bytes: u64,
+}
+
+impl Preset {
+    /// Every preset, in display order.
+    pub const ALL: [Preset; 7] = [
+        Preset::Untagged,
+        Preset::Unpulled,
+        Preset::ScanGaps,
+        Preset::FixableSevere,
+        Preset::Largest,
+        Preset::SharedDigest,
+        Preset::BigRepositories,
+    ];
+
+    /// "Not pulled" threshold in days.
+    pub const UNPULLED_DAYS: u32 = 90;
+    /// "Scan too old" threshold in days.
+    pub const STALE_SCAN_DAYS: u32 = 30;
+    /// Default "more than N artifacts" threshold of [`Preset::BigRepositories`].
+    pub const BIG_REPOSITORY: u32 = 100;
+
+    /// The `preset` URL parameter value.
+    pub fn param(self) -> &'static str {
+        match self {
+            Preset::Untagged => "untagged",
+            Preset::Unpulled => "unpulled",
+            Preset::ScanGaps => "scan_gaps",
+            Preset::FixableSevere => "fixable_severe",
+            Preset::Largest => "largest",
+            Preset::SharedDigest => "shared_digest",
+            Preset::BigRepositories => "big_repos",
+        }
+    }
+
+    /// Parses a `preset` parameter value (any case).
+    pub fn from_param(s: &str) -> Option<Preset> {
+        let s = s.trim();
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.param().eq_ignore_ascii_case(s))
+    }
+
+    /// The button text.
+    pub fn title(self) -> &'static str {
+        match self {
+            Preset::Untagged => "Untagged",
+            Preset::Unpulled => "Not pulled for 90 days",
+            Preset::ScanGaps => "Not scanned, failed or stale scan",
+            Preset::FixableSevere => "Fixable critical or high",
+            Preset::Largest => "Largest artifacts",
+            Preset::SharedDigest => "Same digest in several repositories",
+            Preset::BigRepositories => "Repositories with more than 100 artifacts",
+        }
+    }
+
+    /// The filters the preset sets (all others cleared).
+    pub fn filters(self) -> Filters {
+        let mut f = Filters::default();
+        match self {
+            Preset::Untagged => f.untagged = true,
+            Preset::Unpulled => f.unpulled_days = Some(Preset::UNPULLED_DAYS),
+            Preset::ScanGaps => {
+                f.scan = ScanFilter {
+                    not_scanned: true,
+                    failed: true,
+                    stale_days: Some(Preset::STALE_SCAN_DAYS),
+                    ..ScanFilter::default()
+                }
+            }
+            Preset::FixableSevere => {
+                f.min_severity = Some(Severity::High);
+                f.fixable = true;
+            }
+            Preset::Largest => {}
+            Preset::SharedDigest => f.duplicate_digest = true,
+            Preset::BigRepositories => f.repo_artifacts_over = Some(Preset::BIG_REPOSITORY),
+        }
+        f
+    }
+
+    /// The sort the preset sets, if any.
+    pub fn sort(self) -> Option<SortSpec> {
+        (self == Preset::Largest).then_some(SortSpec {
+            column: Column::Size,
+            direction: Direction::Descending,
+        })
+    }
+
+    /// Whether a table state is still this preset's view. The big-repository threshold
+    /// may differ from the default.
+    pub fn matches(self, filters: &Filters, sort: Option<SortSpec>) -> bool {
+        let mut expected = self.filters();
+        if self == Preset::BigRepositories && filters.repo_artifacts_over.is_some() {
+            expected.repo_artifacts_over = filters.repo_artifacts_over;
+        }
+        *filters == expected && self.sort().is_none_or(|s| sort == Some(s))
+    }
+
+    /// Count and total size of the rows this preset selects.
+    pub fn summary(self, rows: &[ArtifactRow], index: &RowIndex, now: Millis) -> PresetSummary {
+        summarize(
+            rows,
+            &filter_indices(rows, &self.filters(), Some(index), now),
+        )
+    }
+}
+
+/// Count and total size of the given rows.
+pub fn summarize(rows: &[ArtifactRow], indices: &[u32]) -> PresetSummary {
+    let bytes = indices
+        .iter()
+        .filter_map(|&i| rows.get(i as usize))
+        .map(|r| r.size)
+        .sum();
+    PresetSummary {
+        count: indices.len(),
+        bytes,
+    }
+}
+
+/// Every preset with its count and total size, in display order. Build `index` once per
+/// loaded inventory and reuse it.
+///
+/// ```
+/// use inventory::{presets::summaries, RowIndex};
+/// let rows = inventory::synthetic::rows(500, 1);
+/// let all = summaries(&rows, &RowIndex::new(&rows), inventory::synthetic::NOW);
+/// assert_eq!(all.len(), 7);
+/// assert_eq!(all[4].1.count, 500); // "largest" selects everything
+/// ```
+pub fn summaries(
+    rows: &[ArtifactRow],
+    index: &RowIndex,
+    now: Millis,
+) -> Vec<(Preset, PresetSummary)> {
+    Preset::ALL
+        .into_iter()
+        .map(|p| (p, p.summary(rows, index, now)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::{row, RowSpec, NOW};
+    use crate::DAY_MS;
+    use harbor_client::slim::ScanStatus;
+
+    fn fixture() -> Vec<ArtifactRow> {
+        let a = RowSpec::new("p", "p/a");
+        let b = RowSpec::new("p", "p/b");
+        vec![
+            // untagged, never pulled, not scanned, 10 bytes
+            row(&a.clone().digest("sha256:01").size(10)),
+            // tagged, pulled recently, critical fixable, fresh scan, 20 bytes
+            row(&a
+                .clone()
+                .digest("sha256:02")
+                .size(20)
+                .tags(&["v1"])
+                .pulled(Some(NOW))
+                .scanned(Severity::Critical, [1, 0, 0, 0], 1, Some(NOW))),
+            // tagged, pulled 91 days ago, high not fixable, scan 31 days old, 40 bytes
+            row(&a
+                .clone()
+                .digest("sha256:03")
+                .size(40)
+                .tags(&["v2"])
+                .pulled(Some(NOW - 91 * DAY_MS))
+                .scanned(Severity::High, [0, 1, 0, 0], 0, Some(NOW - 31 * DAY_MS))),
+            // same digest as row 1 in another repository; scan failed, 20 bytes
+            row(&b
+                .clone()
+                .digest("sha256:02")
+                .size(20)
+                .tags(&["v1"])
+                .pulled(Some(NOW))
+                .status(ScanStatus::Failed)),
+        ]
+    }
+
+    #[test]
+    fn preset_summaries_table() {
+        let rows = fixture();
+        let got = summaries(&rows, &RowIndex::new(&rows), NOW);
+        let want = [
+            (Preset::Untagged, 1, 10),
+            (Preset::Unpulled, 2, 50),
+            (Preset::ScanGaps, 3, 70),
+            (Preset::FixableSevere, 1, 20),
+            (Preset::Largest, 4, 90),
+            (Preset::SharedDigest, 2, 40),
+            (Preset::BigRepositories, 0, 0),
+        ];
+        for ((p, s), (wp, count, bytes)) in got.into_iter().zip(want) {
+            assert_eq!(p, wp);
+            assert_eq!(s, PresetSummary { count, bytes }, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn params_round_trip() {
+        for p in Preset::ALL {
+            assert_eq!(Preset::from_param(p.param()), Some(p));
+            assert!(p.matches(&p.filters(), p.sort()));
+        }
+        assert_eq!(Preset::from_param("UNTAGGED"), Some(Preset::Untagged));
+        assert_eq!(Preset::from_param("x"), None);
+        assert!(!Preset::Largest.matches(&Filters::default(), None));
+        let mut f = Preset::BigRepositories.filters();
+        f.repo_artifacts_over = Some(3);
+        assert!(Preset::BigRepositories.matches(&f, None));
+    }
+}

@@ -1,0 +1,240 @@
+//! Aggregations behind the overview's small SVG charts, over the filtered rows.
+//! Each takes the rows and the indices to count (usually [`crate::TableView::matching`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use harbor_client::slim::{ArtifactRow, Millis, ScanStatus, Severity};
+
+use crate::DAY_MS;
+
+/// One bar of the per-project chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectStat {
+    /// Project name (a click filters the table by it, quoted for an exact match).
+    pub project: Arc<str>,
+    /// Number of artifacts.
+    pub artifacts: u64,
+    /// Sum of artifact sizes in bytes (layers shared between artifacts count each time).
+    pub bytes: u64,
+}
+
+/// Artifacts and storage per project, most artifacts first (ties by name).
+pub fn per_project(rows: &[ArtifactRow], indices: &[u32]) -> Vec<ProjectStat> {
+    let mut by_name: HashMap<&str, ProjectStat> = HashMap::new();
+    for row in indices.iter().filter_map(|&i| rows.get(i as usize)) {
+        let stat = by_name.entry(&row.project).or_insert_with(|| ProjectStat {
+            project: row.project.clone(),
+            artifacts: 0,
+            bytes: 0,
+        });
+        stat.artifacts += 1;
+        stat.bytes += row.size;
+    }
+    let mut out: Vec<ProjectStat> = by_name.into_values().collect();
+    out.sort_by(|a, b| {
+        b.artifacts
+            .cmp(&a.artifacts)
+            .then_with(|| a.project.cmp(&b.project))
+    });
+    out
+}
+
+/// How many artifacts are in each scan state and, for finished scans, at each severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SeverityStats {
+    /// No scan overview.
+    pub not_scanned: u64,
+    /// Scan pending or running.
+    pub scanning: u64,
+    /// Scan error or stopped.
+    pub failed: u64,
+    /// Finished scans by overall severity, indexed like [`SeverityStats::LEVELS`].
+    pub by_severity: [u64; 7],
+}
+
+impl SeverityStats {
+    /// The severity order of `by_severity`: worst first, as the chart draws it.
+    pub const LEVELS: [Severity; 7] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Negligible,
+        Severity::Unknown,
+        Severity::None,
+    ];
+
+    /// Finished scans at this overall severity.
+    pub fn count(&self, s: Severity) -> u64 {
+        Self::LEVELS
+            .iter()
+            .position(|l| *l == s)
+            .map_or(0, |i| self.by_severity[i])
+    }
+}
+
+/// The severity distribution of the given rows. A finished scan without an overall
+/// severity counts as `None` (nothing found).
+pub fn severity_distribution(rows: &[ArtifactRow], indices: &[u32]) -> SeverityStats {
+    let mut stats = SeverityStats::default();
+    for row in indices.iter().filter_map(|&i| rows.get(i as usize)) {
+        match row.scan.status {
+            ScanStatus::NotScanned => stats.not_scanned += 1,
+            ScanStatus::Scanning => stats.scanning += 1,
+            ScanStatus::Failed => stats.failed += 1,
+            ScanStatus::Success => {
+                let s = row.scan.severity.unwrap_or(Severity::None);
+                if let Some(i) = SeverityStats::LEVELS.iter().position(|l| *l == s) {
+                    stats.by_severity[i] += 1;
+                }
+            }
+        }
+    }
+    stats
+}
+
+/// One bar of the age chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgeBucket {
+    /// Bar label (`< 7 days`, ..., `unknown`).
+    pub label: &'static str,
+    /// Lower bound in days (inclusive); `None` for the "unknown push time" bucket.
+    pub min_days: Option<u32>,
+    /// Number of artifacts.
+    pub artifacts: u64,
+    /// Their total size in bytes.
+    pub bytes: u64,
+}
+
+/// Bucket lower bounds in days and labels; the last bucket is open-ended.
+const AGE_BOUNDS: [(u32, &str); 5] = [
+    (0, "< 7 days"),
+    (7, "7–30 days"),
+    (30, "30–90 days"),
+    (90, "90 days–1 year"),
+    (365, "> 1 year"),
+];
+
+/// Artifacts and bytes by age since push: `< 7 days`, `7–30 days`, `30–90 days`,
+/// `90 days–1 year`, `> 1 year`, then `unknown` (no push time). A push in the future
+/// (clock skew) counts as new.
+pub fn age_buckets(rows: &[ArtifactRow], indices: &[u32], now: Millis) -> Vec<AgeBucket> {
+    let mut out: Vec<AgeBucket> = AGE_BOUNDS
+        .iter()
+        .map(|&(min, label)| AgeBucket {
+            label,
+            min_days: Some(min),
+            artifacts: 0,
+            bytes: 0,
+        })
+        .chain([AgeBucket {
+            label: "unknown",
+            min_days: None,
+            artifacts: 0,
+            bytes: 0,
+        }])
+        .collect();
+    let unknown = out.len() - 1;
+    for row in indices.iter().filter_map(|&i| rows.get(i as usize)) {
+        let slot = match row.push_time {
+            None => unknown,
+            Some(t) => {
+                let days = (now.saturating_sub(t) / DAY_MS).max(0);
+                AGE_BOUNDS
+                    .iter()
+                    .rposition(|&(min, _)| days >= i64::from(min))
+                    .unwrap_or(0)
+            }
+        };
+        out[slot].artifacts += 1;
+        out[slot].bytes += row.size;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::{row, RowSpec, NOW};
+
+    fn fixture() -> Vec<ArtifactRow> {
+        let a = RowSpec::new("alpha", "alpha/x");
+        let b = RowSpec::new("beta", "beta/y");
+        vec![
+            row(&a.clone().size(10).pushed(Some(NOW)).scanned(
+                Severity::High,
+                [0, 1, 0, 0],
+                0,
+                None,
+            )),
+            row(&b
+                .clone()
+                .size(20)
+                .pushed(Some(NOW - 7 * DAY_MS))
+                .status(ScanStatus::Failed)),
+            row(&b.clone().size(30).pushed(Some(NOW - 400 * DAY_MS))),
+            row(&a
+                .clone()
+                .size(40)
+                .pushed(None)
+                .scanned(Severity::None, [0; 4], 0, None)),
+            row(&b
+                .clone()
+                .size(50)
+                .pushed(Some(NOW + DAY_MS))
+                .status(ScanStatus::Scanning)),
+            row(&a.clone().size(60).pushed(Some(NOW - 90 * DAY_MS)).scanned(
+                Severity::High,
+                [0, 2, 0, 0],
+                0,
+                None,
+            )),
+        ]
+    }
+
+    #[test]
+    fn per_project_counts() {
+        let rows = fixture();
+        let all: Vec<u32> = (0..6).collect();
+        let got: Vec<(String, u64, u64)> = per_project(&rows, &all)
+            .into_iter()
+            .map(|s| (s.project.to_string(), s.artifacts, s.bytes))
+            .collect();
+        assert_eq!(got, vec![("alpha".into(), 3, 110), ("beta".into(), 3, 100)]);
+        let some = per_project(&rows, &[1, 2, 99]);
+        assert_eq!((some.len(), some[0].artifacts, some[0].bytes), (1, 2, 50));
+        assert!(per_project(&rows, &[]).is_empty());
+    }
+
+    #[test]
+    fn severity_counts() {
+        let rows = fixture();
+        let s = severity_distribution(&rows, &(0..6).collect::<Vec<_>>());
+        assert_eq!((s.not_scanned, s.scanning, s.failed), (1, 1, 1));
+        assert_eq!(s.count(Severity::High), 2);
+        assert_eq!(s.count(Severity::None), 1);
+        assert_eq!(s.count(Severity::Critical), 0);
+        assert_eq!(s.by_severity.iter().sum::<u64>(), 3);
+    }
+
+    #[test]
+    fn age_bucket_counts() {
+        let rows = fixture();
+        let got: Vec<(&str, u64, u64)> = age_buckets(&rows, &(0..6).collect::<Vec<_>>(), NOW)
+            .into_iter()
+            .map(|b| (b.label, b.artifacts, b.bytes))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("< 7 days", 2, 60),
+                ("7–30 days", 1, 20),
+                ("30–90 days", 0, 0),
+                ("90 days–1 year", 1, 60),
+                ("> 1 year", 1, 30),
+                ("unknown", 1, 40),
+            ]
+        );
+    }
+}

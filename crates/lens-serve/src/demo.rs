@@ -1,0 +1,33 @@
+//! `--demo`: the simulated Harbor, mounted in process.
+
+use crate::config::DemoOptions;
+use harbor_sim::{FaultPlan, HarborVersion, Preset, Sim, SimConfig};
+use std::sync::Arc;
+
+/// The simulator configuration for the command-line demo options.
+pub fn sim_config(opts: &DemoOptions) -> Result<SimConfig, String> {
+    let preset: Preset = opts.preset.parse()?;
+    let version: HarborVersion = opts.harbor_version.parse()?;
+    let faults = FaultPlan {
+        rate: opts.fault_rate,
+        ..FaultPlan::default()
+    };
+    Ok(SimConfig {
+        preset,
+        seed: opts.seed,
+        version,
+        latency: opts.latency,
+        jitter: opts.jitter,
+        faults,
+        hostile: opts.hostile,
+        cors: opts.cors,
+        ..SimConfig::default()
+    })
+}
+
+/// Builds the simulator (generating its dataset) and returns it with its router.
+pub fn mount(opts: &DemoOptions) -> Result<(Arc<Sim>, axum::Router), String> {
+    let sim = Sim::new(sim_config(opts)?);
+    let router = sim.router();
+    Ok((sim, router))
+}

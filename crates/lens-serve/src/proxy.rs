@@ -1,0 +1,361 @@
+//! Reverse proxy from `/api/` to a real Harbor.
+//!
+//! Only `/api/` paths are forwarded, and only after [`check_api_path`] has ruled out
+//! traversal (`..`, `%2e%2e`, double-encoded forms), empty segments (`//`), userinfo
+//! (`@`) and anything that would let the upstream URL parser pick another host. The
+//! path and query are appended to Harbor's origin byte for byte (Harbor needs the
+//! double-encoded `%252F` intact), and the resulting URL is checked again.
+//!
+//! Bodies stream both ways. End-to-end headers pass through (Authorization, cookies,
+//! X-Request-Id, X-Harbor-CSRF-Token, Set-Cookie, X-Total-Count, Link); hop-by-hop
+//! headers are dropped. Redirects are passed back to the browser, never followed.
+
+use crate::access_log::AccessLog;
+use crate::config::ProxyOptions;
+use crate::paths::{is_unsafe_segment, percent_decode};
+use axum::body::{Body, HttpBody};
+use axum::extract::{Request, State};
+use axum::http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Why a path is refused before anything is sent to Harbor (always 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathRejection {
+    /// Not below `/api/`.
+    #[error("only /api/ paths are forwarded")]
+    NotApi,
+    /// A malformed percent escape.
+    #[error("malformed percent-encoding")]
+    BadEncoding,
+    /// `.` or `..` as a segment, in any encoding.
+    #[error("path traversal")]
+    Traversal,
+    /// `//`, `@`, `\` or a control character, in any encoding: URL-parser tricks.
+    #[error("ambiguous path")]
+    Ambiguous,
+}
+
+/// Checks a request path (without query) for forwarding. The raw path and up to two
+/// decodings of it are checked, since Harbor decodes repository names twice.
+pub fn check_api_path(path: &str) -> Result<(), PathRejection> {
+    if !path.starts_with("/api/") {
+        return Err(PathRejection::NotApi);
+    }
+    let once = percent_decode(path).ok_or(PathRejection::BadEncoding)?;
+    // A second decoding that fails is not an attack: the first one already was the name.
+    let twice = percent_decode(&once);
+    for form in std::iter::once(path)
+        .chain(Some(once.as_str()))
+        .chain(twice.as_deref())
+    {
+        if form.contains("//") || form.contains('@') {
+            return Err(PathRejection::Ambiguous);
+        }
+        for segment in form.split('/').skip(1) {
+            if segment == "." || segment == ".." {
+                return Err(PathRejection::Traversal);
+            }
+            if is_unsafe_segment(segment) {
+                return Err(PathRejection::Ambiguous);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Joins Harbor's address and a checked path+query, and verifies that the URL parser
+/// kept both: same scheme, host and port, and the path exactly as sent.
+pub fn upstream_url(upstream: &str, path: &str, query: Option<&str>) -> Option<reqwest::Url> {
+    let base = reqwest::Url::parse(upstream).ok()?;
+    let text = match query {
+        Some(q) => format!("{upstream}{path}?{q}"),
+        None => format!("{upstream}{path}"),
+    };
+    let url = reqwest::Url::parse(&text).ok()?;
+    let prefix = base.path().trim_end_matches('/');
+    let same_origin = url.scheme() == base.scheme()
+        && url.host_str() == base.host_str()
+        && url.port_or_known_default() == base.port_or_known_default()
+        && url.username().is_empty()
+        && url.password().is_none();
+    (same_origin && url.path() == format!("{prefix}{path}")).then_some(url)
+}
+
+/// Headers that belong to one connection, not to the message (RFC 9110 §7.6.1), plus
+/// any the `Connection` header names.
+fn hop_by_hop(headers: &HeaderMap) -> Vec<HeaderName> {
+    let mut names: Vec<HeaderName> = [
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    ]
+    .into_iter()
+    .map(HeaderName::from_static)
+    .collect();
+    for value in headers
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+    {
+        names.extend(
+            value
+                .split(',')
+                .filter_map(|t| HeaderName::try_from(t.trim()).ok()),
+        );
+    }
+    names
+}
+
+/// The end-to-end headers of `headers`, minus `extra` names.
+pub fn end_to_end(headers: &HeaderMap, extra: &[HeaderName]) -> HeaderMap {
+    let drop = hop_by_hop(headers);
+    let mut out = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        if !drop.contains(name) && !extra.contains(name) {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// The proxy's shared state.
+#[derive(Debug)]
+pub struct Proxy {
+    client: reqwest::Client,
+    opts: ProxyOptions,
+    log: AccessLog,
+}
+
+impl Proxy {
+    /// A proxy to `opts.upstream`. Fails if the CA file is unreadable or the TLS stack
+    /// cannot start.
+    pub fn new(opts: ProxyOptions, log: AccessLog) -> Result<Self, String> {
+        let mut builder = reqwest::Client::builder();
+        if let Some(path) = &opts.ca_file {
+            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            if certs.is_empty() {
+                return Err(format!("{}: no PEM certificate found", path.display()));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
+            .redirect(reqwest::redirect::Policy::none())
+            // Harbor is reached directly; an inherited HTTP_PROXY would see credentials.
+            .no_proxy()
+            .connect_timeout(opts.timeout.min(std::time::Duration::from_secs(10)))
+            .read_timeout(opts.timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Proxy { client, opts, log })
+    }
+}
+
+/// Harbor's error body shape, so the app shows proxy errors like Harbor's own.
+fn harbor_error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    rid: Option<&HeaderValue>,
+) -> Response {
+    let body = format!(r#"{{"errors":[{{"code":"{code}","message":"{message}"}}]}}"#);
+    let mut response = (status, [(CONTENT_TYPE, "application/json")], body).into_response();
+    if let Some(rid) = rid {
+        response.headers_mut().insert("x-request-id", rid.clone());
+    }
+    response
+}
+
+/// Handler for `/api/*`: checks the path, forwards, streams the answer back.
+pub async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let rid = parts.headers.get("x-request-id").cloned();
+    let path = parts.uri.path();
+    if let Err(why) = check_api_path(path) {
+        return harbor_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            &why.to_string(),
+            rid.as_ref(),
+        );
+    }
+    let Some(url) = upstream_url(&proxy.opts.upstream, path, parts.uri.query()) else {
+        return harbor_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "ambiguous path",
+            rid.as_ref(),
+        );
+    };
+
+    let limit = proxy.opts.max_body_bytes;
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return too_large(rid.as_ref());
+    }
+
+    let headers = end_to_end(&parts.headers, &[HOST]);
+    let mut request = proxy
+        .client
+        .request(parts.method.clone(), url)
+        .headers(headers);
+    let tripped = Arc::new(AtomicBool::new(false));
+    if !body.is_end_stream() {
+        let flag = tripped.clone();
+        let mut seen: u64 = 0;
+        let stream = body.into_data_stream().map(move |chunk| {
+            let chunk = chunk.map_err(std::io::Error::other)?;
+            seen += chunk.len() as u64;
+            if seen > limit {
+                flag.store(true, Ordering::SeqCst);
+                return Err(std::io::Error::other("request body too large"));
+            }
+            Ok(chunk)
+        });
+        request = request.body(reqwest::Body::wrap_stream(stream));
+    }
+
+    let sent = tokio::time::timeout(proxy.opts.timeout, request.send()).await;
+    let upstream = match sent {
+        Ok(Ok(response)) => response,
+        _ if tripped.load(Ordering::SeqCst) => return too_large(rid.as_ref()),
+        Err(_) => {
+            proxy.log.write(&format!(
+                "proxy: {} {path}: Harbor did not answer in time",
+                parts.method
+            ));
+            return harbor_error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "GATEWAY_TIMEOUT",
+                "Harbor did not answer in time",
+                rid.as_ref(),
+            );
+        }
+        Ok(Err(e)) => {
+            // reqwest's message names the URL (no credentials: userinfo is refused) only.
+            proxy
+                .log
+                .write(&format!("proxy: {} {path}: {e}", parts.method));
+            let (status, code) = if e.is_timeout() {
+                (StatusCode::GATEWAY_TIMEOUT, "GATEWAY_TIMEOUT")
+            } else {
+                (StatusCode::BAD_GATEWAY, "BAD_GATEWAY")
+            };
+            return harbor_error(status, code, "Harbor is unreachable", rid.as_ref());
+        }
+    };
+
+    let status = upstream.status();
+    let headers = end_to_end(upstream.headers(), &[]);
+    let mut response = Response::new(Body::from_stream(upstream.bytes_stream()));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
+fn too_large(rid: Option<&HeaderValue>) -> Response {
+    harbor_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        "request body too large",
+        rid,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_harbor_paths_pass() {
+        for ok in [
+            "/api/v2.0/systeminfo",
+            "/api/v2.0/projects/library/repositories/team%252Ftools%252Fx/artifacts",
+            "/api/v2.0/projects/p/repositories/r/artifacts/sha256:0123abcd/tags",
+            "/api/v2.0/projects/my.project/repositories/a...b",
+        ] {
+            assert_eq!(check_api_path(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn tricks_are_refused() {
+        use PathRejection::*;
+        let cases = [
+            ("/v2/_catalog", NotApi),
+            ("/apix/v2.0", NotApi),
+            ("/api/../secret", Traversal),
+            ("/api/v2.0/%2e%2e/x", Traversal),
+            ("/api/v2.0/%2E%2e/x", Traversal),
+            ("/api/v2.0/%252e%252e/x", Traversal),
+            ("/api/v2.0/./x", Traversal),
+            ("/api//evil.example/x", Ambiguous),
+            ("/api/http://evil.example/", Ambiguous),
+            ("/api/http:%2f%2fevil.example/", Ambiguous),
+            ("/api/v2.0/x@evil.example", Ambiguous),
+            ("/api/v2.0/x%40evil.example", Ambiguous),
+            ("/api/v2.0/a%5c..%5cb", Ambiguous),
+            ("/api/v2.0/a%00", Ambiguous),
+            ("/api/v2.0/%zz", BadEncoding),
+        ];
+        for (path, why) in cases {
+            assert_eq!(check_api_path(path), Err(why), "{path}");
+        }
+    }
+
+    #[test]
+    fn upstream_url_keeps_the_path_verbatim() {
+        let url = upstream_url(
+            "https://h.example",
+            "/api/v2.0/a%252Fb",
+            Some("q=name%3D~x&page=2"),
+        )
+        .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://h.example/api/v2.0/a%252Fb?q=name%3D~x&page=2"
+        );
+        let url = upstream_url("http://h.example:8080/harbor", "/api/v2.0/ping", None).unwrap();
+        assert_eq!(url.as_str(), "http://h.example:8080/harbor/api/v2.0/ping");
+        // Defence in depth: even an unchecked traversal is caught by the re-parse.
+        assert_eq!(
+            upstream_url("https://h.example", "/api/%2e%2e/x", None),
+            None
+        );
+    }
+
+    #[test]
+    fn hop_by_hop_headers_are_dropped() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "connection",
+            HeaderValue::from_static("keep-alive, x-private"),
+        );
+        h.insert("x-private", HeaderValue::from_static("1"));
+        h.insert("transfer-encoding", HeaderValue::from_static("chunked"));
+        h.insert("authorization", HeaderValue::from_static("Basic eA=="));
+        h.append("set-cookie", HeaderValue::from_static("a=1"));
+        h.append("set-cookie", HeaderValue::from_static("b=2"));
+        let out = end_to_end(&h, &[]);
+        assert_eq!(out.len(), 3);
+        assert_eq!(out.get("authorization").unwrap(), "Basic eA==");
+        assert_eq!(out.get_all("set-cookie").iter().count(), 2);
+    }
+}

@@ -1,0 +1,306 @@
+//! Serves the built dashboard from `dist/`: exact MIME types, ETag revalidation,
+//! cache rules, and the single-page-app fallback to `index.html`.
+//!
+//! Files are read per request, so a rebuilt `dist/` is picked up without a restart.
+//! Compression is left to the compression layer around the whole app.
+
+use crate::paths::{is_unsafe_segment, percent_decode};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{
+    ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION,
+};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+/// Cache rule for files whose names carry a content hash: they never change.
+pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Cache rule for everything else: always revalidate (cheap, thanks to the ETag).
+pub const CACHE_REVALIDATE: &str = "no-cache";
+
+/// The dashboard's files and the sub-path they are served under.
+#[derive(Debug, Clone)]
+pub struct StaticFiles {
+    root: PathBuf,
+    base_path: String,
+}
+
+impl StaticFiles {
+    /// Files under `root`, served at `base_path` (normalised `/…/`).
+    pub fn new(root: PathBuf, base_path: String) -> Self {
+        StaticFiles { root, base_path }
+    }
+}
+
+/// Why a request path does not name a servable file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathProblem {
+    /// Malformed escapes, dot segments, backslashes or control characters: 400.
+    Invalid,
+    /// A well-formed path that is not served (e.g. a dotfile): 404.
+    Hidden,
+}
+
+/// Maps the part of a URL path below the base path to a file path relative to `dist/`.
+///
+/// An empty path or one ending in `/` means that directory's `index.html`.
+pub fn relative_file(rel: &str) -> Result<PathBuf, PathProblem> {
+    let decoded = percent_decode(rel).ok_or(PathProblem::Invalid)?;
+    let mut path = PathBuf::new();
+    let segments: Vec<&str> = decoded.split('/').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        if segment.is_empty() {
+            if last {
+                path.push("index.html");
+                continue;
+            }
+            return Err(PathProblem::Invalid);
+        }
+        if is_unsafe_segment(segment) || segment.contains(':') {
+            return Err(PathProblem::Invalid);
+        }
+        if segment.starts_with('.') {
+            return Err(PathProblem::Hidden);
+        }
+        path.push(segment);
+    }
+    Ok(path)
+}
+
+/// The `Content-Type` for a file, from its extension.
+pub fn mime_type(path: &Path) -> &'static str {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "wasm" => "application/wasm",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        "txt" => "text/plain; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "xml" => "application/xml",
+        "pdf" => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The `Cache-Control` for a file name: long-lived when the name carries a content hash
+/// (a run of at least 16 hex digits, as trunk's `filehash` writes), else revalidate.
+pub fn cache_control(file_name: &str) -> &'static str {
+    let hashed = file_name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|t| t.len() >= 16 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+    if hashed && file_name != "index.html" {
+        CACHE_IMMUTABLE
+    } else {
+        CACHE_REVALIDATE
+    }
+}
+
+/// Whether the client asked for HTML (a navigation), which earns the SPA fallback.
+pub fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|m| m.trim().starts_with("text/html")))
+}
+
+/// `/api` and `/_sim` belong to the backend, at the root whatever the base path.
+fn is_reserved(path: &str) -> bool {
+    ["/api", "/_sim"]
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    (status, [(CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+}
+
+fn redirect(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(v) => (StatusCode::PERMANENT_REDIRECT, [(LOCATION, v)]).into_response(),
+        Err(_) => plain(StatusCode::BAD_REQUEST, "bad request\n"),
+    }
+}
+
+/// Handler for every path not claimed by `/api/` or `/_sim/`.
+pub async fn serve(State(files): State<Arc<StaticFiles>>, req: Request) -> Response {
+    let method = req.method().clone();
+    if method != Method::GET && method != Method::HEAD {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        r.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
+    let path = req.uri().path();
+    let base = files.base_path.as_str();
+    let query = req
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    // `/lens` → `/lens/`, and `/` → `/lens/`, so relative asset URLs resolve.
+    if base != "/" && (path == "/" || format!("{path}/") == base) {
+        return redirect(&format!("{base}{query}"));
+    }
+    // API paths that no route claimed are API 404s, never the HTML shell.
+    if is_reserved(path) {
+        return plain(StatusCode::NOT_FOUND, "not found\n");
+    }
+    let Some(rel) = path.strip_prefix(base) else {
+        return plain(StatusCode::NOT_FOUND, "not found\n");
+    };
+    let file = match relative_file(rel) {
+        Ok(f) => f,
+        Err(PathProblem::Invalid) => return plain(StatusCode::BAD_REQUEST, "bad path\n"),
+        Err(PathProblem::Hidden) => return plain(StatusCode::NOT_FOUND, "not found\n"),
+    };
+    let head = method == Method::HEAD;
+    if let Some(response) = file_response(&files.root.join(&file), req.headers(), head).await {
+        return response;
+    }
+    if accepts_html(req.headers()) {
+        if let Some(r) = file_response(&files.root.join("index.html"), req.headers(), head).await {
+            return r;
+        }
+    }
+    plain(StatusCode::NOT_FOUND, "not found\n")
+}
+
+/// Weak comparison of entity tags (RFC 9110 §8.8.3.2): the `W/` prefix is ignored.
+fn weak_eq(a: &str, b: &str) -> bool {
+    a.trim_start_matches("W/") == b.trim_start_matches("W/")
+}
+
+/// The response for one regular file, or `None` when it does not exist.
+async fn file_response(path: &Path, headers: &HeaderMap, head: bool) -> Option<Response> {
+    let meta = tokio::fs::metadata(path).await.ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    // Weak: the compression layer may send these bytes gzip-encoded under the same tag.
+    let etag = format!("W/\"{:x}-{:x}\"", meta.len(), mtime);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let cache = cache_control(name);
+    let not_modified = headers
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| weak_eq(t.trim(), &etag) || t.trim() == "*")
+        });
+    let builder = Response::builder()
+        .header(ETAG, &etag)
+        .header(CACHE_CONTROL, cache)
+        .header(CONTENT_TYPE, mime_type(path));
+    let response = if not_modified {
+        builder.status(StatusCode::NOT_MODIFIED).body(Body::empty())
+    } else if head {
+        builder
+            .header(CONTENT_LENGTH, meta.len())
+            .body(Body::empty())
+    } else {
+        let bytes = tokio::fs::read(path).await.ok()?;
+        builder
+            .header(CONTENT_LENGTH, bytes.len())
+            .body(Body::from(bytes))
+    };
+    Some(response.unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "error\n")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_map_into_dist() {
+        assert_eq!(relative_file(""), Ok(PathBuf::from("index.html")));
+        assert_eq!(relative_file("a/"), Ok(PathBuf::from("a/index.html")));
+        assert_eq!(relative_file("x_bg.wasm"), Ok(PathBuf::from("x_bg.wasm")));
+        assert_eq!(
+            relative_file("my%20file.css"),
+            Ok(PathBuf::from("my file.css"))
+        );
+        for bad in [
+            "../etc/passwd",
+            "%2e%2e/x",
+            "a//b",
+            "a\\b",
+            "c:/x",
+            "%zz",
+            "a/./b",
+        ] {
+            assert_eq!(relative_file(bad), Err(PathProblem::Invalid), "{bad}");
+        }
+        assert_eq!(relative_file(".git/config"), Err(PathProblem::Hidden));
+    }
+
+    #[test]
+    fn mime_types_are_exact() {
+        let m = |p: &str| mime_type(Path::new(p));
+        assert_eq!(m("a_bg.wasm"), "application/wasm");
+        assert_eq!(m("a.js"), "text/javascript; charset=utf-8");
+        assert_eq!(m("a.css"), "text/css; charset=utf-8");
+        assert_eq!(m("a.json"), "application/json");
+        assert_eq!(m("a.svg"), "image/svg+xml");
+        assert_eq!(m("index.html"), "text/html; charset=utf-8");
+        assert_eq!(m("noext"), "application/octet-stream");
+    }
+
+    #[test]
+    fn hashed_names_are_immutable() {
+        assert_eq!(
+            cache_control("harbor-lens-1a2b3c4d5e6f7a8b_bg.wasm"),
+            CACHE_IMMUTABLE
+        );
+        assert_eq!(cache_control("main-0123456789abcdef.css"), CACHE_IMMUTABLE);
+        assert_eq!(cache_control("harbor-lens_bg.wasm"), CACHE_REVALIDATE);
+        assert_eq!(cache_control("index.html"), CACHE_REVALIDATE);
+        assert_eq!(cache_control("boot.js"), CACHE_REVALIDATE);
+    }
+
+    #[test]
+    fn backend_prefixes_are_reserved() {
+        assert!(is_reserved("/api") && is_reserved("/api/") && is_reserved("/_sim/x"));
+        assert!(!is_reserved("/apis") && !is_reserved("/lens/api/") && !is_reserved("/"));
+    }
+
+    #[test]
+    fn html_navigation_is_detected() {
+        let mut h = HeaderMap::new();
+        assert!(!accepts_html(&h));
+        h.insert(
+            ACCEPT,
+            HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"),
+        );
+        assert!(accepts_html(&h));
+        h.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        assert!(!accepts_html(&h));
+    }
+}
