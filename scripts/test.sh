@@ -17,6 +17,11 @@ cargo clippy -p harbor-lens --target wasm32-unknown-unknown --all-targets -- -D 
 log "host tests"
 cargo test --workspace --exclude harbor-lens --all-features
 
+log "app unit tests (host) and component tests (wasm, headless Chromium)"
+cargo test -p harbor-lens --lib
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
+  cargo test -p harbor-lens --target wasm32-unknown-unknown --test components
+
 log "release wasm build"
 trunk build --release
 cargo build --profile host -p lens-serve -p harbor-sim

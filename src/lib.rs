@@ -1,67 +1,88 @@
 //! Harbor Lens: the Leptos shell over the plain-Rust crates.
 //!
 //! Everything that is not markup lives in `harbor-client` (talking to Harbor) and
-//! `inventory` (the table logic); this crate only wires them to signals and the DOM.
+//! `inventory` (the table logic); this crate only wires them to signals and the DOM:
+//! `transport` gives the crawl engine a browser network, `crawl` runs it into signals,
+//! `url_state` mirrors the table query in the address bar, and `components/` render.
+
+pub mod artifact_info;
+pub mod components;
+pub mod config;
+pub mod connect;
+pub mod crawl;
+pub mod session;
+pub mod state;
+pub mod transport;
+pub mod url_state;
 
 use leptos::prelude::*;
-use serde::Deserialize;
 
-/// Mounts the app on `<body>`. Called by the tiny `main.rs`.
+use components::{
+    ArtifactTable, BulkReports, ConnectForm, CrawlControls, CrawlProgress, DetailsPanel,
+    ExportButtons, FailedRequests, FilterBar, MissingBanner, OverviewCharts, Pager, ThemeToggle,
+};
+use config::RuntimeConfig;
+use state::AppState;
+
+/// Mounts the app on `<body>` once the optional `config.json` has been read, so every
+/// component starts from the operator's settings. Called by the tiny `main.rs`.
 pub fn mount() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(App);
+    // The reactive executor starts with the mount, so this first step uses the plain one.
+    wasm_bindgen_futures::spawn_local(async {
+        let params = url_state::current_params();
+        let config = config::fetch_file().await.with_params(&params);
+        leptos::mount::mount_to_body(move || view! { <App config=config.clone()/> });
+    });
 }
 
-/// The fields of `/systeminfo` the header shows. Anonymous callers get no version.
-#[derive(Debug, Clone, Deserialize)]
-struct SystemInfo {
-    harbor_version: Option<String>,
-    auth_mode: Option<String>,
-}
-
-async fn fetch_systeminfo(auth: Option<String>) -> Result<SystemInfo, String> {
-    let mut req = gloo_net::http::Request::get("/api/v2.0/systeminfo");
-    if let Some(auth) = auth {
-        req = req.header("Authorization", &auth);
-    }
-    let resp = req.send().await.map_err(|e| format!("Harbor is unreachable: {e}"))?;
-    if !resp.ok() {
-        return Err(format!("Harbor answered {} {}", resp.status(), resp.status_text()));
-    }
-    resp.json::<SystemInfo>().await.map_err(|e| format!("not a Harbor answer: {e}"))
-}
-
+/// The whole page.
 #[component]
-fn App() -> impl IntoView {
-    let (auth, set_auth) = signal(None::<String>);
-    let info = LocalResource::new(move || fetch_systeminfo(auth.get()));
-    let username = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let connect = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let raw = format!("{}:{}", username.get_untracked(), password.get_untracked());
-        let encoded = window().btoa(&raw).unwrap_or_default();
-        set_auth.set(Some(format!("Basic {encoded}")));
-    };
+pub fn App(
+    /// Runtime settings from `config.json` and the URL.
+    config: RuntimeConfig,
+) -> impl IntoView {
+    let embed = config.embed;
+    let app = AppState::provide(config, url_state::query_from_location());
+    url_state::sync(app);
+    if let Some(kept) = session::load() {
+        components::start_connect(app, Some(kept));
+    } else {
+        // Same origin: a user signed in to Harbor's portal is signed in here too.
+        components::start_connect(app, None);
+    }
+    if let Some(root) = document().document_element() {
+        let _ = root.class_list().toggle_with_force("embed", embed);
+    }
+    components::install_shortcuts(app);
     view! {
         <header class="app-header">
             <h1>"Harbor Lens"</h1>
-            <Transition fallback=|| view! { <span>"Connecting…"</span> }>
-                {move || info.get().map(|r| match r {
-                    Ok(i) => view! {
-                        <span class="harbor-version">
-                            "Harbor " {i.harbor_version.unwrap_or_else(|| "(version hidden: sign in)".into())}
-                            " · auth " {i.auth_mode.unwrap_or_default()}
-                        </span>
-                    }.into_any(),
-                    Err(e) => view! { <span role="alert">{e}</span> }.into_any(),
-                })}
-            </Transition>
+            <ThemeToggle/>
         </header>
-        <form on:submit=connect>
-            <label>"Username" <input type="text" bind:value=username autocomplete="username"/></label>
-            <label>"Password" <input type="password" bind:value=password autocomplete="current-password"/></label>
-            <button type="submit">"Connect"</button>
-        </form>
+        <main>
+            <section class="connect-panel" aria-label="Connection">
+                <ConnectForm/>
+            </section>
+            <section class="crawl-panel" aria-label="Crawl">
+                <CrawlControls/>
+                <CrawlProgress/>
+            </section>
+            <div class="layout">
+                <div class="content">
+                    <MissingBanner/>
+                    <OverviewCharts/>
+                    <FilterBar/>
+                    <div class="table-tools">
+                        <Pager/>
+                        <ExportButtons/>
+                    </div>
+                    <BulkReports/>
+                    <ArtifactTable/>
+                </div>
+                <FailedRequests/>
+            </div>
+            <DetailsPanel/>
+        </main>
     }
 }

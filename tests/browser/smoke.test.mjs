@@ -2,6 +2,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, launchBrowser } from "./harness.mjs";
+import { scriptErrors } from "./lens.mjs";
 
 let server;
 let chrome;
@@ -23,5 +24,5 @@ test("the page shows the simulator's Harbor version after signing in", async () 
   const version = page.getByText(/Harbor v2\.13\.\d+/);
   await version.waitFor({ timeout: 15_000 });
   assert.match(await version.textContent(), /Harbor v2\.13\.\d+-[0-9a-f]+/);
-  assert.deepEqual(page.errors, []);
+  assert.deepEqual(scriptErrors(page), []);
 });

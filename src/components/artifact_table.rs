@@ -1,0 +1,189 @@
+//! The artifacts table: only the current page's rows are in the DOM.
+
+use harbor_client::slim::{ArtifactRow, LabelRef, TagRow};
+use inventory::format::{
+    collapse_tags, exact_time, human_size, more_label, relative_time, severity_badge,
+    severity_class, severity_counts, short_digest,
+};
+use inventory::Column;
+use leptos::prelude::*;
+
+use crate::components::copy_text;
+use crate::state::{use_app, AppState};
+
+/// How many tags a cell shows before "+N more".
+const TAGS_SHOWN: usize = 3;
+
+/// A label colour, only if it is a plain `#rgb`/`#rrggbb` (Harbor data is untrusted).
+pub fn safe_color(color: &str) -> Option<String> {
+    let hex = color.strip_prefix('#')?;
+    let ok = matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    ok.then(|| format!("#{hex}"))
+}
+
+/// Chips for labels, coloured through a CSS custom property (CSSOM, allowed by the CSP).
+pub fn label_chips(labels: &[std::sync::Arc<LabelRef>]) -> impl IntoView {
+    labels
+        .iter()
+        .map(|l| {
+            let color = safe_color(&l.color).unwrap_or_else(|| "transparent".into());
+            view! {
+                <span class="label-chip">
+                    <span class="label-dot" style=("--label-color", color)></span>
+                    {l.name.to_string()}
+                </span>
+            }
+        })
+        .collect_view()
+}
+
+/// The sortable header cell of one column.
+fn header(app: AppState, column: Column) -> impl IntoView {
+    view! {
+        <th scope="col" aria-sort=move || app.query.with(|q| q.aria_sort(column))>
+            <button type="button" on:click=move |_| app.query.update(|q| q.click_sort(column))>
+                {column.header()}
+                <span class="sort-mark" aria-hidden="true">
+                    {move || match app.query.with(|q| q.aria_sort(column)) {
+                        "ascending" => " ▲",
+                        "descending" => " ▼",
+                        _ => "",
+                    }}
+                </span>
+            </button>
+        </th>
+    }
+}
+
+/// Tags, collapsed to a few with a "+N more" toggle.
+fn tags_cell(tags: Vec<TagRow>) -> impl IntoView {
+    let expanded = RwSignal::new(false);
+    let total = tags.len();
+    move || {
+        let (shown, hidden) = if expanded.get() {
+            (&tags[..], 0)
+        } else {
+            collapse_tags(&tags, TAGS_SHOWN)
+        };
+        let names = shown
+            .iter()
+            .map(|t| view! { <span class="tag" title=t.name.to_string()>{t.name.to_string()}</span> })
+            .collect_view();
+        let toggle = (hidden > 0 || (expanded.get() && total > TAGS_SHOWN)).then(|| {
+            let text = if hidden > 0 {
+                more_label(hidden)
+            } else {
+                "less".to_owned()
+            };
+            view! {
+                <button type="button" class="more" on:click=move |ev| {
+                    ev.stop_propagation();
+                    expanded.update(|e| *e = !*e);
+                }>{text}</button>
+            }
+        });
+        let empty = (total == 0).then(|| view! { <span class="muted">"untagged"</span> });
+        view! { {names}{toggle}{empty} }
+    }
+}
+
+/// One row; `index` points into the loaded rows.
+fn row_view(app: AppState, index: usize, row: &ArtifactRow, now: i64) -> impl IntoView {
+    let digest = row.digest.to_string();
+    let full = digest.clone();
+    let selected = move || app.selected.get() == Some(index);
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+            app.selected.set(Some(index));
+        }
+    };
+    let scan = &row.scan;
+    let badge_class = format!("sev sev-{}", severity_class(scan));
+    view! {
+        <tr
+            tabindex="0"
+            data-row=index.to_string()
+            aria-selected=move || selected().to_string()
+            on:click=move |_| app.selected.set(Some(index))
+            on:keydown=on_key
+        >
+            <td class="wrap">{row.project.to_string()}</td>
+            <td class="wrap">{row.repository.to_string()}</td>
+            <td class="wrap tags">{tags_cell(row.tags.clone())}</td>
+            <td class="digest" title=digest.clone()>
+                {short_digest(&digest).to_owned()}
+                " "
+                <button type="button" class="more" aria-label="Copy digest" on:click=move |ev| {
+                    ev.stop_propagation();
+                    copy_text(&full);
+                }>"copy"</button>
+            </td>
+            <td>{row.kind.to_string()}</td>
+            <td class="num" title=format!("{} bytes", row.size)>{human_size(row.size)}</td>
+            <td title=exact_time(row.push_time)>{relative_time(row.push_time, now)}</td>
+            <td title=exact_time(row.pull_time)>{relative_time(row.pull_time, now)}</td>
+            <td>
+                <span class=badge_class>{severity_badge(scan)}</span>
+                <span class="counts">{severity_counts(scan)}</span>
+            </td>
+            <td class="wrap">{label_chips(&row.labels)}</td>
+        </tr>
+    }
+}
+
+/// The `Artifacts` table with sortable headers (`aria-sort`).
+#[component]
+pub fn ArtifactTable() -> impl IntoView {
+    let app = use_app();
+    let body = move || {
+        let now = app.now.get();
+        app.table.with(|t| {
+            app.rows.with(|set| {
+                let rows = set.rows();
+                t.page_indices()
+                    .iter()
+                    .filter_map(|&i| {
+                        rows.get(i as usize)
+                            .map(|r| row_view(app, i as usize, r, now))
+                    })
+                    .collect_view()
+            })
+        })
+    };
+    let empty = move || {
+        (app.table.with(|t| t.total_matching) == 0).then(|| {
+            let text = if app.rows.with(|r| r.is_empty()) {
+                "No artifacts loaded yet."
+            } else {
+                "No artifact matches the filters."
+            };
+            view! { <p class="empty">{text}</p> }
+        })
+    };
+    view! {
+        <div class="table-wrap">
+            <table class="artifacts" aria-label="Artifacts">
+                <thead>
+                    <tr>{Column::ALL.into_iter().map(|c| header(app, c)).collect_view()}</tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+            {empty}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_color;
+
+    #[test]
+    fn only_hex_colours_pass() {
+        assert_eq!(safe_color("#0065AB").as_deref(), Some("#0065AB"));
+        assert_eq!(safe_color("#fff").as_deref(), Some("#fff"));
+        assert_eq!(safe_color("red"), None);
+        assert_eq!(safe_color("#fff;background:url(x)"), None);
+        assert_eq!(safe_color(""), None);
+    }
+}

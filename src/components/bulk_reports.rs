@@ -1,0 +1,86 @@
+//! Fetches the full vulnerability reports of the matching artifacts, bounded, with
+//! progress, and sums them up.
+
+use std::collections::HashSet;
+
+use harbor_client::slim::{ArtifactRow, ScanStatus};
+use inventory::format::thousands;
+use leptos::prelude::*;
+
+use crate::crawl::{self, BulkProgress, ReportState};
+use crate::state::{use_app, AppState};
+
+/// At most this many reports per run: a bulk run must not hammer Harbor.
+pub const MAX_REPORTS: usize = 1000;
+
+/// The scanned rows among the matching ones, in table order, at most [`MAX_REPORTS`].
+fn wanted_rows(app: AppState) -> Vec<ArtifactRow> {
+    app.table.with_untracked(|t| {
+        app.rows.with_untracked(|set| {
+            t.matching
+                .iter()
+                .filter_map(|&i| set.rows().get(i as usize))
+                .filter(|r| r.scan.status == ScanStatus::Success && r.scan.total > 0)
+                .take(MAX_REPORTS)
+                .cloned()
+                .collect()
+        })
+    })
+}
+
+/// "412 reports: 1,203 distinct CVEs, 388 with a fix available".
+fn summary(app: AppState) -> Option<String> {
+    app.reports.with(|reports| {
+        let mut ids = HashSet::new();
+        let mut fixable = HashSet::new();
+        let mut count = 0u64;
+        for state in reports.values() {
+            if let ReportState::Loaded(report) = state {
+                count += 1;
+                for v in &report.vulnerabilities {
+                    ids.insert(v.id.clone());
+                    if !v.fix_version.is_empty() {
+                        fixable.insert(v.id.clone());
+                    }
+                }
+            }
+        }
+        (count > 0).then(|| {
+            format!(
+                "{} reports loaded: {} distinct vulnerabilities, {} with a fix available",
+                thousands(count),
+                thousands(ids.len() as u64),
+                thousands(fixable.len() as u64)
+            )
+        })
+    })
+}
+
+/// `Fetch vulnerability reports` for the matching artifacts, and its progress.
+#[component]
+pub fn BulkReports() -> impl IntoView {
+    let app = use_app();
+    let progress = RwSignal::new(BulkProgress::default());
+    let start = move |_| crawl::fetch_reports(app, wanted_rows(app), progress);
+    let line = move || {
+        let p = progress.get();
+        (p.running || p.planned > 0).then(|| {
+            let state = if p.running { "fetching" } else { "finished" };
+            format!(
+                "Reports {state}: {} of {} ({} failed)",
+                p.done, p.planned, p.failed
+            )
+        })
+    };
+    view! {
+        <div class="bulk-reports">
+            <button type="button" on:click=start disabled=move || progress.with(|p| p.running)>
+                "Fetch vulnerability reports"
+            </button>
+            " "
+            <span class="muted">{line}</span>
+            " "
+            <span>{move || summary(app)}</span>
+        </div>
+    }
+}

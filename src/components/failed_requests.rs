@@ -1,0 +1,113 @@
+//! The persistent panel of failed requests (never a toast that disappears).
+
+use harbor_client::crawl::{Failure, LedgerEntry};
+use leptos::prelude::*;
+
+use crate::crawl;
+use crate::state::{use_app, AppState};
+
+/// "HTTP 503 (...)", "network error: ..." for one entry.
+fn outcome(entry: &LedgerEntry) -> String {
+    entry.failure.to_string()
+}
+
+/// Harbor's own message, when the body was Harbor's error JSON.
+fn harbor_message(entry: &LedgerEntry) -> Option<String> {
+    match &entry.failure {
+        Failure::Http {
+            harbor: Some(e), ..
+        } => Some(format!("{}: {}", e.code, e.message)),
+        _ => None,
+    }
+}
+
+fn entry_view(
+    app: AppState,
+    index: usize,
+    entry: LedgerEntry,
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let when = format!("{:.1} s", entry.elapsed_ms as f64 / 1000.0);
+    let at = app
+        .failed_at
+        .with_value(|m| m.get(&entry.url).copied())
+        .map(inventory::time::iso8601);
+    let status = match &entry.failure {
+        Failure::Http { status, .. } | Failure::BadBody { status, .. } => status.to_string(),
+        Failure::Network { .. } => "network error".to_owned(),
+        Failure::BadArtifacts { .. } => "bad data".to_owned(),
+    };
+    view! {
+        <li>
+            <div>
+                <strong>{entry.method.clone()}</strong>
+                " "
+                <span class="path">{entry.url.clone()}</span>
+            </div>
+            <div>
+                <span class="status">{status}</span>
+                " · "
+                {outcome(&entry)}
+            </div>
+            {harbor_message(&entry).map(|m| view! { <div>"Harbor: " {m}</div> })}
+            <div class="muted">
+                "X-Request-Id: "
+                <code>{entry.request_id.clone().unwrap_or_else(|| "none".into())}</code>
+            </div>
+            <div class="muted">
+                {format!("{} attempt(s), gave up after {when}", entry.attempts)}
+                {at.map(|at| format!(" at {at}"))}
+                " · missing: "
+                {entry.missing_part()}
+            </div>
+            <button type="button" on:click=move |_| crawl::retry(app, Some(index)) disabled=busy>
+                {format!("Retry request {}", index + 1)}
+            </button>
+        </li>
+    }
+}
+
+/// `Failed requests`: one list item per failed request, a count badge, retry buttons.
+#[component]
+pub fn FailedRequests() -> impl IntoView {
+    let app = use_app();
+    let count = move || app.failures.with(Vec::len);
+    let busy = Signal::derive(move || app.crawl.with(|c| c.running));
+    let list = move || {
+        let entries = app.failures.get();
+        if entries.is_empty() {
+            return view! { <p class="muted">"No failed requests."</p> }.into_any();
+        }
+        view! {
+            <ul>
+                {entries
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, e)| entry_view(app, i, e, busy))
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <aside class="failed" aria-label="Failed requests">
+            <h2>
+                "Failed requests"
+                <span
+                    class=move || { if count() > 0 { "badge bad" } else { "badge" } }
+                    aria-label="failed request count"
+                >
+                    {count}
+                </span>
+            </h2>
+            <button
+                type="button"
+                on:click=move |_| crawl::retry(app, None)
+                disabled=move || count() == 0 || busy.get()
+            >
+                "Retry failed requests"
+            </button>
+            {list}
+        </aside>
+    }
+}

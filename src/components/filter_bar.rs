@@ -1,0 +1,180 @@
+//! The filters, applied instantly to the loaded rows (a change returns to page 1).
+
+use inventory::{Filters, Preset, ScanFilter, Severity};
+use leptos::prelude::*;
+
+use crate::state::{use_app, AppState};
+use crate::url_state;
+
+/// The id of the first filter: the `/` shortcut focuses it.
+pub const FIRST_FILTER_ID: &str = "filter-project";
+
+/// A text filter bound to one field of [`Filters`]; typing replaces the history entry.
+fn text_filter(
+    app: AppState,
+    name: &'static str,
+    id: &'static str,
+    get: fn(&Filters) -> &String,
+    set: fn(&mut Filters, String),
+) -> impl IntoView {
+    let on_input = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        url_state::replace_next();
+        app.query.update(|q| q.update_filters(|f| set(f, value)));
+    };
+    view! {
+        <label>
+            {name}
+            <input
+                type="text"
+                id=id
+                aria-label=name
+                autocomplete="off"
+                prop:value=move || app.query.with(|q| get(q.filters()).clone())
+                on:input=on_input
+            />
+        </label>
+    }
+}
+
+const SEVERITIES: [(&str, Option<Severity>); 5] = [
+    ("any", None),
+    ("low", Some(Severity::Low)),
+    ("medium", Some(Severity::Medium)),
+    ("high", Some(Severity::High)),
+    ("critical", Some(Severity::Critical)),
+];
+
+const SCANS: [&str; 5] = ["any", "not scanned", "scanning", "scan failed", "scanned"];
+
+fn scan_choice(scan: &ScanFilter) -> &'static str {
+    match (scan.not_scanned, scan.scanning, scan.failed, scan.success) {
+        (true, false, false, false) => SCANS[1],
+        (false, true, false, false) => SCANS[2],
+        (false, false, true, false) => SCANS[3],
+        (false, false, false, true) => SCANS[4],
+        _ => SCANS[0],
+    }
+}
+
+fn scan_filter(choice: &str) -> ScanFilter {
+    let mut scan = ScanFilter::default();
+    match choice {
+        "not scanned" => scan.not_scanned = true,
+        "scanning" => scan.scanning = true,
+        "scan failed" => scan.failed = true,
+        "scanned" => scan.success = true,
+        _ => {}
+    }
+    scan
+}
+
+/// Project, Repository, Tag, untagged, digest prefix, label, type, minimum severity,
+/// scan status, not pulled for N days.
+#[component]
+pub fn FilterBar() -> impl IntoView {
+    let app = use_app();
+    let filters = move |f: fn(&Filters) -> String| app.query.with(|q| f(q.filters()));
+    let on_severity = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        let min = SEVERITIES
+            .iter()
+            .find(|(n, _)| *n == value)
+            .and_then(|(_, s)| *s);
+        app.query
+            .update(|q| q.update_filters(|f| f.min_severity = min));
+    };
+    let on_scan = move |ev: leptos::ev::Event| {
+        let scan = scan_filter(&event_target_value(&ev));
+        app.query.update(|q| q.update_filters(|f| f.scan = scan));
+    };
+    let on_unpulled = move |ev: leptos::ev::Event| {
+        let days = event_target_value(&ev).trim().parse::<u32>().ok();
+        url_state::replace_next();
+        app.query
+            .update(|q| q.update_filters(|f| f.unpulled_days = days));
+    };
+    let on_untagged = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        app.query.update(|q| q.update_filters(|f| f.untagged = on));
+    };
+    let on_preset = move |ev: leptos::ev::Event| match Preset::from_param(&event_target_value(&ev))
+    {
+        Some(preset) => app.query.update(|q| q.apply_preset(preset)),
+        None => app.query.update(|q| q.clear_filters()),
+    };
+    let preset_value = move || app.query.with(|q| q.preset().map_or("", Preset::param));
+    let severity_value = move || {
+        let min = app.query.with(|q| q.filters().min_severity);
+        SEVERITIES
+            .iter()
+            .find(|(_, s)| *s == min)
+            .map_or("any", |(n, _)| n)
+    };
+    view! {
+        <div class="filter-bar" role="search" aria-label="Filters">
+            <label>
+                "Audit preset"
+                <select aria-label="Audit preset" on:change=on_preset prop:value=preset_value>
+                    <option value="">"none"</option>
+                    {Preset::ALL
+                        .into_iter()
+                        .map(|p| {
+                            view! {
+                                <option value=p.param() selected=move || preset_value() == p.param()>
+                                    {p.title()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            {text_filter(app, "Project", FIRST_FILTER_ID, |f| &f.project, |f, v| f.project = v)}
+            {text_filter(app, "Repository", "filter-repository", |f| &f.repository, |f, v| f.repository = v)}
+            {text_filter(app, "Tag", "filter-tag", |f| &f.tag, |f, v| f.tag = v)}
+            <label class="inline">
+                <input
+                    type="checkbox"
+                    prop:checked=move || app.query.with(|q| q.filters().untagged)
+                    on:change=on_untagged
+                />
+                "Untagged only"
+            </label>
+            {text_filter(app, "Digest prefix", "filter-digest", |f| &f.digest, |f, v| f.digest = v)}
+            {text_filter(app, "Label", "filter-label", |f| &f.label, |f, v| f.label = v)}
+            {text_filter(app, "Type", "filter-type", |f| &f.kind, |f, v| f.kind = v)}
+            <label>
+                "Minimum severity"
+                <select aria-label="Minimum severity" on:change=on_severity prop:value=severity_value>
+                    {SEVERITIES
+                        .iter()
+                        .map(|(n, _)| view! { <option value=*n selected=move || severity_value() == *n>{*n}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Scan status"
+                <select
+                    aria-label="Scan status"
+                    on:change=on_scan
+                    prop:value=move || app.query.with(|q| scan_choice(&q.filters().scan))
+                >
+                    {SCANS.iter().map(|n| view! { <option value=*n>{*n}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Not pulled for days"
+                <input
+                    type="number"
+                    min="0"
+                    aria-label="Not pulled for days"
+                    prop:value=move || filters(|f| f.unpulled_days.map(|d| d.to_string()).unwrap_or_default())
+                    on:input=on_unpulled
+                />
+            </label>
+            <button type="button" on:click=move |_| app.query.update(|q| q.clear_filters())>
+                "Clear filters"
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,40 @@
+//! One public component per file, named after it.
+
+use leptos::prelude::window;
+
+mod artifact_table;
+mod bulk_reports;
+mod connect_form;
+mod crawl_controls;
+mod crawl_progress;
+mod details_panel;
+mod export_buttons;
+mod failed_requests;
+mod filter_bar;
+mod missing_banner;
+mod overview_charts;
+mod pager;
+mod shortcuts;
+mod theme_toggle;
+
+pub use artifact_table::ArtifactTable;
+pub use bulk_reports::BulkReports;
+pub use connect_form::{start_connect, ConnectForm};
+pub use crawl_controls::CrawlControls;
+pub use crawl_progress::CrawlProgress;
+pub use details_panel::DetailsPanel;
+pub use export_buttons::ExportButtons;
+pub use failed_requests::FailedRequests;
+pub use filter_bar::FilterBar;
+pub use missing_banner::MissingBanner;
+pub use overview_charts::OverviewCharts;
+pub use pager::Pager;
+pub use shortcuts::install_shortcuts;
+pub use theme_toggle::ThemeToggle;
+
+/// Copies text to the clipboard (best effort: a browser may refuse without a gesture).
+pub fn copy_text(text: &str) {
+    let clipboard = window().navigator().clipboard();
+    // The promise is dropped: a refused copy changes nothing on the page.
+    let _ = clipboard.write_text(text);
+}

@@ -1,0 +1,225 @@
+//! Small SVG bar charts of the filtered rows (no JS chart library). Clicking a bar
+//! filters the table. Bar sizes are SVG geometry attributes, which the CSP allows.
+
+use inventory::format::{human_size, severity_name, thousands};
+use inventory::stats::{age_buckets, per_project, severity_distribution, SeverityStats};
+use inventory::{ScanFilter, Severity};
+use leptos::prelude::*;
+
+use crate::state::{use_app, AppState};
+
+/// Chart width in SVG units; bars get what the label column leaves.
+const WIDTH: f64 = 300.0;
+const LABEL: f64 = 110.0;
+const BAR_H: f64 = 16.0;
+const GAP: f64 = 4.0;
+/// Projects shown at most (the largest).
+const TOP_PROJECTS: usize = 8;
+
+/// One bar: a label, a value, an extra class, and what a click does.
+struct Bar {
+    label: String,
+    value: u64,
+    text: String,
+    class: &'static str,
+    on_click: Option<Box<dyn Fn() + 'static>>,
+}
+
+/// Length of a bar for `value` out of `max`, at least 1 unit when non-zero.
+pub fn bar_length(value: u64, max: u64) -> f64 {
+    if max == 0 || value == 0 {
+        return 0.0;
+    }
+    let room = WIDTH - LABEL - 60.0;
+    (room * value as f64 / max as f64).max(1.0)
+}
+
+fn chart(title: &'static str, bars: Vec<Bar>) -> impl IntoView {
+    let max = bars.iter().map(|b| b.value).max().unwrap_or(0);
+    let height = (bars.len() as f64 * (BAR_H + GAP)).max(BAR_H);
+    let items = bars
+        .into_iter()
+        .enumerate()
+        .map(|(i, bar)| {
+            let y = i as f64 * (BAR_H + GAP);
+            let width = bar_length(bar.value, max);
+            let name = format!("{}: {}", bar.label, bar.text);
+            let aria = name.clone();
+            let class = format!("bar {}", bar.class);
+            let clickable = bar.on_click.is_some();
+            let on_click = bar.on_click;
+            let click = move || {
+                if let Some(f) = &on_click {
+                    f();
+                }
+            };
+            let click = std::rc::Rc::new(click);
+            let key_click = click.clone();
+            view! {
+                <g>
+                    <text x="0" y=y + BAR_H - 4.0>{truncate(&bar.label)}</text>
+                    <rect
+                        class=class
+                        x=LABEL
+                        y=y
+                        width=width.max(2.0)
+                        height=BAR_H
+                        role=clickable.then_some("button")
+                        tabindex=clickable.then_some("0")
+                        aria-label=aria
+                        on:click=move |_| click()
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                            if ev.key() == "Enter" || ev.key() == " " {
+                                ev.prevent_default();
+                                key_click();
+                            }
+                        }
+                    >
+                        <title>{name}</title>
+                    </rect>
+                    <text x=LABEL + width + 4.0 y=y + BAR_H - 4.0>{bar.text}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart">
+            <h3>{title}</h3>
+            <svg width=WIDTH height=height viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=title>
+                {items}
+            </svg>
+        </figure>
+    }
+}
+
+/// Long names are cut for the chart (the full name is in the bar's title).
+fn truncate(text: &str) -> String {
+    if text.chars().count() <= 16 {
+        text.to_owned()
+    } else {
+        text.chars().take(15).chain(['…']).collect()
+    }
+}
+
+fn project_bars(app: AppState, storage: bool) -> Vec<Bar> {
+    let stats = app
+        .table
+        .with(|t| app.rows.with(|set| per_project(set.rows(), &t.matching)));
+    let mut stats = stats;
+    if storage {
+        stats.sort_by(|a, b| {
+            b.bytes
+                .cmp(&a.bytes)
+                .then_with(|| a.project.cmp(&b.project))
+        });
+    }
+    stats
+        .into_iter()
+        .take(TOP_PROJECTS)
+        .map(|s| {
+            let name = s.project.to_string();
+            let exact = format!("\"{name}\"");
+            Bar {
+                value: if storage { s.bytes } else { s.artifacts },
+                text: if storage {
+                    human_size(s.bytes)
+                } else {
+                    thousands(s.artifacts)
+                },
+                label: name,
+                class: "",
+                on_click: Some(Box::new(move || {
+                    let exact = exact.clone();
+                    app.query
+                        .update(|q| q.update_filters(|f| f.project = exact));
+                })),
+            }
+        })
+        .collect()
+}
+
+fn severity_bars(app: AppState) -> Vec<Bar> {
+    let stats = app.table.with(|t| {
+        app.rows
+            .with(|set| severity_distribution(set.rows(), &t.matching))
+    });
+    let mut bars: Vec<Bar> = SeverityStats::LEVELS
+        .iter()
+        .map(|&level| Bar {
+            label: severity_name(level).to_owned(),
+            value: stats.count(level),
+            text: thousands(stats.count(level)),
+            class: severity_bar_class(level),
+            on_click: matches!(
+                level,
+                Severity::Critical | Severity::High | Severity::Medium | Severity::Low
+            )
+            .then(|| -> Box<dyn Fn()> {
+                Box::new(move || {
+                    app.query
+                        .update(|q| q.update_filters(|f| f.min_severity = Some(level)))
+                })
+            }),
+        })
+        .collect();
+    bars.push(Bar {
+        label: "not scanned".into(),
+        value: stats.not_scanned,
+        text: thousands(stats.not_scanned),
+        class: "",
+        on_click: Some(Box::new(move || {
+            let scan = ScanFilter {
+                not_scanned: true,
+                ..ScanFilter::default()
+            };
+            app.query.update(|q| q.update_filters(|f| f.scan = scan));
+        })),
+    });
+    bars
+}
+
+fn severity_bar_class(level: Severity) -> &'static str {
+    match level {
+        Severity::Critical => "bar-critical",
+        Severity::High => "bar-high",
+        Severity::Medium => "bar-medium",
+        Severity::Low => "bar-low",
+        Severity::None => "bar-none",
+        _ => "",
+    }
+}
+
+fn age_bars(app: AppState) -> Vec<Bar> {
+    let now = app.now.get();
+    app.table
+        .with(|t| {
+            app.rows
+                .with(|set| age_buckets(set.rows(), &t.matching, now))
+        })
+        .into_iter()
+        .map(|b| Bar {
+            label: b.label.to_owned(),
+            value: b.artifacts,
+            text: thousands(b.artifacts),
+            class: "",
+            on_click: None,
+        })
+        .collect()
+}
+
+/// Artifacts and storage per project, severity distribution, age by push time.
+#[component]
+pub fn OverviewCharts() -> impl IntoView {
+    let app = use_app();
+    view! {
+        <details class="overview" open>
+            <summary>"Overview"</summary>
+            <div class="charts">
+                {move || chart("Artifacts per project", project_bars(app, false))}
+                {move || chart("Storage per project", project_bars(app, true))}
+                {move || chart("Severity", severity_bars(app))}
+                {move || chart("Age by push time", age_bars(app))}
+            </div>
+        </details>
+    }
+}

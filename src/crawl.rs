@@ -1,0 +1,331 @@
+//! Runs `harbor-client`'s crawl engine into the app's signals.
+//!
+//! The engine does the work (planning, concurrency, retries, the ledger); this module
+//! only builds a [`Crawler`] over the browser transport, spawns it, and turns its events
+//! into signal updates. Rows are buffered and handed to the table a few times a second,
+//! so 100,000 artifacts do not re-run the table 1,000 times.
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use harbor_client::crawl::{
+    CrawlConfig, CrawlError, CrawlReport, Crawler, Discovery, Event, Ledger, LedgerEntry, Progress,
+    Scope,
+};
+use harbor_client::model::VulnReport;
+use harbor_client::slim::ArtifactRow;
+use harbor_client::transport::{CancelToken, Clock};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::state::{AppState, CrawlView};
+use crate::transport::{BrowserClock, BrowserTransport};
+
+/// How often buffered rows reach the table while a crawl runs.
+const FLUSH_EVERY: Duration = Duration::from_millis(250);
+
+fn crawler(app: AppState) -> Rc<Crawler<BrowserTransport, BrowserClock>> {
+    let (base, in_flight) = app
+        .config
+        .with_untracked(|c| (c.harbor_url.clone(), c.concurrency));
+    let defaults = CrawlConfig::default();
+    let config = CrawlConfig {
+        max_in_flight: in_flight.unwrap_or(defaults.max_in_flight).clamp(1, 64),
+        credentials: app.credentials.get_value(),
+        seed: js_sys::Date::now() as u64,
+        ..defaults
+    };
+    Rc::new(Crawler::new(
+        BrowserTransport::new(&base),
+        BrowserClock,
+        config,
+    ))
+}
+
+/// Cancels the running crawl, if any, and returns a fresh token for the next one.
+fn take_over(app: AppState) -> CancelToken {
+    let token = CancelToken::new();
+    if let Some(old) = app.cancel.get_value() {
+        old.cancel();
+    }
+    app.cancel.set_value(Some(token.clone()));
+    token
+}
+
+/// Starts a new crawl of `scope`: clears the table and the failures first.
+pub fn start(app: AppState, scope: Scope) {
+    let cancel = take_over(app);
+    app.rows.update(|set| *set = Default::default());
+    app.failures.set(Vec::new());
+    app.last_report.set_value(None);
+    app.selected.set(None);
+    app.reports.update(|r| r.clear());
+    app.now.set(js_sys::Date::now() as i64);
+    app.crawl.set(CrawlView {
+        running: true,
+        ..CrawlView::default()
+    });
+    let crawler = crawler(app);
+    spawn_local(async move {
+        let mut sink = Sink::new(app);
+        let result = crawler.crawl(scope, &cancel, |e| sink.event(e)).await;
+        sink.flush();
+        finish(app, result, None);
+    });
+}
+
+/// Retries the failed requests at `which` (indices into `app.failures`), or all of them.
+pub fn retry(app: AppState, which: Option<usize>) {
+    // A cancelled crawl has no report; its failures still carry all a retry needs.
+    let previous = app.last_report.get_value().unwrap_or_else(|| CrawlReport {
+        scope: Scope::default(),
+        discovery: Discovery::default(),
+        ledger: Ledger::default(),
+        progress: Progress::default(),
+        critical_path: 0,
+    });
+    let failures = app.failures.get_untracked();
+    let chosen: Vec<usize> = match which {
+        Some(i) if i < failures.len() => vec![i],
+        Some(_) => return,
+        None => (0..failures.len()).collect(),
+    };
+    if chosen.is_empty() {
+        return;
+    }
+    let kept: Vec<LedgerEntry> = failures
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !chosen.contains(i))
+        .map(|(_, e)| e.clone())
+        .collect();
+    let retried = CrawlReport {
+        ledger: Ledger {
+            entries: chosen.iter().map(|&i| failures[i].clone()).collect(),
+            ..previous.ledger.clone()
+        },
+        ..previous
+    };
+    let cancel = take_over(app);
+    app.failures.set(kept.clone());
+    app.crawl.update(|c| {
+        c.running = true;
+        c.cancelled = false;
+    });
+    let crawler = crawler(app);
+    spawn_local(async move {
+        let mut sink = Sink::new(app);
+        let result = crawler
+            .retry_failed(&retried, &cancel, |e| sink.event(e))
+            .await;
+        sink.flush();
+        finish(app, result, Some(kept));
+    });
+}
+
+/// Stops the running crawl; the rows loaded so far stay.
+pub fn cancel(app: AppState) {
+    if let Some(token) = app.cancel.get_value() {
+        token.cancel();
+    }
+}
+
+/// Fetches the full vulnerability report of one artifact through the engine, so it
+/// gets the same retries, and a failure lands in the failed-requests panel.
+pub fn fetch_report(app: AppState, row: ArtifactRow) {
+    let crawler = crawler(app);
+    let cancel = CancelToken::new();
+    app.reports.update(|r| {
+        r.insert(row.digest.to_string(), ReportState::Loading);
+    });
+    let digest = row.digest.to_string();
+    spawn_local(async move {
+        let mut got: Option<VulnReport> = None;
+        let mut failed = Vec::new();
+        let result = crawler
+            .vulnerabilities(std::slice::from_ref(&row), &cancel, |event| match event {
+                Event::Report(report) => got = Some(report),
+                Event::Failed(entry) => failed.push(entry),
+                _ => {}
+            })
+            .await;
+        let state = match (got, result) {
+            (Some(report), _) => ReportState::Loaded(Arc::new(report)),
+            (None, Err(e)) => ReportState::Failed(e.to_string()),
+            (None, Ok(_)) if !failed.is_empty() => {
+                ReportState::Failed(failed.iter().map(LedgerEntry::message).collect())
+            }
+            (None, Ok(_)) => ReportState::Failed("Harbor returned no report".into()),
+        };
+        for entry in failed {
+            record_failure(app, entry);
+        }
+        app.reports.update(|r| {
+            r.insert(digest, state);
+        });
+    });
+}
+
+/// How far a bulk report run is: reports fetched, of requested; running or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BulkProgress {
+    pub done: u64,
+    pub planned: u64,
+    pub failed: u64,
+    pub running: bool,
+}
+
+/// Fetches the full reports of `rows` (the scanned ones) through the engine's bounded
+/// scheduler; reports land in `app.reports`, failures in the failed-requests panel.
+pub fn fetch_reports(app: AppState, rows: Vec<ArtifactRow>, progress: RwSignal<BulkProgress>) {
+    let crawler = crawler(app);
+    let cancel = CancelToken::new();
+    progress.set(BulkProgress {
+        running: true,
+        ..BulkProgress::default()
+    });
+    spawn_local(async move {
+        let result = crawler
+            .vulnerabilities(&rows, &cancel, |event| match event {
+                Event::Report(report) => app.reports.update(|r| {
+                    r.insert(
+                        report.digest.to_string(),
+                        ReportState::Loaded(Arc::new(report)),
+                    );
+                }),
+                Event::Failed(entry) => record_failure(app, entry),
+                Event::Progress(p) => progress.update(|b| {
+                    b.done = p.requests_done;
+                    b.planned = p.requests_planned;
+                    b.failed = p.requests_failed;
+                }),
+                _ => {}
+            })
+            .await;
+        progress.update(|b| {
+            b.running = false;
+            if let Ok(report) = &result {
+                b.done = report.progress.requests_done;
+                b.planned = report.progress.requests_planned;
+                b.failed = report.progress.requests_failed;
+            }
+        });
+    });
+}
+
+/// The vulnerability report of one artifact, as the details panel shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReportState {
+    Loading,
+    Loaded(Arc<VulnReport>),
+    Failed(String),
+}
+
+/// Adds a failed request to the panel, stamping when it was given up.
+fn record_failure(app: AppState, entry: LedgerEntry) {
+    app.failed_at.update_value(|at| {
+        at.insert(entry.url.clone(), js_sys::Date::now() as i64);
+    });
+    app.failures.update(|f| f.push(entry));
+}
+
+/// Settles the crawl view once the engine returned.
+fn finish(app: AppState, result: Result<CrawlReport, CrawlError>, kept: Option<Vec<LedgerEntry>>) {
+    match result {
+        Ok(report) => {
+            let mut entries = kept.unwrap_or_default();
+            entries.extend(report.ledger.entries.iter().cloned());
+            app.failures.set(entries);
+            let progress = report.progress;
+            app.crawl.update(|c| {
+                c.running = false;
+                c.finished = true;
+                c.requests_planned = c.requests_planned.max(progress.requests_planned);
+                c.artifacts_expected = c.artifacts_expected.max(progress.artifacts_expected);
+                c.in_flight = 0;
+            });
+            let base = app.last_report.get_value();
+            app.last_report.set_value(Some(match base {
+                // A retry keeps the first crawl's scope and discovery.
+                Some(first) => CrawlReport {
+                    ledger: report.ledger,
+                    ..first
+                },
+                None => report,
+            }));
+        }
+        Err(CrawlError::Cancelled) => {
+            app.crawl.update(|c| {
+                c.running = false;
+                c.cancelled = true;
+                c.in_flight = 0;
+            });
+        }
+        Err(e) => app.crawl.update(|c| {
+            c.running = false;
+            c.error = Some(e.to_string());
+        }),
+    }
+}
+
+/// Receives the engine's events; buffers rows between flushes.
+struct Sink {
+    app: AppState,
+    buffer: Vec<ArtifactRow>,
+    started: Duration,
+    last_flush: Duration,
+}
+
+impl Sink {
+    fn new(app: AppState) -> Self {
+        let now = BrowserClock.now();
+        Sink {
+            app,
+            buffer: Vec::new(),
+            started: now,
+            last_flush: now,
+        }
+    }
+
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Artifacts(rows) => {
+                self.buffer.extend(rows);
+                if BrowserClock.now().saturating_sub(self.last_flush) >= FLUSH_EVERY {
+                    self.flush();
+                }
+            }
+            Event::Progress(p) => {
+                let elapsed = BrowserClock.now().saturating_sub(self.started).as_millis() as u64;
+                self.app.crawl.update(|c| {
+                    c.requests_done = p.requests_done;
+                    c.requests_planned = p.requests_planned;
+                    c.in_flight = p.requests_in_flight;
+                    c.requests_failed = p.requests_failed;
+                    c.artifacts_expected = p.artifacts_expected;
+                    c.elapsed_ms = elapsed;
+                });
+            }
+            Event::Failed(entry) => record_failure(self.app, entry),
+            // A retried report request: the details panel shows it from now on.
+            Event::Report(report) => self.app.reports.update(|r| {
+                r.insert(
+                    report.digest.to_string(),
+                    ReportState::Loaded(Arc::new(report)),
+                );
+            }),
+            Event::Discovered(_) | Event::Done(_) => {}
+        }
+    }
+
+    fn flush(&mut self) {
+        self.last_flush = BrowserClock.now();
+        if !self.buffer.is_empty() {
+            let rows = std::mem::take(&mut self.buffer);
+            self.app.rows.update(|set| {
+                set.merge(rows);
+            });
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The browser side of `harbor-client`'s network edge: [`Transport`] over `fetch`
+//! (gloo-net) with one `AbortController` per request, and [`Clock`] over
+//! `performance.now()` and `setTimeout`.
+//!
+//! The crawl engine stays plain Rust; only this file knows it runs in a browser.
+
+use std::time::Duration;
+
+use futures::future::{select, Either, LocalBoxFuture};
+use futures::FutureExt;
+use harbor_client::transport::{
+    Clock, NetworkErrorKind, Request, Response, Transport, TransportError,
+};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortController;
+
+/// Sends the engine's GET requests with `fetch`.
+///
+/// `base` is prepended to the `/api/v2.0/...` paths: empty for the page's own origin
+/// (the default, riding Harbor's session cookie), or `https://harbor.example.com`
+/// for a Harbor elsewhere (which then needs CORS or a proxy).
+#[derive(Debug, Clone, Default)]
+pub struct BrowserTransport {
+    base: String,
+}
+
+impl BrowserTransport {
+    /// A transport for the Harbor at `base` (empty: same origin). A trailing `/` is dropped.
+    pub fn new(base: &str) -> Self {
+        BrowserTransport {
+            base: base.trim().trim_end_matches('/').to_owned(),
+        }
+    }
+}
+
+/// Aborts the request when the future that owns it is dropped (timeout, cancel,
+/// a crawl that moved on), so the browser does not keep reading a body nobody wants.
+struct AbortOnDrop(Option<AbortController>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
+    }
+}
+
+impl Transport for BrowserTransport {
+    fn get(&self, req: Request) -> LocalBoxFuture<'_, Result<Response, TransportError>> {
+        let url = format!("{}{}", self.base, req.path.as_str());
+        async move {
+            let controller = AbortController::new().ok();
+            let mut guard = AbortOnDrop(controller);
+            let signal = guard.0.as_ref().map(|c| c.signal());
+            let mut builder = gloo_net::http::Request::get(&url).abort_signal(signal.as_ref());
+            for (name, value) in &req.headers {
+                builder = builder.header(name, value);
+            }
+            let fetch = fetch_all(builder).boxed_local();
+            let cancel = req.cancel.cancelled().boxed_local();
+            match select(fetch, cancel).await {
+                Either::Left((result, _)) => {
+                    // Completed: nothing to abort any more.
+                    guard.0 = None;
+                    result
+                }
+                Either::Right(_) => {
+                    Err(TransportError::new(NetworkErrorKind::Aborted, "cancelled"))
+                }
+            }
+        }
+        .boxed_local()
+    }
+}
+
+/// Sends the request and reads the whole body.
+async fn fetch_all(builder: gloo_net::http::RequestBuilder) -> Result<Response, TransportError> {
+    let resp = builder.send().await.map_err(|e| {
+        // `fetch` rejects with a bare TypeError for refused connections, DNS, CORS and
+        // offline alike: the browser hides which one it was.
+        TransportError::new(NetworkErrorKind::Other, e.to_string())
+    })?;
+    let status = resp.status();
+    let headers = resp.headers().entries().collect();
+    let body = resp
+        .binary()
+        .await
+        .map_err(|e| TransportError::new(NetworkErrorKind::Interrupted, e.to_string()))?;
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Time in the browser: `performance.now()` and `setTimeout`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BrowserClock;
+
+impl Clock for BrowserClock {
+    fn now(&self) -> Duration {
+        let ms = web_sys::window()
+            .and_then(|w| w.performance())
+            .map(|p| p.now())
+            .unwrap_or(0.0);
+        Duration::from_secs_f64((ms / 1000.0).max(0.0))
+    }
+
+    fn sleep(&self, duration: Duration) -> LocalBoxFuture<'static, ()> {
+        sleep(duration).boxed_local()
+    }
+}
+
+/// Completes after `duration` (a `setTimeout` wrapped in a promise).
+pub async fn sleep(duration: Duration) {
+    let ms = i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            if window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+                .is_err()
+            {
+                let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+            }
+        }
+    });
+    // The promise only resolves, so an error here cannot happen; either way we are done.
+    let _ = JsFuture::from(promise).await;
+}

@@ -1,0 +1,110 @@
+// Connecting: clear messages for an unreachable Harbor and for an address with no
+// Harbor; anonymous access; `?embed=1` hides the page header.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser } from "./harness.mjs";
+import { loadAll, matching, truth, scriptErrors } from "./lens.mjs";
+
+let server;
+let chrome;
+before(async () => {
+  server = await startServer(["--demo", "--preset", "tiny", "--harbor-version", "2.13"]);
+  chrome = await launchBrowser();
+});
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+async function connectTo(page, harborUrl) {
+  await page.goto(server.url + "/");
+  await page.getByRole("textbox", { name: "Harbor URL" }).fill(harborUrl);
+  await page.getByRole("textbox", { name: "Username", exact: true }).fill("admin");
+  await page.getByLabel("Password", { exact: true }).fill("Harbor12345");
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  return alert.textContent();
+}
+
+test("an unreachable Harbor gets a message about reachability, CORS and the proxy", async () => {
+  const page = await chrome.newPage();
+  const text = await connectTo(page, "http://127.0.0.1:9");
+  assert.match(text, /unreachable/i);
+  assert.match(text, /CORS/);
+  assert.match(text, /same-origin proxy|Harbor's own host/);
+});
+
+test("an address without a Harbor says so", async () => {
+  const page = await chrome.newPage();
+  const text = await connectTo(page, server.url + "/no-harbor-here");
+  assert.match(text, /No Harbor at/);
+});
+
+test("without credentials the dashboard is anonymous and sees public projects only", async () => {
+  const page = await chrome.newPage();
+  await page.goto(server.url + "/");
+  await page.locator(".connection.ok").waitFor();
+  assert.match(await page.locator(".connection .principal").textContent(), /anonymous/);
+  const expected = await truth(server, "anonymous");
+  await loadAll(page);
+  assert.equal(await matching(page), expected.length);
+  assert.deepEqual(scriptErrors(page), []);
+});
+
+test("?embed=1 hides the page header", async () => {
+  const page = await chrome.newPage();
+  await page.goto(server.url + "/?embed=1");
+  await page.getByRole("button", { name: "Load artifacts" }).waitFor();
+  assert.equal(await page.getByRole("heading", { name: "Harbor Lens" }).isVisible(), false);
+  const plain = await chrome.newPage();
+  await plain.goto(server.url + "/");
+  await plain.getByRole("heading", { name: "Harbor Lens" }).waitFor();
+});
+
+test("the theme toggle switches light and dark", async () => {
+  const page = await chrome.newPage({ colorScheme: "light" });
+  await page.goto(server.url + "/");
+  const toggle = page.getByRole("button", { name: /^Theme:/ });
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await background();
+  await toggle.click(); // system -> light
+  assert.equal(await background(), light);
+  await toggle.click(); // light -> dark
+  assert.notEqual(await background(), light);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+});
+
+test("credentials stay out of localStorage, cookies, the URL and exports; opt-in keeps them for the tab", async () => {
+  const page = await chrome.newPage({ acceptDownloads: true });
+  await page.goto(server.url + "/");
+  await page.getByRole("textbox", { name: "Username", exact: true }).fill("admin");
+  await page.getByLabel("Password", { exact: true }).fill("Harbor12345");
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.locator(".connection.ok .principal").filter({ hasText: "admin" }).waitFor();
+  await loadAll(page);
+  const [file] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Export JSON" }).click(),
+  ]);
+  const { readFile } = await import("node:fs/promises");
+  const exported = await readFile(await file.path(), "utf8");
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+  const secret = "Harbor12345";
+  const basic = Buffer.from(`admin:${secret}`).toString("base64");
+  for (const [where, text] of [["storage", stored], ["URL", page.url()], ["export", exported]]) {
+    assert.ok(!text.includes(secret) && !text.includes(basic), `no credentials in the ${where}`);
+  }
+
+  // Opting in keeps them in this tab's sessionStorage only, and a reload signs in again.
+  await page.getByRole("checkbox", { name: "Remember for this tab" }).check();
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.locator(".connection.ok .principal").filter({ hasText: "admin" }).waitFor();
+  assert.equal(await page.evaluate(() => localStorage.length), 0);
+  assert.ok(await page.evaluate(() => sessionStorage.length) > 0);
+  await page.reload();
+  await page.locator(".connection.ok .principal").filter({ hasText: "admin" }).waitFor();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.locator(".connection.ok .principal").filter({ hasText: "anonymous" }).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+});

@@ -1,0 +1,85 @@
+// Load artifacts on the `small` preset: every artifact the simulator holds arrives once.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser } from "./harness.mjs";
+import { openSignedIn, loadAll, matching, status, truth, pageDigests, scriptErrors } from "./lens.mjs";
+
+let server;
+let chrome;
+before(async () => {
+  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
+  chrome = await launchBrowser();
+});
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+test("Load artifacts on medium: every artifact arrives once", async () => {
+  const medium = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.13"]);
+  try {
+    const page = await chrome.newPage();
+    await openSignedIn(page, medium.url);
+    const expected = await truth(medium);
+    assert.ok(expected.length > 10_000);
+    await loadAll(page, 180_000);
+    assert.equal(await matching(page), expected.length);
+    assert.match((await status(page).textContent()).trim(), /done$/);
+    assert.equal(await page.locator('table[aria-label="Artifacts"] tbody tr').count(), 50);
+    assert.deepEqual(scriptErrors(page), []);
+  } finally {
+    await medium.stop();
+  }
+});
+
+test("Load artifacts on small: matching count equals the truth, status ends with done", async () => {
+  const page = await chrome.newPage();
+  await openSignedIn(page, server.url);
+  const expected = await truth(server);
+  await loadAll(page);
+  assert.equal(await matching(page), expected.length);
+  assert.match((await status(page).textContent()).trim(), /done$/);
+  const failed = page.getByRole("complementary", { name: "Failed requests" });
+  assert.match(await failed.textContent(), /No failed requests/);
+  const progress = page.getByRole("progressbar", { name: "Loading progress" });
+  assert.equal(
+    await progress.getAttribute("aria-valuenow"),
+    await progress.getAttribute("aria-valuemax"),
+  );
+  // The first page holds real digests of the dataset.
+  const digests = new Set(expected.map((r) => r.digest));
+  const shown = await pageDigests(page);
+  assert.equal(shown.length, 50);
+  assert.ok(shown.every((d) => digests.has(d)));
+  assert.deepEqual(scriptErrors(page), []);
+});
+
+test("a robot account sees only its projects", async () => {
+  const page = await chrome.newPage();
+  const robot = ["robot$lens-audit", "RobotSecret1"];
+  await openSignedIn(page, server.url, robot);
+  assert.match(await page.locator(".connection .principal").textContent(), /robot account/);
+  const expected = await truth(server, robot[0]);
+  await loadAll(page);
+  assert.equal(await matching(page), expected.length);
+  const all = await truth(server);
+  assert.ok(expected.length < all.length, "the robot sees fewer artifacts than the admin");
+  const projects = new Set(expected.map((r) => r.project));
+  await page.getByRole("combobox", { name: "Rows per page" }).selectOption("250");
+  const shown = await page.$$eval('table[aria-label="Artifacts"] tbody tr td:first-child', (c) =>
+    c.map((x) => x.textContent),
+  );
+  assert.ok(shown.length > 0 && shown.every((p) => projects.has(p)));
+  assert.deepEqual(scriptErrors(page), []);
+});
+
+test("a wrong password shows a clear message", async () => {
+  const page = await chrome.newPage();
+  await page.goto(server.url + "/");
+  await page.getByRole("textbox", { name: "Username", exact: true }).fill("admin");
+  await page.getByLabel("Password", { exact: true }).fill("wrong-password");
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /Wrong user name or password/);
+});

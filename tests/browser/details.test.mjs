@@ -1,0 +1,90 @@
+// The details panel: opens on a row (click or Enter), shows the artifact, and fetches
+// its full vulnerability report on demand; Esc closes it.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser } from "./harness.mjs";
+import { openSignedIn, loadAll, truth, scriptErrors, ADMIN } from "./lens.mjs";
+
+let server;
+let chrome;
+before(async () => {
+  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
+  chrome = await launchBrowser();
+});
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+/** The CVE ids of an artifact's report, straight from the API. */
+async function reportIds(row) {
+  const short = row.repository.slice(row.project.length + 1);
+  const repo = encodeURIComponent(encodeURIComponent(short));
+  const url = `${server.url}/api/v2.0/projects/${row.project}/repositories/${repo}/artifacts/${row.digest}/additions/vulnerabilities`;
+  const auth = "Basic " + Buffer.from(ADMIN.join(":")).toString("base64");
+  const resp = await fetch(url, { headers: { authorization: auth } });
+  assert.equal(resp.status, 200);
+  const body = await resp.json();
+  const report = Object.values(body)[0];
+  return report.vulnerabilities.map((v) => v.id).sort();
+}
+
+test("the details panel shows the vulnerability report of a scanned artifact", async () => {
+  const rows = await truth(server);
+  const page = await chrome.newPage();
+  await openSignedIn(page, server.url);
+  await loadAll(page);
+  const scanned = rows.find((r) => r.scan.status === "Success" && r.scan.total > 0);
+  await page.getByRole("textbox", { name: "Digest prefix" }).fill(scanned.digest);
+  const row = page.getByRole("table", { name: "Artifacts" }).locator("tbody tr");
+  await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Artifacts"] tbody tr').length === 1);
+  await row.focus();
+  await page.keyboard.press("Enter");
+
+  const panel = page.getByRole("region", { name: "Artifact details" });
+  await panel.waitFor();
+  assert.match(await panel.textContent(), new RegExp(scanned.digest));
+  const report = panel.getByRole("table", { name: "Vulnerability report" });
+  await report.waitFor({ timeout: 15_000 });
+  const shown = (await report.locator("tbody tr td:first-child").allTextContents()).sort();
+  assert.deepEqual(shown, await reportIds(scanned));
+  assert.equal(shown.length, scanned.scan.total);
+
+  await page.keyboard.press("Escape");
+  await panel.waitFor({ state: "detached" });
+  assert.deepEqual(scriptErrors(page), []);
+});
+
+test("Fetch vulnerability reports loads the reports of the matching scanned artifacts", async () => {
+  const rows = await truth(server);
+  const page = await chrome.newPage();
+  await openSignedIn(page, server.url);
+  await loadAll(page);
+  const project = rows[0].project;
+  await page.getByRole("textbox", { name: "Project", exact: true }).fill(`"${project}"`);
+  const scanned = rows.filter((r) => r.project === project && r.scan.status === "Success" && r.scan.total > 0);
+  assert.ok(scanned.length > 0);
+  await page.getByRole("button", { name: "Fetch vulnerability reports" }).click();
+  await page.getByText(`Reports finished: ${scanned.length} of ${scanned.length} (0 failed)`).waitFor({ timeout: 30_000 });
+  await page.getByText(new RegExp(`^${scanned.length} reports loaded: `)).waitFor();
+  assert.deepEqual(scriptErrors(page), []);
+});
+
+test("the details of a multi-arch index list its platforms and annotations", async () => {
+  const rows = await truth(server);
+  const index = rows.find((r) => r.references > 0);
+  assert.ok(index, "the dataset has an image index");
+  const page = await chrome.newPage();
+  await openSignedIn(page, server.url);
+  await loadAll(page);
+  await page.getByRole("textbox", { name: "Digest prefix" }).fill(index.digest);
+  await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Artifacts"] tbody tr').length === 1);
+  await page.locator('table[aria-label="Artifacts"] tbody tr').click();
+  const panel = page.getByRole("region", { name: "Artifact details" });
+  await panel.getByRole("heading", { name: "Platforms" }).waitFor();
+  const platforms = await panel.locator("h3:text('Platforms') + ul li").allTextContents();
+  assert.equal(platforms.length, index.references);
+  assert.ok(platforms.every((p) => /^[a-z0-9]+\/[a-z0-9]+/.test(p)), platforms.join(", "));
+  await panel.getByRole("heading", { name: "Annotations" }).waitFor();
+  assert.deepEqual(scriptErrors(page), []);
+});

@@ -1,0 +1,84 @@
+// CSV and JSON exports hold exactly the filtered rows, in the table's order.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { startServer, launchBrowser } from "./harness.mjs";
+import { openSignedIn, loadAll, matching, waitMatching, pageDigests, truth, scriptErrors } from "./lens.mjs";
+
+let server;
+let chrome;
+before(async () => {
+  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
+  chrome = await launchBrowser();
+});
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+/** RFC 4180 records (quoted fields may hold commas, quotes and line breaks). */
+function parseCsv(text) {
+  const records = [];
+  let record = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { record.push(field); field = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      record.push(field); records.push(record); record = []; field = "";
+    } else field += c;
+  }
+  if (field !== "" || record.length) { record.push(field); records.push(record); }
+  return records;
+}
+
+async function download(page, name) {
+  const [file] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name }).click(),
+  ]);
+  return readFile(await file.path(), "utf8");
+}
+
+test("Export CSV and Export JSON hold exactly the filtered rows in table order", async () => {
+  const rows = await truth(server);
+  const page = await chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, server.url);
+  await loadAll(page);
+  const project = rows[0].project;
+  const expected = rows.filter((r) => r.project.includes(project));
+  await page.getByRole("textbox", { name: "Project", exact: true }).fill(project);
+  await waitMatching(page, expected.length);
+  await page.getByRole("columnheader", { name: "Size", exact: true }).getByRole("button").click();
+  await page.getByRole("combobox", { name: "Rows per page" }).selectOption("250");
+  const order = await pageDigests(page);
+  assert.equal(order.length, Math.min(250, expected.length));
+
+  const json = JSON.parse(await download(page, "Export JSON"));
+  assert.equal(json.artifacts.length, expected.length);
+  assert.equal(json.header.artifacts, expected.length);
+  assert.equal(json.header.failed_requests, 0);
+  assert.deepEqual(json.artifacts.slice(0, order.length).map((a) => a.digest), order);
+  assert.deepEqual(
+    json.artifacts.map((a) => a.digest).sort(),
+    expected.map((r) => r.digest).sort(),
+  );
+
+  const csv = parseCsv(await download(page, "Export CSV"));
+  const columns = csv.findIndex((r) => r[0] === "project" && r.includes("digest"));
+  assert.ok(columns > 0, "a header record comes before the column names");
+  const digestAt = csv[columns].indexOf("digest");
+  const records = csv.slice(columns + 1).filter((r) => r.length > 1);
+  assert.equal(records.length, expected.length);
+  assert.deepEqual(records.slice(0, order.length).map((r) => r[digestAt]), order);
+  assert.ok(!JSON.stringify(csv).includes("Harbor12345"), "no credentials in the export");
+  assert.equal(await matching(page), expected.length);
+  assert.deepEqual(scriptErrors(page), []);
+});

@@ -1,0 +1,84 @@
+// Page actions shared by the browser tests: sign in, crawl, read the table's state.
+// Everything is found by role and accessible name (docs UI contract).
+
+export const ADMIN = ["admin", "Harbor12345"];
+
+/** Opens the dashboard at `path` (relative to the server) and signs in. */
+export async function openSignedIn(page, url, [user, password] = ADMIN, path = "/") {
+  await page.goto(url + path);
+  await page.getByRole("textbox", { name: "Username", exact: true }).fill(user);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.locator(".connection.ok .principal").filter({ hasText: user }).waitFor();
+}
+
+/** The crawl status line. */
+export const status = (page) => page.getByRole("status", { name: "Crawl status" });
+
+/** Clicks `Load artifacts` and waits until the status line ends with `done`. */
+export async function loadAll(page, timeout = 60_000) {
+  await page.getByRole("button", { name: "Load artifacts" }).click();
+  await waitDone(page, timeout);
+}
+
+/** Waits for the status line to end with `done`. */
+export async function waitDone(page, timeout = 60_000) {
+  await page.waitForFunction(
+    () => /done$/.test(document.querySelector(".crawl-status")?.textContent?.trim() ?? ""),
+    null,
+    { timeout },
+  );
+}
+
+/** The `Matching artifacts` number. */
+export async function matching(page) {
+  const text = await page.getByLabel("Matching artifacts").textContent();
+  return Number(text.trim());
+}
+
+/** Waits until `Matching artifacts` shows `n`. */
+export async function waitMatching(page, n, timeout = 10_000) {
+  await page.waitForFunction(
+    (n) => document.querySelector('[aria-label="Matching artifacts"]')?.textContent?.trim() === String(n),
+    n,
+    { timeout },
+  );
+}
+
+/** `Page X of Y` as [X, Y]. */
+export async function pageOf(page) {
+  const text = await page.getByRole("navigation", { name: "Pagination" }).getByText(/^Page \d+ of \d+$/).textContent();
+  const [, x, y] = text.match(/Page (\d+) of (\d+)/);
+  return [Number(x), Number(y)];
+}
+
+/** The text of one column for the rows on the current page. */
+export async function columnTexts(page, index) {
+  return page.$$eval(
+    `table[aria-label="Artifacts"] tbody tr td:nth-child(${index + 1})`,
+    (cells) => cells.map((c) => c.textContent),
+  );
+}
+
+/** Full digests of the rows on the current page (from the digest cell's title). */
+export async function pageDigests(page) {
+  return page.$$eval('table[aria-label="Artifacts"] tbody tr td.digest', (cells) =>
+    cells.map((c) => c.getAttribute("title")),
+  );
+}
+
+/** Ground truth rows the simulator holds for `who`. */
+export async function truth(server, who = "admin") {
+  return server.sim(`truth?as=${encodeURIComponent(who)}`);
+}
+
+export const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Errors raised by the page's scripts (uncaught exceptions, console.error, dialogs).
+ * Chromium also logs every non-2xx fetch as "Failed to load resource"; those are the
+ * network's answers (401 for an anonymous probe, injected 5xx), not script errors.
+ */
+export function scriptErrors(page) {
+  return page.errors.filter((e) => !e.startsWith("Failed to load resource"));
+}
