@@ -10,6 +10,10 @@
 //! share; at best the bound), how long a request took on average (latency plus the
 //! simulator's work, which shares this machine's cores with the client), and the same
 //! crawl at 0 ms latency (the CPU floor). Numbers only, no assertion.
+//!
+//! For `scripts/bench.sh`, one crawl against a running simulator, printed as one JSON line:
+//! `crawl_bench --url http://127.0.0.1:PORT --latency-ms 25 [--bound 6] [--user U --password P]`.
+//! The driver resets and reads the simulator's counters around it, as for the other clients.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -88,9 +92,87 @@ async fn run(
     })
 }
 
+/// One crawl against `url`, as the bench driver wants it.
+struct Once {
+    url: String,
+    latency: Duration,
+    bound: usize,
+    who: Option<(String, String)>,
+}
+
+fn parse_once(args: &[String]) -> Result<Once, Error> {
+    let mut once = Once {
+        url: String::new(),
+        latency: Duration::ZERO,
+        bound: BOUND,
+        who: None,
+    };
+    let (mut user, mut password) = (None, None);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--url" => once.url = value.trim_end_matches('/').to_owned(),
+            "--latency-ms" => once.latency = Duration::from_millis(value.parse()?),
+            "--bound" => once.bound = value.parse()?,
+            "--user" => user = Some(value.clone()),
+            "--password" => password = Some(value.clone()),
+            other => return Err(format!("unknown flag {other}").into()),
+        }
+    }
+    once.who = user.zip(password);
+    Ok(once)
+}
+
+/// Crawls once and prints the figures as one JSON object.
+async fn run_once(once: Once) -> Result<(), Error> {
+    let config = CrawlConfig {
+        max_in_flight: once.bound,
+        credentials: once.who.map(|(u, p)| Credentials::new(u, p)),
+        ..CrawlConfig::default()
+    };
+    let transport = Timed {
+        inner: NativeTransport::new(&once.url)?,
+        busy: Cell::new(Duration::ZERO),
+        count: Cell::new(0),
+    };
+    let crawler = Crawler::new(&transport, TokioClock::new(), config);
+    let start = Instant::now();
+    let report = crawler
+        .crawl(Scope::default(), &CancelToken::new(), |_| {})
+        .await?;
+    let elapsed = start.elapsed();
+    let requests = report.progress.requests_planned + report.progress.retries;
+    let by_width = once.latency * u32::try_from(requests.div_ceil(once.bound as u64))?;
+    let by_depth = once.latency * report.critical_path;
+    let line = serde_json::json!({
+        "elapsed_ms": elapsed.as_secs_f64() * 1000.0,
+        "artifacts": report.ledger.artifacts_loaded,
+        "artifacts_expected": report.ledger.artifacts_expected,
+        "requests": requests,
+        "retries": report.progress.retries,
+        "failed": report.ledger.entries.len(),
+        "critical_path": report.critical_path,
+        "bound": once.bound,
+        "lower_bound_ms": by_width.max(by_depth).as_secs_f64() * 1000.0,
+        "lower_bound_depth_ms": by_depth.as_secs_f64() * 1000.0,
+        "lower_bound_width_ms": by_width.as_secs_f64() * 1000.0,
+        "strategy": format!("{:?}", report.discovery.strategy),
+        "mean_in_flight": transport.busy.get().as_secs_f64() / elapsed.as_secs_f64(),
+        "mean_request_ms": transport.busy.get().as_secs_f64() * 1000.0
+            / f64::from(transport.count.get().max(1)),
+    });
+    println!("{line}");
+    Ok(())
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Error> {
-    let mut args = std::env::args().skip(1);
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().is_some_and(|a| a.starts_with("--")) {
+        return run_once(parse_once(&argv)?).await;
+    }
+    let mut args = argv.into_iter();
     let preset: Preset = args.next().as_deref().unwrap_or("medium").parse()?;
     let latency = Duration::from_millis(args.next().as_deref().unwrap_or("25").parse()?);
     println!(

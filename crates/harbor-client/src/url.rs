@@ -107,7 +107,14 @@ impl ApiPath {
             .strip_prefix(API_BASE)
             .filter(|rest| rest.starts_with('/') && !rest.starts_with("//"))
             .ok_or_else(|| UrlError::NotApiPath(text.to_owned()))?;
-        if text.contains(['\\', '#', ' ', '\r', '\n', '\t']) || rest.contains("/../") {
+        if text.contains(['\\', '#', ' ', '\r', '\n', '\t']) {
+            return Err(UrlError::NotApiPath(text.to_owned()));
+        }
+        // No `.` or `..` segment, in any spelling a server may decode (`%2e`): the path
+        // must not climb out of the API.
+        let path = rest.split('?').next().unwrap_or("");
+        let dots = |segment: &str| matches!(percent_decode(segment).as_str(), "." | "..");
+        if path.split('/').any(dots) {
             return Err(UrlError::NotApiPath(text.to_owned()));
         }
         Ok(ApiPath(text.to_owned()))

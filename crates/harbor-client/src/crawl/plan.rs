@@ -185,6 +185,10 @@ struct Listing {
     owned: BTreeSet<u32>,
     /// Artifacts this listing adds to "expected", kept up to date incrementally.
     expected: u64,
+    /// Rows each answered page really brought (new ones plus unreadable ones). An
+    /// answered page counts with what it held, not with what `X-Total-Count` promised,
+    /// so a header that lies (or a listing that shrank) cannot skew the accounting.
+    received: HashMap<u32, u64>,
 }
 
 impl Listing {
@@ -200,11 +204,21 @@ impl Listing {
         self.expected = self
             .owned
             .iter()
-            .map(|p| page_items(total, self.page_size, *p))
+            .map(|p| {
+                self.received
+                    .get(p)
+                    .copied()
+                    .unwrap_or_else(|| page_items(total, self.page_size, *p))
+            })
             .sum();
         self.expected
     }
 }
+
+/// Pages one listing may have at most (10 million artifacts at 100 per page). A
+/// hostile or broken `X-Total-Count` of 10^12, or a server that answers every page
+/// full, must not make the crawl plan billions of requests.
+pub const MAX_PAGES: u32 = 100_000;
 
 /// Items on page `page` (1-based) of a listing of `total` items.
 pub fn page_items(total: u64, page_size: u32, page: u32) -> u64 {
@@ -928,6 +942,7 @@ impl Planner {
                 if listing.total.is_none()
                     && received >= u64::from(listing.page_size)
                     && listing.pages_planned == page
+                    && page < MAX_PAGES
                 {
                     listing.pages_planned = page + 1;
                     listing.owned.insert(page + 1);
@@ -956,6 +971,7 @@ impl Planner {
             }
         }
         self.progress.artifacts_loaded += rows.len() as u64;
+        self.page_answered(&key, page, rows.len() as u64 + bad, received, task.depth);
         if !rows.is_empty() {
             self.events.push(Event::Artifacts(rows));
         }
@@ -980,11 +996,47 @@ impl Planner {
         }
     }
 
+    /// Records what an artifact page held. When it held more than its listing's total
+    /// allows (the total understates: `X-Total-Count` lied, or artifacts were pushed),
+    /// or it is the last planned page and exactly full, the next page is fetched too:
+    /// a page that comes back short or empty ends the listing. Without this a total that
+    /// understates would silently drop the artifacts beyond it.
+    fn page_answered(
+        &mut self,
+        key: &ListingKey,
+        page: u32,
+        counted: u64,
+        received: u64,
+        depth: u32,
+    ) {
+        let listing = self.listing_mut(key.clone());
+        listing.received.insert(page, counted);
+        let announced = listing
+            .total
+            .map(|total| page_items(total, listing.page_size, page));
+        let full = received >= u64::from(listing.page_size);
+        let probe = listing.total.is_some()
+            && page >= listing.pages_planned
+            && page < MAX_PAGES
+            && (announced.is_some_and(|n| received > n) || full);
+        if probe {
+            listing.pages_planned = page + 1;
+            listing.owned.insert(page + 1);
+        }
+        let old = listing.expected;
+        let new = listing.recount();
+        self.progress.artifacts_expected = self.progress.artifacts_expected - old + new;
+        self.progress_dirty = true;
+        if probe {
+            self.enqueue(key.page(page + 1), depth + 1);
+        }
+    }
+
     /// A listing's total is (newly) known: plan every page not planned yet.
     fn learn_total(&mut self, key: ListingKey, total: u64, depth: u32) {
         let listing = self.listing_mut(key.clone());
         listing.total = Some(total);
-        let needed = pages_for(total, listing.page_size);
+        let needed = pages_for(total, listing.page_size).min(MAX_PAGES);
         let from = listing.pages_planned + 1;
         listing.pages_planned = listing.pages_planned.max(needed);
         for page in from..=needed {

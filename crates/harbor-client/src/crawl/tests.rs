@@ -384,16 +384,14 @@ fn pages_come_from_artifact_count_and_x_total_count() {
     while let Some(d) = planner.next_dispatch(Duration::ZERO) {
         paths.push(d.path.to_string());
         // p/a reports 31 artifacts, not 25: six were pushed since the repository list.
-        let total = if d.path.as_str().contains("x%252Fy") {
-            1
+        let (repo, total) = if d.path.as_str().contains("x%252Fy") {
+            ("p/x/y", 1)
         } else {
-            31
+            ("p/a", 31)
         };
-        planner.complete(
-            d.id,
-            Ok(paged(&vec!["{}".to_owned(); total], 1, 0)),
-            Duration::ZERO,
-        );
+        let items: Vec<String> = (0..total).map(|i| artifact(repo, i, false)).collect();
+        let page: usize = d.path.param("page").unwrap().parse().unwrap();
+        planner.complete(d.id, Ok(paged(&items, page, 10)), Duration::ZERO);
     }
     let params = "page_size=10&with_tag=true&with_label=true&with_scan_overview=true";
     assert_eq!(

@@ -1,0 +1,364 @@
+// The dashboard in headless Chromium: crawl timings, and interaction/memory figures with a
+// large dataset loaded. Everything is found by the accessible names of the UI contract
+// (docs/UI-CONTRACT.md); times are taken inside the page with performance.now().
+import { createRequire } from "node:module";
+import path from "node:path";
+import zlib from "node:zlib";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const require = createRequire(path.join(ROOT, "tests/browser/package.json"));
+const { chromium } = require("playwright-core");
+
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export const ADMIN = ["admin", "Harbor12345"];
+
+/** Raised when the page does not offer what the UI contract promises. */
+export class NotReady extends Error {}
+
+/** Installed before any page script: notes when the sign-in form becomes usable. */
+function initScript() {
+  const mark = () => {
+    if (window.__benchInteractive) return true;
+    const user = document.querySelector(
+      'input[aria-label="Username"], input[autocomplete="username"], form.connect input[type="text"]',
+    );
+    if (user && !user.disabled) {
+      window.__benchInteractive = performance.now();
+      return true;
+    }
+    return false;
+  };
+  const start = () => {
+    if (mark()) return;
+    const obs = new MutationObserver(() => mark() && obs.disconnect());
+    obs.observe(document, { subtree: true, childList: true, attributes: true });
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+}
+
+export async function launch() {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return browser;
+}
+
+/** A fresh context + page (TLS errors ignored for the self-signed certificate). */
+export async function newPage(browser) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } });
+  await context.addInitScript(initScript);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (err) => page.errors.push(String(err)));
+  return { context, page };
+}
+
+/** The simulator's counters, through the server (Node-side client, not the page's sockets). */
+export async function simStats(context, url) {
+  const resp = await context.request.get(`${url}/_sim/stats`);
+  if (!resp.ok()) throw new Error(`/_sim/stats: ${resp.status()}`);
+  return resp.json();
+}
+
+export async function simReset(context, url) {
+  const resp = await context.request.post(`${url}/_sim/reset`);
+  if (!resp.ok()) throw new Error(`/_sim/reset: ${resp.status()}`);
+}
+
+/** Opens the dashboard and signs in as admin; throws NotReady when the form is missing. */
+export async function openSignedIn(page, url, timeout = 20_000) {
+  await page.goto(`${url}/`, { waitUntil: "load", timeout });
+  try {
+    await page.getByRole("textbox", { name: "Username", exact: true }).fill(ADMIN[0], { timeout });
+    await page.getByLabel("Password", { exact: true }).fill(ADMIN[1], { timeout: 5_000 });
+    await page.getByRole("button", { name: "Connect", exact: true }).click({ timeout: 5_000 });
+    const load = page.getByRole("button", { name: "Load artifacts", exact: true });
+    await load.waitFor({ timeout });
+    await page.waitForFunction(
+      () => {
+        const b = [...document.querySelectorAll("button")].find((x) => x.textContent.trim() === "Load artifacts");
+        const ok = document.querySelector(".connection.ok");
+        return b && !b.disabled && (ok || !document.querySelector(".connection"));
+      },
+      null,
+      { timeout },
+    );
+  } catch (e) {
+    throw new NotReady(`dashboard not ready (sign-in / Load artifacts): ${e.message.split("\n")[0]}`);
+  }
+}
+
+/**
+ * Clicks `Load artifacts` and waits for the status to end with `done`. Returns in-page
+ * times (ms after the click) of the first row in the table (after the frame it lands in)
+ * and of `done`, plus the protocol the API requests used.
+ */
+export async function timedLoad(page, timeout) {
+  await page.evaluate(() => {
+    const b = (window.__bench = { click: null, firstRow: null, done: null });
+    document.addEventListener("click", () => (b.click ??= performance.now()), { capture: true, once: true });
+    const statusText = () =>
+      (document.querySelector('[aria-label="Crawl status"]') ?? document.querySelector(".crawl-status"))?.textContent?.trim() ?? "";
+    const check = () => {
+      if (b.click === null) return;
+      if (b.firstRow === null && document.querySelector('table[aria-label="Artifacts"] tbody tr td')) {
+        b.firstRow = -1;
+        requestAnimationFrame(() => (b.firstRow = performance.now()));
+      }
+      if (b.done === null && /done$/.test(statusText())) {
+        b.done = -1;
+        requestAnimationFrame(() => {
+          b.done = performance.now();
+          obs.disconnect();
+        });
+      }
+    };
+    const obs = new MutationObserver(check);
+    obs.observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  await page.getByRole("button", { name: "Load artifacts", exact: true }).click();
+  await page.waitForFunction(() => window.__bench.done > 0, null, { timeout, polling: 100 });
+  return page.evaluate(() => {
+    const b = window.__bench;
+    const api = performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/v2.0/"));
+    const protocols = [...new Set(api.map((e) => e.nextHopProtocol).filter(Boolean))];
+    const matching = document.querySelector('[aria-label="Matching artifacts"]')?.textContent?.trim();
+    return {
+      done_ms: b.done - b.click,
+      first_row_ms: b.firstRow > 0 ? b.firstRow - b.click : null,
+      protocols,
+      matching: matching === undefined ? null : Number(matching.replace(/[^0-9]/g, "")),
+    };
+  });
+}
+
+/** One crawl case in the browser: `runs` page loads, each signed in and crawled. */
+export async function crawlCase(browser, url, runs, timeout) {
+  const samples = [];
+  const { context, page } = await newPage(browser);
+  try {
+    for (let i = 0; i < runs; i++) {
+      await openSignedIn(page, url);
+      await simReset(context, url);
+      const t = await timedLoad(page, timeout);
+      const stats = await simStats(context, url);
+      samples.push({ ...t, requests: stats.requests_total, max_in_flight: stats.max_in_flight });
+    }
+  } finally {
+    await context.close();
+  }
+  return samples;
+}
+
+// ---------------------------------------------------------------------------------------
+// Interaction figures with a large dataset loaded.
+
+/** In-page helper: resolves once the page has handled an input and painted the next frame. */
+function installInteractionProbe() {
+  window.__probe = {
+    arm(eventType) {
+      this.result = new Promise((resolve) => {
+        let t0 = null;
+        let changed = false;
+        const target = document.querySelector(".table-wrap")?.parentElement ?? document.body;
+        const obs = new MutationObserver(() => (changed = true));
+        obs.observe(target, { subtree: true, childList: true, characterData: true, attributes: true });
+        const start = () => (t0 ??= performance.now());
+        document.addEventListener(eventType === "key" ? "keydown" : "pointerdown", start, { capture: true, once: true });
+        const after = eventType === "key" ? "input" : "click";
+        // Bubble phase on document: runs after the app's own handlers on the target.
+        document.addEventListener(
+          after,
+          () => {
+            requestAnimationFrame(() => {
+              const ch = new MessageChannel();
+              ch.port1.onmessage = () => {
+                obs.disconnect();
+                resolve({ ms: performance.now() - t0, changed });
+              };
+              ch.port2.postMessage(0);
+            });
+          },
+          { once: true },
+        );
+      });
+    },
+  };
+}
+
+async function timedAction(page, kind, action) {
+  await page.evaluate((kind) => window.__probe.arm(kind), kind);
+  await action();
+  return page.evaluate(() => window.__probe.result);
+}
+
+/** Keystroke plan: varied filters over Project, Repository and Tag, typed then erased. */
+function keystrokePlan(truth) {
+  const pick = (values, n) => {
+    const uniq = [...new Set(values)].sort();
+    const step = Math.max(1, Math.floor(uniq.length / n));
+    return uniq.filter((_, i) => i % step === 0).slice(0, n);
+  };
+  const projects = pick(truth.map((r) => r.project), 3).map((p) => p.slice(0, 5));
+  const repos = pick(truth.map((r) => r.repository.split("/").slice(1).join("/")), 3).map((r) => r.slice(0, 5));
+  const tags = pick(truth.flatMap((r) => r.tags ?? []).map((t) => (typeof t === "string" ? t : t.name)), 3).map((t) => t.slice(0, 4));
+  const plan = [];
+  for (const [field, words] of [["Project", projects], ["Repository", repos], ["Tag", tags]]) {
+    for (const w of words) plan.push({ field, text: w });
+  }
+  return plan;
+}
+
+/**
+ * Loads `url`'s dataset (large), then measures keystroke → repaint, sort by size, page
+ * change, memory, and memory after five more crawls in the same page.
+ */
+export async function interactionFigures(browser, url, timeout, log) {
+  const { context, page } = await newPage(browser);
+  const cdp = await context.newCDPSession(page);
+  const out = { errors: [] };
+  try {
+    await openSignedIn(page, url);
+    const load = await timedLoad(page, timeout);
+    out.loaded = load.matching;
+    out.load_done_ms = load.done_ms;
+    await page.evaluate(installInteractionProbe);
+
+    // Memory right after the load.
+    out.memory_after_load = await memory(page, cdp);
+    log(`  memory after load: wasm ${mb(out.memory_after_load.wasm_bytes)}, JS heap ${mb(out.memory_after_load.js_heap_used)}`);
+
+    // Filter keystrokes.
+    const truthResp = await context.request.get(`${url}/_sim/truth?as=admin`);
+    const truth = truthResp.ok() ? await truthResp.json() : [];
+    const keys = [];
+    for (const { field, text } of keystrokePlan(truth)) {
+      const box = page.getByRole("textbox", { name: field, exact: true });
+      await box.click();
+      for (const ch of text) {
+        keys.push(await timedAction(page, "key", () => page.keyboard.press(ch === " " ? "Space" : ch)));
+      }
+      for (let i = 0; i < text.length; i++) {
+        keys.push(await timedAction(page, "key", () => page.keyboard.press("Backspace")));
+      }
+    }
+    out.keystrokes = keys.map((k) => k.ms);
+    out.keystrokes_changed = keys.filter((k) => k.changed).length;
+    log(`  ${keys.length} keystrokes measured`);
+
+    // Sort by size (both directions, several times).
+    const sizeHeader = page.getByRole("columnheader", { name: /^Size/ });
+    const sortTarget = (await sizeHeader.getByRole("button").count()) ? sizeHeader.getByRole("button").first() : sizeHeader;
+    const sorts = [];
+    for (let i = 0; i < 6; i++) sorts.push(await timedAction(page, "click", () => sortTarget.click()));
+    out.sorts = sorts.map((s) => s.ms);
+
+    // Page changes.
+    const nav = page.getByRole("navigation", { name: "Pagination" });
+    const next = nav.getByRole("button", { name: "Next page" });
+    const prev = nav.getByRole("button", { name: "Previous page" });
+    const pages = [];
+    for (let i = 0; i < 10; i++) {
+      const button = (await next.isEnabled()) ? next : prev;
+      if (!(await button.isEnabled())) break; // a single page: nothing to change
+      pages.push(await timedAction(page, "click", () => button.click()));
+    }
+    out.page_changes = pages.map((p) => p.ms);
+
+    // Five more crawls in the same page, then memory again.
+    for (let i = 0; i < 5; i++) {
+      const again = await timedLoad(page, timeout);
+      out.reload_done_ms = [...(out.reload_done_ms ?? []), again.done_ms];
+    }
+    out.memory_after_reloads = await memory(page, cdp);
+    log(`  memory after 5 reloads: wasm ${mb(out.memory_after_reloads.wasm_bytes)}, JS heap ${mb(out.memory_after_reloads.js_heap_used)}`);
+  } catch (e) {
+    out.errors.push(e instanceof NotReady ? e.message : `${e.message.split("\n")[0]}`);
+  } finally {
+    out.page_errors = page.errors.slice(0, 5);
+    await context.close();
+  }
+  return out;
+}
+
+const mb = (b) => (b == null ? "?" : `${(b / 2 ** 20).toFixed(1)} MB`);
+
+/** wasm linear memory (the app's `WebAssembly.Memory`) and the JS heap, after a GC. */
+async function memory(page, cdp) {
+  await cdp.send("HeapProfiler.enable").catch(() => {});
+  await cdp.send("HeapProfiler.collectGarbage").catch(() => {});
+  const heap = await cdp.send("Runtime.getHeapUsage");
+  // boot.js keeps no handle on the instance; importing the same module again returns the
+  // already-initialised one (wasm-bindgen's init returns its cached exports).
+  const wasm = await page.evaluate(async () => {
+    try {
+      const src = [...document.querySelectorAll('link[rel="modulepreload"], script[type="module"]')]
+        .map((e) => e.href || e.src)
+        .find((s) => /harbor-lens[^/]*\.js$/.test(s));
+      const mod = await import(src ?? new URL("./harbor-lens.js", document.baseURI).href);
+      const exports = await mod.default();
+      return exports?.memory?.buffer?.byteLength ?? null;
+    } catch (e) {
+      return `error: ${e}`;
+    }
+  });
+  return {
+    wasm_bytes: typeof wasm === "number" ? wasm : null,
+    wasm_error: typeof wasm === "string" ? wasm : undefined,
+    js_heap_used: heap.usedSize,
+    js_heap_total: heap.totalSize,
+  };
+}
+
+/**
+ * Navigation → interactive (the sign-in form usable), over several fresh page loads, and
+ * the gzip size of everything the page downloads (API and simulator routes excluded).
+ */
+export async function pageLoadFigures(browser, url, runs) {
+  const interactive = [];
+  let download = null;
+  for (let i = 0; i < runs; i++) {
+    const { context, page } = await newPage(browser);
+    const bodies = [];
+    if (i === 0) {
+      page.on("response", (resp) => {
+        const u = new URL(resp.url());
+        if (u.pathname.startsWith("/api/") || u.pathname.startsWith("/_sim/")) return;
+        bodies.push(
+          resp
+            .body()
+            .then((b) => ({ path: u.pathname, raw: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length }))
+            .catch(() => null),
+        );
+      });
+    }
+    try {
+      await page.goto(`${url}/`, { waitUntil: "load" });
+      await page.waitForFunction(() => window.__benchInteractive > 0, null, { timeout: 20_000 });
+      interactive.push(await page.evaluate(() => window.__benchInteractive));
+      if (i === 0) {
+        await page.waitForLoadState("networkidle").catch(() => {});
+        const files = (await Promise.all(bodies)).filter(Boolean);
+        download = {
+          files,
+          raw_bytes: files.reduce((s, f) => s + f.raw, 0),
+          gzip_bytes: files.reduce((s, f) => s + f.gzip, 0),
+        };
+      }
+    } catch (e) {
+      throw new NotReady(`dashboard not ready (no Username field after navigation): ${e.message.split("\n")[0]}`);
+    } finally {
+      await context.close();
+    }
+  }
+  return { interactive_ms: interactive, download };
+}
