@@ -4,21 +4,11 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import zlib from "node:zlib";
+import { CHROMIUM, CHROMIUM_ARGS } from "../tests/browser/harness.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const require = createRequire(path.join(ROOT, "tests/browser/package.json"));
 const { chromium } = require("playwright-core");
-
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 export const ADMIN = ["admin", "Harbor12345"];
 

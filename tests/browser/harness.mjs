@@ -8,11 +8,11 @@ import { chromium } from "playwright-core";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const SERVE_BIN = process.env.LENS_SERVE_BIN;
 const DIST = process.env.LENS_DIST ?? path.join(ROOT, "dist");
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 
 // Without these flags Chromium, running as root on a closed network, fails to start or
 // floods the network with background requests.
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",
