@@ -346,7 +346,7 @@ pub fn parse_json(input: &str) -> Result<JsonExport, ExportError> {
     serde_json::from_str(input).map_err(|e| ExportError::Json(e.to_string()))
 }
 
-fn json_header(h: &ExportHeader, artifacts: usize) -> JsonHeader {
+pub(crate) fn json_header(h: &ExportHeader, artifacts: usize) -> JsonHeader {
     JsonHeader {
         format: JSON_FORMAT.to_string(),
         harbor_url: strip_userinfo(&h.harbor_url).to_string(),
@@ -360,8 +360,38 @@ fn json_header(h: &ExportHeader, artifacts: usize) -> JsonHeader {
     }
 }
 
+/// Writes the two header records (names, values) of a CSV export whose last header field
+/// counts `count` items called `count_name` (`artifacts`, `cves`, `changes`); shared by
+/// the roll-up and diff exports so every CSV starts the same way.
+pub(crate) fn write_header_records(
+    out: &mut String,
+    header: &ExportHeader,
+    count_name: &str,
+    count: usize,
+) {
+    let mut names = CSV_HEADER_FIELDS;
+    names[6] = count_name;
+    write_record(out, names);
+    let count = count.to_string();
+    let failed = header.failed_requests.to_string();
+    let when = iso8601(header.exported_at);
+    let url = strip_userinfo(&header.harbor_url);
+    write_record(
+        out,
+        [
+            &*url,
+            &header.harbor_version,
+            &header.user,
+            &when,
+            &header.filters,
+            &failed,
+            &count,
+        ],
+    );
+}
+
 /// Drops `user:password@` from a URL so it cannot leak into a file.
-fn strip_userinfo(url: &str) -> Cow<'_, str> {
+pub(crate) fn strip_userinfo(url: &str) -> Cow<'_, str> {
     let Some((scheme, rest)) = url.split_once("://") else {
         return Cow::Borrowed(url);
     };

@@ -28,12 +28,15 @@
 
 #![warn(missing_docs)]
 
+pub mod diff;
 pub mod export;
 pub mod filter;
 pub mod format;
 pub mod page;
 pub mod presets;
 pub mod query;
+pub mod refresh;
+pub mod rollup;
 pub mod sort;
 pub mod stats;
 pub mod synthetic;
