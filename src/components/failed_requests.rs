@@ -36,6 +36,7 @@ fn entry_view(
         Failure::Http { status, .. } | Failure::BadBody { status, .. } => status.to_string(),
         Failure::Network { .. } => "network error".to_owned(),
         Failure::BadArtifacts { .. } => "bad data".to_owned(),
+        Failure::KeptChanging { .. } => "changing".to_owned(),
     };
     view! {
         <li>

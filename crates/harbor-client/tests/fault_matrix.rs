@@ -557,6 +557,13 @@ async fn deletes_during_the_crawl_never_duplicate_or_invent() {
     assert_eq!(keys.len(), run.rows.len(), "no artifact twice");
     let union: HashSet<Key> = before.union(&after).cloned().collect();
     assert!(keys.is_subset(&union), "only artifacts that existed");
+    // Deletes shift later rows onto pages already read; the changed total makes the
+    // crawler read the listing again, so no artifact that survived is lost.
+    let survivors: Vec<&Key> = before
+        .intersection(&after)
+        .filter(|k| !keys.contains(*k))
+        .collect();
+    assert!(survivors.is_empty(), "deletes shifted out: {survivors:?}");
     assert!(run.report.ledger.is_empty());
     // A new crawl of the changed Harbor is exact.
     let fresh = crawl(&handle, config(ADMIN, TIMEOUT), paged_scope(), |_| {}).await;

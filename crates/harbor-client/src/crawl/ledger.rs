@@ -47,6 +47,12 @@ pub enum Failure {
         /// The first problem.
         message: String,
     },
+    /// A listing's `X-Total-Count` changed on every read of it: artifacts pushed or
+    /// deleted meanwhile may have shifted between pages, and some may be missing.
+    KeptChanging {
+        /// How many times the listing was read.
+        passes: u32,
+    },
 }
 
 impl fmt::Display for Failure {
@@ -83,6 +89,11 @@ impl fmt::Display for Failure {
             Failure::BadArtifacts { count, message } => {
                 write!(f, "{count} artifact(s) could not be read: {message}")
             }
+            Failure::KeptChanging { passes } => write!(
+                f,
+                "the list kept changing while it was read ({passes} reads): \
+                 artifacts pushed or deleted meanwhile may be missing"
+            ),
         }
     }
 }

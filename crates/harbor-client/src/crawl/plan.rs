@@ -189,6 +189,17 @@ struct Listing {
     /// answered page counts with what it held, not with what `X-Total-Count` promised,
     /// so a header that lies (or a listing that shrank) cannot skew the accounting.
     received: HashMap<u32, u64>,
+    /// Pages of the current pass not answered or failed yet.
+    pending: BTreeSet<u32>,
+    /// The first `X-Total-Count` this pass saw.
+    header_total: Option<u64>,
+    /// Two pages of this pass gave different totals: the listing changed while it was
+    /// read, and offset paging may have shifted rows past the pages already read.
+    changed: bool,
+    /// A page of this pass finally failed (it is in the ledger; "retry" re-reads it).
+    failed: bool,
+    /// Passes over the listing so far, the first one included.
+    passes: u32,
 }
 
 impl Listing {
@@ -214,6 +225,9 @@ impl Listing {
         self.expected
     }
 }
+
+/// Reads of one listing at most, when it keeps changing while it is read.
+pub const MAX_PASSES: u32 = 3;
 
 /// Pages one listing may have at most (10 million artifacts at 100 per page). A
 /// hostile or broken `X-Total-Count` of 10^12, or a server that answers every page
@@ -591,6 +605,7 @@ impl Planner {
                 self.tasks.remove(&id);
                 self.progress.requests_done += 1;
                 self.apply(&task, parsed);
+                self.page_settled(&task, true, now);
                 None
             }
             Outcome::Failed(attempt)
@@ -609,6 +624,7 @@ impl Planner {
             Outcome::Failed(attempt) => {
                 self.tasks.remove(&id);
                 self.fail(&task, attempt, now);
+                self.page_settled(&task, false, now);
                 None
             }
         }
@@ -653,7 +669,11 @@ impl Planner {
         };
         let entries = std::mem::take(&mut self.entries);
         for mut entry in entries {
-            if !matches!(entry.failure, Failure::BadArtifacts { .. }) {
+            let counted_already = matches!(
+                entry.failure,
+                Failure::BadArtifacts { .. } | Failure::KeptChanging { .. }
+            );
+            if !counted_already {
                 entry.missing_artifacts = self.missing_of(&entry.kind);
                 entry.listing = entry
                     .kind
@@ -706,6 +726,11 @@ impl Planner {
             }
             RequestKind::Vulnerabilities { .. } => CLASS_REPORT,
         };
+        if let Some((key, page)) = kind.listing() {
+            let listing = self.listing_mut(key);
+            listing.pending.insert(page);
+            listing.passes = listing.passes.max(1);
+        }
         let id = self.next_id;
         self.next_id += 1;
         let path = self.path_for(&kind);
@@ -887,6 +912,7 @@ impl Planner {
             }
             Parsed::Projects(projects, total) => {
                 if let Some(total) = total {
+                    self.observe_total(&ListingKey::Projects, total);
                     self.learn_total(ListingKey::Projects, total, depth);
                 }
                 for project in projects {
@@ -905,6 +931,7 @@ impl Planner {
                     _ => return,
                 };
                 if let Some(total) = total {
+                    self.observe_total(&key, total);
                     self.learn_total(key, total, depth);
                 }
                 for repo in repositories {
@@ -935,7 +962,10 @@ impl Planner {
         };
         let received = artifacts.len() as u64;
         match total {
-            Some(total) => self.learn_total(key.clone(), total, task.depth),
+            Some(total) => {
+                self.observe_total(&key, total);
+                self.learn_total(key.clone(), total, task.depth);
+            }
             None => {
                 // No X-Total-Count: the only safe guess is "a full page means more".
                 let listing = self.listing_mut(key.clone());
@@ -1010,7 +1040,8 @@ impl Planner {
         depth: u32,
     ) {
         let listing = self.listing_mut(key.clone());
-        listing.received.insert(page, counted);
+        // A later pass over a changed listing adds what it found that was new.
+        *listing.received.entry(page).or_insert(0) += counted;
         let announced = listing
             .total
             .map(|total| page_items(total, listing.page_size, page));
@@ -1094,6 +1125,13 @@ impl Planner {
             if repo_count == Some(0) {
                 continue;
             }
+            let known = match self.discovery.strategy {
+                Strategy::ProjectArtifacts => ListingKey::ProjectArtifacts(project.clone()),
+                Strategy::PerRepository => ListingKey::Repositories(project.clone()),
+            };
+            if self.listings.contains_key(&known) {
+                continue; // the same project on two pages (the list shifted): once is enough
+            }
             match self.discovery.strategy {
                 Strategy::ProjectArtifacts => {
                     let key = ListingKey::ProjectArtifacts(project);
@@ -1138,6 +1176,69 @@ impl Planner {
                 listing.owned.insert(1);
                 self.enqueue(key.page(1), depth);
             }
+        }
+    }
+
+    /// Notes a page's `X-Total-Count`: a total that differs from the one an earlier page
+    /// of the same pass gave means the listing changed while it was read.
+    fn observe_total(&mut self, key: &ListingKey, total: u64) {
+        let listing = self.listing_mut(key.clone());
+        match listing.header_total {
+            None => listing.header_total = Some(total),
+            Some(seen) if seen != total => listing.changed = true,
+            Some(_) => {}
+        }
+    }
+
+    /// A page of a listing is over (answered or finally failed). When it was the last
+    /// one of its pass and the listing changed meanwhile, offset paging may have shifted
+    /// rows from a page not yet read onto one already read: the listing is read again
+    /// (rows already seen are dropped), up to [`MAX_PASSES`] times. A listing still
+    /// changing after that goes to the ledger, so the shortfall is never silent.
+    fn page_settled(&mut self, task: &Task, answered: bool, now: Duration) {
+        let Some((key, page)) = task.kind.listing() else {
+            return;
+        };
+        let Some(listing) = self.listings.get_mut(&key) else {
+            return;
+        };
+        listing.pending.remove(&page);
+        listing.failed |= !answered;
+        if !listing.pending.is_empty() || !listing.changed || listing.failed {
+            return;
+        }
+        if listing.passes >= MAX_PASSES {
+            let passes = listing.passes;
+            let snapshot = listing.snapshot();
+            listing.changed = false;
+            let first = key.page(1);
+            let path = self.path_for(&first);
+            let entry = LedgerEntry {
+                method: "GET".into(),
+                url: path.to_string(),
+                scope: first.scope(),
+                kind: first,
+                failure: Failure::KeptChanging { passes },
+                request_id: task.last_request_id.clone(),
+                attempts: passes,
+                elapsed_ms: task.first_start.map_or(0, |start| {
+                    u64::try_from(now.saturating_sub(start).as_millis()).unwrap_or(u64::MAX)
+                }),
+                missing_artifacts: None,
+                listing: Some(snapshot),
+            };
+            self.progress.requests_failed += 1;
+            self.progress_dirty = true;
+            self.events.push(Event::Failed(entry.clone()));
+            self.entries.push(entry);
+            return;
+        }
+        listing.passes += 1;
+        listing.changed = false;
+        listing.header_total = None;
+        let pages: Vec<u32> = listing.owned.iter().copied().collect();
+        for page in pages {
+            self.enqueue(key.page(page), task.depth + 1);
         }
     }
 

@@ -967,3 +967,107 @@ fn without_x_total_count_full_pages_ask_for_the_next() {
     assert!(planner.is_finished());
     assert_eq!(planner.finish().progress.artifacts_loaded, 3);
 }
+
+/// Drives one repository's artifact listing with `max_in_flight` 1, where `push`
+/// says how many artifacts are pushed (to the front, newest first, as Harbor sorts)
+/// after each answered page. Returns the planner's report and the digests loaded.
+fn shifting_listing(initial: usize, push: impl Fn(usize) -> usize) -> (CrawlReport, Vec<String>) {
+    let scope = Scope {
+        projects: Projects::Named(vec!["p".into()]),
+        page_size: 10,
+        ..Scope::default()
+    };
+    let mut planner = Planner::crawl(
+        scope,
+        PlanConfig {
+            max_in_flight: 1,
+            ..PlanConfig::default()
+        },
+    );
+    respond(&mut planner, 200, r#"{"harbor_version":"v2.10.0"}"#, None);
+    respond(&mut planner, 200, r#"{"username":"u"}"#, None);
+    let repos = format!(r#"[{{"name":"p/a","artifact_count":{initial}}}]"#);
+    respond(&mut planner, 200, &repos, Some(1));
+    // Newest first: index 0 is the last pushed.
+    let mut items: Vec<String> = (0..initial)
+        .rev()
+        .map(|i| artifact("p/a", i, false))
+        .collect();
+    let mut pushed = initial;
+    let mut answered = 0;
+    let mut loaded = Vec::new();
+    while let Some(d) = planner.next_dispatch(Duration::ZERO) {
+        let page: usize = d.path.param("page").unwrap().parse().unwrap();
+        planner.complete(d.id, Ok(paged(&items, page, 10)), Duration::ZERO);
+        answered += 1;
+        for _ in 0..push(answered) {
+            items.insert(0, artifact("p/a", pushed, false));
+            pushed += 1;
+        }
+        for event in planner.drain_events() {
+            if let Event::Artifacts(rows) = event {
+                loaded.extend(rows.iter().map(|r| r.digest.to_string()));
+            }
+        }
+    }
+    assert!(planner.is_finished());
+    (planner.finish(), loaded)
+}
+
+#[test]
+fn a_listing_that_changed_while_read_is_read_again() {
+    // Two pushes after page 2: pages 3 and 4 report 37, page 1 and 2 said 35. The two
+    // new artifacts sit on page 1, already read; only a second pass finds them.
+    let (report, loaded) = shifting_listing(35, |n| if n == 2 { 2 } else { 0 });
+    let unique: HashSet<&String> = loaded.iter().collect();
+    assert_eq!(unique.len(), loaded.len(), "no artifact twice");
+    for i in 0..37 {
+        assert!(
+            unique.contains(&digest("p/a", i)),
+            "artifact {i} missing: {loaded:?}"
+        );
+    }
+    assert!(report.ledger.is_empty(), "{:?}", report.ledger.entries);
+    // Four pages, then a second pass over four pages (37 rows).
+    assert_eq!(report.progress.requests_done, 3 + 4 + 4);
+    assert_eq!(report.progress.artifacts_loaded, 37);
+    assert_eq!(report.ledger.artifacts_loaded, 37);
+    assert_eq!(report.progress.artifacts_expected, 37);
+}
+
+#[test]
+fn a_steady_listing_is_read_once() {
+    let (report, loaded) = shifting_listing(35, |_| 0);
+    assert_eq!(loaded.len(), 35);
+    assert_eq!(report.progress.requests_done, 3 + 4);
+}
+
+#[test]
+fn a_listing_that_never_settles_goes_to_the_ledger() {
+    let (report, loaded) = shifting_listing(35, |_| 1);
+    let unique: HashSet<&String> = loaded.iter().collect();
+    assert_eq!(unique.len(), loaded.len(), "no artifact twice");
+    let entries = &report.ledger.entries;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    assert_eq!(
+        entry.failure,
+        Failure::KeptChanging {
+            passes: plan::MAX_PASSES
+        }
+    );
+    assert_eq!(
+        entry.kind,
+        RequestKind::Artifacts {
+            project: "p".into(),
+            repository: "p/a".into(),
+            page: 1
+        }
+    );
+    assert!(entry.failure.to_string().contains("kept changing"));
+    assert_eq!(entry.missing_artifacts, None);
+    assert!(
+        report.ledger.missing_unknown,
+        "the page says the count is unknown"
+    );
+}
