@@ -123,7 +123,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Harbor release to emulate.
     pub version: HarborVersion,
-    /// Added to every API request.
+    /// Time from a request's arrival to its answer, the server's own work included
+    /// (a slower handler answers later).
     pub latency: Duration,
     /// Up to this much more, deterministic per (method, URL, attempt).
     pub jitter: Duration,

@@ -80,15 +80,17 @@ async fn api_flow(sim: &Sim, req: Request, next: Next, request_id: &str) -> Resp
     let collector = sim.collector();
     let attempt = collector.begin(route_key(&method, &path), &method, &pq);
     let _in_flight = InFlight(collector);
-    let delay = latency(sim, &method, &pq, attempt);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
+    // The latency is the time from arrival to the answer, the server's own work
+    // included, as a client measures a real Harbor: the handler runs meanwhile, and
+    // only a handler slower than the latency makes the answer later.
+    let deadline = tokio::time::Instant::now() + latency(sim, &method, &pq, attempt);
     let Some(action) = sim
         .faults()
         .decide(sim.config().seed, &method, &pq, attempt)
     else {
-        return next.run(req).await;
+        let resp = next.run(req).await;
+        tokio::time::sleep_until(deadline).await;
+        return resp;
     };
     // Recorded before the fault plays out, so a client that gives up on a slow answer
     // still finds it in the log; the status is corrected once the response exists.
@@ -102,6 +104,7 @@ async fn api_flow(sim: &Sim, req: Request, next: Next, request_id: &str) -> Resp
     });
     let resp = inject(action, req, next).await;
     collector.set_fault_status(slot, resp.status().as_u16());
+    tokio::time::sleep_until(deadline).await;
     resp
 }
 
