@@ -22,8 +22,13 @@ use leptos::task::spawn_local;
 use crate::state::{AppState, CrawlView};
 use crate::transport::{BrowserClock, BrowserTransport};
 
-/// How often buffered rows reach the table while a crawl runs.
+/// How often buffered rows reach the table while a crawl runs. The first rows go at
+/// once, so the table fills within a few round trips of the click.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
+
+/// How often the progress widgets are updated: the engine reports after every
+/// response, hundreds of times a second, and each update restyles the page.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 fn crawler(app: AppState) -> Rc<Crawler<BrowserTransport, BrowserClock>> {
     let (base, in_flight) = app
@@ -275,6 +280,9 @@ struct Sink {
     buffer: Vec<ArtifactRow>,
     started: Duration,
     last_flush: Duration,
+    /// The latest progress not shown yet, and when progress was last shown.
+    progress: Option<Progress>,
+    last_progress: Duration,
 }
 
 impl Sink {
@@ -285,6 +293,8 @@ impl Sink {
             buffer: Vec::new(),
             started: now,
             last_flush: now,
+            progress: None,
+            last_progress: now,
         }
     }
 
@@ -292,20 +302,16 @@ impl Sink {
         match event {
             Event::Artifacts(rows) => {
                 self.buffer.extend(rows);
-                if BrowserClock.now().saturating_sub(self.last_flush) >= FLUSH_EVERY {
+                let first = self.app.rows.with_untracked(|set| set.is_empty());
+                if first || BrowserClock.now().saturating_sub(self.last_flush) >= FLUSH_EVERY {
                     self.flush();
                 }
             }
             Event::Progress(p) => {
-                let elapsed = BrowserClock.now().saturating_sub(self.started).as_millis() as u64;
-                self.app.crawl.update(|c| {
-                    c.requests_done = p.requests_done;
-                    c.requests_planned = p.requests_planned;
-                    c.in_flight = p.requests_in_flight;
-                    c.requests_failed = p.requests_failed;
-                    c.artifacts_expected = p.artifacts_expected;
-                    c.elapsed_ms = elapsed;
-                });
+                self.progress = Some(p);
+                if BrowserClock.now().saturating_sub(self.last_progress) >= PROGRESS_EVERY {
+                    self.show_progress();
+                }
             }
             Event::Failed(entry) => record_failure(self.app, entry),
             // A retried report request: the details panel shows it from now on.
@@ -319,6 +325,24 @@ impl Sink {
         }
     }
 
+    fn show_progress(&mut self) {
+        let now = BrowserClock.now();
+        self.last_progress = now;
+        let Some(p) = self.progress.take() else {
+            return;
+        };
+        let elapsed = now.saturating_sub(self.started).as_millis() as u64;
+        self.app.crawl.update(|c| {
+            c.requests_done = p.requests_done;
+            c.requests_planned = p.requests_planned;
+            c.in_flight = p.requests_in_flight;
+            c.requests_failed = p.requests_failed;
+            c.artifacts_expected = p.artifacts_expected;
+            c.elapsed_ms = elapsed;
+        });
+    }
+
+    /// Hands the buffered rows and the latest progress to the page.
     fn flush(&mut self) {
         self.last_flush = BrowserClock.now();
         if !self.buffer.is_empty() {
@@ -327,5 +351,6 @@ impl Sink {
                 set.merge(rows);
             });
         }
+        self.show_progress();
     }
 }

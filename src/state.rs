@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use harbor_client::crawl::{CrawlReport, LedgerEntry, RowSet};
 use harbor_client::transport::CancelToken;
-use inventory::{TableQuery, TableView};
+use inventory::{RowIndex, TableQuery, TableView};
 use leptos::prelude::*;
 
 use crate::config::RuntimeConfig;
@@ -80,6 +80,9 @@ pub struct AppState {
     pub crawl: RwSignal<CrawlView>,
     /// The row whose details are open (index into `rows`).
     pub selected: RwSignal<Option<usize>>,
+    /// Every row index that passes the filters, in table order: what the charts read,
+    /// so a page change does not recompute them.
+    pub matching: Memo<Vec<u32>>,
     /// The table as shown: matching rows in order and the current page.
     pub table: Memo<TableView>,
     /// "Now", in ms since the epoch, fixed per crawl so relative times and the
@@ -93,9 +96,7 @@ impl AppState {
         let rows = RwSignal::new(RowSet::new());
         let query = RwSignal::new(query);
         let now = RwSignal::new(js_sys::Date::now() as i64);
-        let table = Memo::new(move |_| {
-            rows.with(|set| query.with(|q| inventory::view(set.rows(), q, now.get())))
-        });
+        let (matching, table) = table_pipeline(rows, query, now);
         let state = AppState {
             config: RwSignal::new(config),
             conn: RwSignal::new(ConnState::Idle),
@@ -109,12 +110,50 @@ impl AppState {
             query,
             crawl: RwSignal::new(CrawlView::default()),
             selected: RwSignal::new(None),
+            matching,
             table,
             now,
         };
         provide_context(state);
         state
     }
+}
+
+/// The table as memos in stages (see `inventory::view::order`): each stage re-runs only
+/// when what it reads changes, so with 100,000 rows a filter keystroke filters the sorted
+/// order without sorting, a page change only slices, and a sort never rebuilds the
+/// cross-row index. Every memo is keyed on a part of the query, not the whole of it.
+fn table_pipeline(
+    rows: RwSignal<RowSet>,
+    query: RwSignal<TableQuery>,
+    now: RwSignal<i64>,
+) -> (Memo<Vec<u32>>, Memo<TableView>) {
+    let sort = Memo::new(move |_| query.with(|q| q.sort()));
+    let filters = Memo::new(move |_| query.with(|q| q.filters().clone()));
+    let paging = Memo::new(move |_| query.with(|q| (q.per_page(), q.page())));
+    let needs_index = Memo::new(move |_| filters.with(|f| f.needs_index()));
+    let index = Memo::new(move |_| {
+        needs_index
+            .get()
+            .then(|| rows.with(|set| RowIndex::new(set.rows())))
+    });
+    let order = Memo::new(move |_| rows.with(|set| inventory::view::order(set.rows(), sort.get())));
+    let matching = Memo::new(move |_| {
+        rows.with(|set| {
+            order.with(|order| {
+                filters.with(|f| {
+                    index.with(|ix| {
+                        inventory::view::matching(set.rows(), order, f, ix.as_ref(), now.get())
+                    })
+                })
+            })
+        })
+    });
+    let table = Memo::new(move |_| {
+        let (per_page, page) = paging.get();
+        matching.with(|m| inventory::view::page_view(m.clone(), per_page, page))
+    });
+    (matching, table)
 }
 
 /// The app state from context. Every component is rendered inside `App`, which provides it.

@@ -136,12 +136,15 @@ fn row_view(app: AppState, index: usize, row: &ArtifactRow, now: i64) -> impl In
 #[component]
 pub fn ArtifactTable() -> impl IntoView {
     let app = use_app();
+    // The page's row indices alone: while a crawl appends rows behind the first page, or
+    // a filter keeps the same first rows, the page is not rendered again.
+    let page = Memo::new(move |_| app.table.with(|t| t.page_indices().to_vec()));
     let body = move || {
         let now = app.now.get();
-        app.table.with(|t| {
-            app.rows.with(|set| {
+        page.with(|indices| {
+            app.rows.with_untracked(|set| {
                 let rows = set.rows();
-                t.page_indices()
+                indices
                     .iter()
                     .filter_map(|&i| {
                         rows.get(i as usize)

@@ -103,8 +103,8 @@ fn truncate(text: &str) -> String {
 
 fn project_bars(app: AppState, storage: bool) -> Vec<Bar> {
     let stats = app
-        .table
-        .with(|t| app.rows.with(|set| per_project(set.rows(), &t.matching)));
+        .matching
+        .with(|m| app.rows.with(|set| per_project(set.rows(), m)));
     let mut stats = stats;
     if storage {
         stats.sort_by(|a, b| {
@@ -139,10 +139,9 @@ fn project_bars(app: AppState, storage: bool) -> Vec<Bar> {
 }
 
 fn severity_bars(app: AppState) -> Vec<Bar> {
-    let stats = app.table.with(|t| {
-        app.rows
-            .with(|set| severity_distribution(set.rows(), &t.matching))
-    });
+    let stats = app
+        .matching
+        .with(|m| app.rows.with(|set| severity_distribution(set.rows(), m)));
     let mut bars: Vec<Bar> = SeverityStats::LEVELS
         .iter()
         .map(|&level| Bar {
@@ -191,11 +190,8 @@ fn severity_bar_class(level: Severity) -> &'static str {
 
 fn age_bars(app: AppState) -> Vec<Bar> {
     let now = app.now.get();
-    app.table
-        .with(|t| {
-            app.rows
-                .with(|set| age_buckets(set.rows(), &t.matching, now))
-        })
+    app.matching
+        .with(|m| app.rows.with(|set| age_buckets(set.rows(), m, now)))
         .into_iter()
         .map(|b| Bar {
             label: b.label.to_owned(),
@@ -207,18 +203,46 @@ fn age_bars(app: AppState) -> Vec<Bar> {
         .collect()
 }
 
+/// How long the matches must stay unchanged before the charts follow them: typing a
+/// filter repaints the table at once and the charts when the typing pauses.
+const CHART_DELAY: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// Artifacts and storage per project, severity distribution, age by push time.
 #[component]
 pub fn OverviewCharts() -> impl IntoView {
     let app = use_app();
+    let settled = RwSignal::new(0u64);
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    // New rows (a crawl's flush, its end) show at once; a filter edit waits for a pause.
+    let rows_seen = StoredValue::new((0usize, 0i64));
+    Effect::new(move |_| {
+        app.matching.track();
+        let rows = (app.rows.with_untracked(|set| set.len()), app.now.get());
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        if rows != rows_seen.get_value() {
+            rows_seen.set_value(rows);
+            settled.update(|n| *n += 1);
+            return;
+        }
+        let next = set_timeout_with_handle(move || settled.update(|n| *n += 1), CHART_DELAY);
+        pending.set_value(next.ok());
+    });
+    let chart_of = move |title: &'static str, bars: fn(AppState) -> Vec<Bar>| {
+        move || {
+            settled.track();
+            untrack(|| chart(title, bars(app)))
+        }
+    };
     view! {
         <details class="overview" open>
             <summary>"Overview"</summary>
             <div class="charts">
-                {move || chart("Artifacts per project", project_bars(app, false))}
-                {move || chart("Storage per project", project_bars(app, true))}
-                {move || chart("Severity", severity_bars(app))}
-                {move || chart("Age by push time", age_bars(app))}
+                {chart_of("Artifacts per project", |app| project_bars(app, false))}
+                {chart_of("Storage per project", |app| project_bars(app, true))}
+                {chart_of("Severity", severity_bars)}
+                {chart_of("Age by push time", age_bars)}
             </div>
         </details>
     }

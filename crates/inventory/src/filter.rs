@@ -251,6 +251,18 @@ pub fn filter_indices(
     index: Option<&RowIndex>,
     now: Millis,
 ) -> Vec<u32> {
+    filter_among(rows, 0..rows.len() as u32, filters, index, now)
+}
+
+/// [`filter_indices`] over `candidates` only, keeping their order: filtering rows that
+/// are already sorted leaves them sorted, so a keystroke never sorts again.
+pub fn filter_among(
+    rows: &[ArtifactRow],
+    candidates: impl ExactSizeIterator<Item = u32>,
+    filters: &Filters,
+    index: Option<&RowIndex>,
+    now: Millis,
+) -> Vec<u32> {
     let local;
     let index = match index {
         Some(ix) if ix.len() == rows.len() => Some(ix),
@@ -263,12 +275,12 @@ pub fn filter_indices(
     let compiled = Compiled::new(filters, now);
     let mut project_memo = Memo::default();
     let mut repo_memo = Memo::default();
-    let mut out = Vec::with_capacity(if filters.is_empty() {
-        rows.len()
-    } else {
-        rows.len() / 4
-    });
-    for (i, row) in rows.iter().enumerate() {
+    let len = candidates.len();
+    let mut out = Vec::with_capacity(if filters.is_empty() { len } else { len / 4 });
+    for i in candidates {
+        let Some(row) = rows.get(i as usize) else {
+            continue;
+        };
         if let Some(needle) = &compiled.project {
             if !project_memo.check(&row.project, |p| needle.matches(p)) {
                 continue;
@@ -286,8 +298,8 @@ pub fn filter_indices(
                 continue;
             }
         }
-        if compiled.row_passes(row) && compiled.index_passes(index, i) {
-            out.push(i as u32);
+        if compiled.row_passes(row) && compiled.index_passes(index, i as usize) {
+            out.push(i);
         }
     }
     out

@@ -4,10 +4,10 @@ use std::ops::Range;
 
 use harbor_client::slim::{ArtifactRow, Millis};
 
-use crate::filter::{filter_indices, RowIndex};
-use crate::page::{page_label, paginate};
+use crate::filter::{filter_among, Filters, RowIndex};
+use crate::page::{page_label, paginate, PerPage};
 use crate::query::TableQuery;
-use crate::sort::sort_indices;
+use crate::sort::{sort_indices, SortSpec};
 
 /// The table as it should be shown: every matching row in table order, and which of
 /// them are on the current page.
@@ -73,11 +73,39 @@ pub fn view_with_index(
     query: &TableQuery,
     now: Millis,
 ) -> TableView {
-    let mut matching = filter_indices(rows, query.filters(), index, now);
-    if let Some(spec) = query.sort() {
-        sort_indices(rows, &mut matching, spec);
+    let order = order(rows, query.sort());
+    let matching = matching(rows, &order, query.filters(), index, now);
+    page_view(matching, query.per_page(), query.page())
+}
+
+// The three stages of [`view`], for a UI that memoises each on what it depends on: the
+// order changes with the rows or the sort, the matches with the order or the filters,
+// the page with the matches or the paging. A filter keystroke then never sorts, and a
+// page change neither sorts nor filters.
+
+/// Stage 1: every row index in table order (load order without a sort).
+pub fn order(rows: &[ArtifactRow], sort: Option<SortSpec>) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    if let Some(spec) = sort {
+        sort_indices(rows, &mut order, spec);
     }
-    let info = paginate(matching.len(), query.per_page().get(), query.page());
+    order
+}
+
+/// Stage 2: the rows of `order` that pass `filters`, in that order.
+pub fn matching(
+    rows: &[ArtifactRow],
+    order: &[u32],
+    filters: &Filters,
+    index: Option<&RowIndex>,
+    now: Millis,
+) -> Vec<u32> {
+    filter_among(rows, order.iter().copied(), filters, index, now)
+}
+
+/// Stage 3: the page of `matching` to show.
+pub fn page_view(matching: Vec<u32>, per_page: PerPage, page: u32) -> TableView {
+    let info = paginate(matching.len(), per_page.get(), page);
     TableView {
         total_matching: matching.len(),
         matching,
