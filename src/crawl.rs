@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use harbor_client::crawl::{
     CrawlConfig, CrawlError, CrawlReport, Crawler, Discovery, Event, Ledger, LedgerEntry, Progress,
-    Scope,
+    RowSet, Scope,
 };
 use harbor_client::model::VulnReport;
 use harbor_client::slim::ArtifactRow;
@@ -61,7 +61,7 @@ fn take_over(app: AppState) -> CancelToken {
 /// Starts a new crawl of `scope`: clears the table and the failures first.
 pub fn start(app: AppState, scope: Scope) {
     let cancel = take_over(app);
-    app.rows.update(|set| *set = Default::default());
+    app.rows.update(RowSet::clear);
     app.failures.set(Vec::new());
     app.last_report.set_value(None);
     app.selected.set(None);
@@ -347,9 +347,12 @@ impl Sink {
         self.last_flush = BrowserClock.now();
         if !self.buffer.is_empty() {
             let rows = std::mem::take(&mut self.buffer);
-            self.app.rows.update(|set| {
-                set.merge(rows);
-            });
+            let count = rows.len();
+            let added = self.app.rows.try_update(|set| set.merge(rows)).unwrap_or(count);
+            if added < count {
+                // A retry brought newer data for rows already shown.
+                self.app.rows_replaced.update(|n| *n += 1);
+            }
         }
         self.show_progress();
     }

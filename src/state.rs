@@ -65,6 +65,8 @@ pub struct AppState {
     /// Every loaded artifact, in load order, keyed so a retry never duplicates one.
     /// Updated in place (`update`), never cloned.
     pub rows: RwSignal<RowSet>,
+    /// Bumped when a merge replaced rows already loaded (the table re-renders its page).
+    pub rows_replaced: RwSignal<u64>,
     /// Every request that failed for good, in the order they failed.
     pub failures: RwSignal<Vec<LedgerEntry>>,
     /// When each failed request (by path) was given up, in ms since the epoch.
@@ -102,6 +104,7 @@ impl AppState {
             conn: RwSignal::new(ConnState::Idle),
             credentials: StoredValue::new(None),
             rows,
+            rows_replaced: RwSignal::new(0),
             failures: RwSignal::new(Vec::new()),
             failed_at: StoredValue::new(HashMap::new()),
             last_report: StoredValue::new(None),

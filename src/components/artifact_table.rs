@@ -141,6 +141,7 @@ pub fn ArtifactTable() -> impl IntoView {
     let page = Memo::new(move |_| app.table.with(|t| t.page_indices().to_vec()));
     let body = move || {
         let now = app.now.get();
+        app.rows_replaced.track();
         page.with(|indices| {
             app.rows.with_untracked(|set| {
                 let rows = set.rows();

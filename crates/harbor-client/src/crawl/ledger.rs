@@ -248,6 +248,13 @@ impl RowSet {
         added
     }
 
+    /// Empties the set but keeps its memory for the next crawl, which is usually as
+    /// large: in wasm, linear memory never shrinks, so reusing it keeps reloads flat.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.index.clear();
+    }
+
     /// The rows, in first-seen order.
     pub fn rows(&self) -> &[ArtifactRow] {
         &self.rows
