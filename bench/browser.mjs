@@ -283,7 +283,7 @@ export async function interactionFigures(browser, url, timeout, log) {
 const mb = (b) => (b == null ? "?" : `${(b / 2 ** 20).toFixed(1)} MB`);
 
 /** wasm linear memory (the app's `WebAssembly.Memory`) and the JS heap, after a GC. */
-async function memory(page, cdp) {
+export async function memory(page, cdp) {
   await cdp.send("HeapProfiler.enable").catch(() => {});
   await cdp.send("HeapProfiler.collectGarbage").catch(() => {});
   const heap = await cdp.send("Runtime.getHeapUsage");

@@ -464,7 +464,20 @@ async function main() {
     res.finished = new Date().toISOString();
     const md = save(res);
     console.log(md);
+    const full = !o.quick && !res.partial && ["small", "medium", "large"].every((p) => o.presets.includes(p));
+    if (full) for (const file of ["README.md", "bench/README.md"]) showLatest(path.join(ROOT, file), md);
   }
+}
+
+/** Puts the table of a complete run between the `bench:latest` markers of a README. */
+function showLatest(file, md) {
+  const start = "<!-- bench:latest -->";
+  const end = "<!-- /bench:latest -->";
+  const text = fs.readFileSync(file, "utf8");
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) return;
+  fs.writeFileSync(file, `${text.slice(0, a + start.length)}\n${md}\n${text.slice(b)}`);
 }
 
 const PRESETS = ["tiny", "small", "medium", "large"];
