@@ -348,7 +348,11 @@ impl Sink {
         if !self.buffer.is_empty() {
             let rows = std::mem::take(&mut self.buffer);
             let count = rows.len();
-            let added = self.app.rows.try_update(|set| set.merge(rows)).unwrap_or(count);
+            let added = self
+                .app
+                .rows
+                .try_update(|set| set.merge(rows))
+                .unwrap_or(count);
             if added < count {
                 // A retry brought newer data for rows already shown.
                 self.app.rows_replaced.update(|n| *n += 1);

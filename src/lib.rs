@@ -19,7 +19,8 @@ use leptos::prelude::*;
 
 use components::{
     ArtifactTable, BulkReports, ConnectForm, CrawlControls, CrawlProgress, DetailsPanel,
-    ExportButtons, FailedRequests, FilterBar, MissingBanner, OverviewCharts, Pager, ThemeToggle,
+    ExportButtons, FailedRequests, FilterBar, MissingBanner, OverviewCharts, Pager, SnapshotDiff,
+    ThemeToggle,
 };
 use config::RuntimeConfig;
 use state::AppState;
@@ -79,6 +80,7 @@ pub fn App(
                     </div>
                     <BulkReports/>
                     <ArtifactTable/>
+                    <SnapshotDiff/>
                 </div>
                 <FailedRequests/>
             </div>

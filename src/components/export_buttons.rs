@@ -8,7 +8,7 @@ use crate::state::{use_app, AppState};
 
 /// The header record: where, when, as whom, which filters, how many failures.
 /// Holds no credentials by construction.
-fn header(app: AppState) -> ExportHeader {
+pub(crate) fn header(app: AppState) -> ExportHeader {
     let configured = app.config.with_untracked(|c| c.harbor_url.clone());
     let harbor_url = if configured.is_empty() {
         window().location().origin().unwrap_or_default()
@@ -33,7 +33,7 @@ fn header(app: AppState) -> ExportHeader {
 }
 
 /// Offers `text` as a file download through a Blob and an object URL.
-fn download(text: &str, name: &str, mime: &str) -> Result<(), wasm_bindgen::JsValue> {
+pub(crate) fn download(text: &str, name: &str, mime: &str) -> Result<(), wasm_bindgen::JsValue> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);

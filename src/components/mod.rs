@@ -15,6 +15,7 @@ mod missing_banner;
 mod overview_charts;
 mod pager;
 mod shortcuts;
+mod snapshot_diff;
 mod theme_toggle;
 
 pub use artifact_table::ArtifactTable;
@@ -30,6 +31,7 @@ pub use missing_banner::MissingBanner;
 pub use overview_charts::OverviewCharts;
 pub use pager::Pager;
 pub use shortcuts::install_shortcuts;
+pub use snapshot_diff::SnapshotDiff;
 pub use theme_toggle::ThemeToggle;
 
 /// Copies text to the clipboard (best effort: a browser may refuse without a gesture).

@@ -77,6 +77,8 @@ test("the theme toggle switches light and dark", async () => {
 
 test("credentials stay out of localStorage, cookies, the URL and exports; opt-in keeps them for the tab", async () => {
   const page = await chrome.newPage({ acceptDownloads: true });
+  const consoleText = [];
+  page.on("console", (msg) => consoleText.push(msg.text()));
   await page.goto(server.url + "/");
   await page.getByRole("textbox", { name: "Username", exact: true }).fill("admin");
   await page.getByLabel("Password", { exact: true }).fill("Harbor12345");
@@ -92,7 +94,8 @@ test("credentials stay out of localStorage, cookies, the URL and exports; opt-in
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
   const secret = "Harbor12345";
   const basic = Buffer.from(`admin:${secret}`).toString("base64");
-  for (const [where, text] of [["storage", stored], ["URL", page.url()], ["export", exported]]) {
+  const logged = consoleText.join("\n");
+  for (const [where, text] of [["storage", stored], ["URL", page.url()], ["export", exported], ["console", logged]]) {
     assert.ok(!text.includes(secret) && !text.includes(basic), `no credentials in the ${where}`);
   }
 

@@ -1,0 +1,96 @@
+// Snapshot diff: export, change the simulator, crawl again, drop the export on the page;
+// the diff must list exactly the changes the simulator made (checked against its truth).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { startServer, launchBrowser } from "./harness.mjs";
+import { openSignedIn, loadAll, waitMatching, truth, scriptErrors } from "./lens.mjs";
+
+let server;
+let chrome;
+before(async () => {
+  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
+  chrome = await launchBrowser();
+});
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+const key = (r) => `${r.repository}@${r.digest}`;
+const tagSet = (r) => (r.tags ?? []).map((t) => (typeof t === "string" ? t : t.name)).sort().join(",");
+
+async function download(page, name, scope = page) {
+  const [file] = await Promise.all([page.waitForEvent("download"), scope.getByRole("button", { name }).click()]);
+  return readFile(await file.path(), "utf8");
+}
+
+test("the diff with an earlier export lists exactly what the simulator changed", async () => {
+  const page = await chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, server.url);
+  await loadAll(page);
+  const before = await truth(server);
+  const exported = await download(page, "Export JSON");
+
+  const resp = await fetch(`${server.url}/_sim/mutate`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ repositories: 4, push: 2, delete: 1 }),
+  });
+  const report = await resp.json();
+  assert.ok(report.pushed.length > 0 && report.deleted.length > 0, JSON.stringify(report));
+  const after = await truth(server);
+  await page.getByRole("button", { name: "Load artifacts" }).click();
+  await waitMatching(page, after.length, 30_000);
+
+  const old = new Map(before.map((r) => [key(r), r]));
+  const now = new Map(after.map((r) => [key(r), r]));
+  const added = after.filter((r) => !old.has(key(r)));
+  const removed = before.filter((r) => !now.has(key(r)));
+  const retagged = after.filter((r) => old.has(key(r)) && tagSet(old.get(key(r))) !== tagSet(r));
+  assert.deepEqual(added.map((r) => r.digest).sort(), [...report.pushed].sort());
+  assert.deepEqual(removed.map((r) => r.digest).sort(), [...report.deleted].sort());
+
+  await page.getByText("Snapshot diff", { exact: true }).click();
+  const section = page.getByRole("region", { name: "Snapshot diff" });
+  await section.getByLabel("Earlier export").setInputFiles({
+    name: "before.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(exported),
+  });
+  const summary = section.getByRole("status", { name: "Diff summary" });
+  await summary.waitFor();
+  assert.match(
+    await summary.textContent(),
+    new RegExp(`^${added.length} added, ${removed.length} removed, ${retagged.length} re-tagged;`),
+  );
+  const list = (name) => section.getByRole("list", { name }).getByRole("listitem").allTextContents();
+  const addedItems = await list("Added artifacts");
+  const removedItems = await list("Removed artifacts");
+  assert.equal(addedItems.length, added.length);
+  assert.equal(removedItems.length, removed.length);
+  for (const r of added) {
+    assert.equal(addedItems.filter((t) => t.startsWith(`${r.repository} ${r.digest.slice(0, 15)}`)).length, 1, key(r));
+  }
+  for (const r of removed) {
+    assert.equal(removedItems.filter((t) => t.startsWith(`${r.repository} ${r.digest.slice(0, 15)}`)).length, 1, key(r));
+  }
+  assert.equal((await list("Re-tagged artifacts")).length, retagged.length);
+
+  // The export holds every change, each once.
+  const diff = JSON.parse(await download(page, "Export diff JSON", section));
+  const changes = (kind) => diff.changes.filter((c) => c.change === kind).map((c) => `${c.repository}@${c.digest}`).sort();
+  assert.deepEqual(changes("added"), added.map(key).sort());
+  assert.deepEqual(changes("removed"), removed.map(key).sort());
+  assert.deepEqual(changes("retagged"), retagged.map(key).sort());
+  assert.deepEqual(scriptErrors(page), []);
+
+  // A file that is not an export says so, and the page stays as it was.
+  await section.getByLabel("Earlier export").setInputFiles({
+    name: "notes.txt",
+    mimeType: "text/plain",
+    buffer: Buffer.from("not an export"),
+  });
+  assert.match(await section.getByRole("alert").textContent(), /notes\.txt is not a Harbor Lens JSON export/);
+  await waitMatching(page, after.length);
+});
