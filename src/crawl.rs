@@ -67,6 +67,10 @@ pub fn start(app: AppState, scope: Scope) {
     app.selected.set(None);
     app.reports.update(|r| r.clear());
     app.now.set(js_sys::Date::now() as i64);
+    app.cache.update(|c| {
+        c.showing = None;
+        c.forgotten = false;
+    });
     app.crawl.set(CrawlView {
         running: true,
         ..CrawlView::default()
@@ -259,6 +263,7 @@ fn finish(app: AppState, result: Result<CrawlReport, CrawlError>, kept: Option<V
                 },
                 None => report,
             }));
+            crate::cache::keep(app);
         }
         Err(CrawlError::Cancelled) => {
             app.crawl.update(|c| {

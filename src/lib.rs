@@ -6,6 +6,7 @@
 //! `url_state` mirrors the table query in the address bar, and `components/` render.
 
 pub mod artifact_info;
+pub mod cache;
 pub mod components;
 pub mod config;
 pub mod connect;
@@ -18,7 +19,7 @@ pub mod url_state;
 use leptos::prelude::*;
 
 use components::{
-    ArtifactTable, BulkReports, ConnectForm, CrawlControls, CrawlProgress, DetailsPanel,
+    ArtifactTable, BulkReports, CacheNote, ConnectForm, CrawlControls, CrawlProgress, DetailsPanel,
     ExportButtons, FailedRequests, FilterBar, MissingBanner, OverviewCharts, Pager, SnapshotDiff,
     ThemeToggle,
 };
@@ -68,6 +69,7 @@ pub fn App(
             <section class="crawl-panel" aria-label="Crawl">
                 <CrawlControls/>
                 <CrawlProgress/>
+                <CacheNote/>
             </section>
             <div class="layout">
                 <div class="content">

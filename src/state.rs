@@ -80,6 +80,8 @@ pub struct AppState {
     /// Filters, sort and page: mirrored in the URL.
     pub query: RwSignal<TableQuery>,
     pub crawl: RwSignal<CrawlView>,
+    /// The cached inventory: shown, stored, forgotten (see `cache`).
+    pub cache: RwSignal<crate::cache::CacheView>,
     /// The row whose details are open (index into `rows`).
     pub selected: RwSignal<Option<usize>>,
     /// Every row index that passes the filters, in table order: what the charts read,
@@ -112,6 +114,7 @@ impl AppState {
             reports: RwSignal::new(HashMap::new()),
             query,
             crawl: RwSignal::new(CrawlView::default()),
+            cache: RwSignal::new(Default::default()),
             selected: RwSignal::new(None),
             matching,
             table,

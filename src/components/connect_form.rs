@@ -22,10 +22,14 @@ pub fn start_connect(app: AppState, credentials: Option<Credentials>) {
             base
         };
         let outcome = connect(&transport, &where_, credentials.as_ref()).await;
+        let connected = outcome.is_ok();
         app.conn.set(match outcome {
             Ok(connection) => ConnState::Connected(connection),
             Err(error) => ConnState::Failed(error),
         });
+        if connected {
+            crate::cache::restore(app);
+        }
     });
 }
 

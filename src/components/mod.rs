@@ -4,6 +4,7 @@ use leptos::prelude::window;
 
 mod artifact_table;
 mod bulk_reports;
+mod cache_note;
 mod connect_form;
 mod crawl_controls;
 mod crawl_progress;
@@ -20,6 +21,7 @@ mod theme_toggle;
 
 pub use artifact_table::ArtifactTable;
 pub use bulk_reports::BulkReports;
+pub use cache_note::CacheNote;
 pub use connect_form::{start_connect, ConnectForm};
 pub use crawl_controls::CrawlControls;
 pub use crawl_progress::CrawlProgress;

@@ -1,0 +1,98 @@
+// The cached inventory: kept in IndexedDB after a crawl (without any secret), shown at
+// once after a reload with its age, kept apart per user, and gone after "Forget".
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser } from "./harness.mjs";
+import { openSignedIn, loadAll, matching, waitMatching, truth, scriptErrors } from "./lens.mjs";
+
+let server;
+let chrome;
+before(async () => {
+  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
+  chrome = await launchBrowser();
+});
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+/** Every key and value of the dashboard's IndexedDB store. */
+const dump = (page) =>
+  page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("harbor-lens", 1);
+        open.onerror = () => reject(String(open.error));
+        open.onupgradeneeded = () => open.result.createObjectStore("inventories");
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction("inventories", "readonly");
+          const keys = tx.objectStore("inventories").getAllKeys();
+          const values = tx.objectStore("inventories").getAll();
+          tx.oncomplete = () => {
+            db.close();
+            resolve({ keys: keys.result.map(String), values: values.result.map(String) });
+          };
+        };
+      }),
+  );
+
+/** Waits until admin's inventory is stored with a `saved_at` after `since`; returns it. */
+async function waitStored(page, since = 0) {
+  for (let i = 0; i < 100; i++) {
+    const { keys, values } = await dump(page);
+    const at = keys.indexOf(keys.find((k) => k.endsWith("|admin (system admin)")));
+    const savedAt = at >= 0 ? JSON.parse(values[at]).saved_at : 0;
+    if (savedAt > since) return savedAt;
+    await page.waitForTimeout(100);
+  }
+  assert.fail("the inventory was not stored");
+}
+
+test("a reload shows the cached inventory at once; forget clears it; no secret is stored", async () => {
+  const rows = await truth(server);
+  const page = await chrome.newPage();
+  await openSignedIn(page, server.url);
+  await loadAll(page);
+  const firstSave = await waitStored(page);
+  const { keys, values } = await dump(page);
+  const secret = "Harbor12345";
+  const basic = Buffer.from(`admin:${secret}`).toString("base64");
+  for (const text of [...keys, ...values]) {
+    assert.ok(!text.includes(secret) && !text.includes(basic), "no credentials in IndexedDB");
+  }
+  const stored = values.filter((v) => v.startsWith("[")).flatMap((v) => JSON.parse(v));
+  assert.equal(stored.length, rows.length, "every row is stored");
+
+  // A reload: signed in again, the table fills from the cache before any crawl.
+  await page.reload();
+  await openSignedIn(page, server.url);
+  await waitMatching(page, rows.length);
+  const note = page.getByRole("status", { name: "Cached inventory" });
+  assert.match(await note.textContent(), /^Showing the inventory cached .+; Load artifacts brings it up to date\.$/);
+  assert.doesNotMatch(await page.getByRole("status", { name: "Crawl status" }).textContent(), /done$/);
+
+  // A crawl replaces it and the note goes.
+  await loadAll(page);
+  assert.equal(await note.count(), 0);
+  assert.equal(await matching(page), rows.length);
+  await waitStored(page, firstSave);
+
+  // Another user of the same browser does not see admin's inventory.
+  await openSignedIn(page, server.url, ["alice", "Alice12345"]);
+  await page.waitForTimeout(500);
+  assert.equal(await page.getByRole("status", { name: "Cached inventory" }).count(), 0);
+  assert.equal(await matching(page), 0);
+  await openSignedIn(page, server.url);
+  await waitMatching(page, rows.length);
+
+  // Forget: the store is empty, and a reload starts from nothing.
+  await page.getByRole("button", { name: "Forget cached data" }).click();
+  await page.getByRole("status", { name: "Cached inventory" }).filter({ hasText: "Cached data forgotten." }).waitFor();
+  assert.deepEqual((await dump(page)).keys, []);
+  await page.reload();
+  await openSignedIn(page, server.url);
+  await page.waitForTimeout(500);
+  assert.equal(await matching(page), 0);
+  assert.deepEqual(scriptErrors(page), []);
+});
