@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use harbor_client::crawl::{CrawlReport, LedgerEntry, RowSet};
 use harbor_client::transport::CancelToken;
-use inventory::{RowIndex, TableQuery, TableView};
+use inventory::{Filters, RowIndex, SortSpec, TableQuery, TableView};
 use leptos::prelude::*;
 
 use crate::config::RuntimeConfig;
@@ -100,13 +100,14 @@ impl AppState {
         let rows = RwSignal::new(RowSet::new());
         let query = RwSignal::new(query);
         let now = RwSignal::new(js_sys::Date::now() as i64);
-        let (matching, table) = table_pipeline(rows, query, now);
+        let rows_replaced = RwSignal::new(0);
+        let (matching, table) = table_pipeline(rows, rows_replaced, query, now);
         let state = AppState {
             config: RwSignal::new(config),
             conn: RwSignal::new(ConnState::Idle),
             credentials: StoredValue::new(None),
             rows,
-            rows_replaced: RwSignal::new(0),
+            rows_replaced,
             failures: RwSignal::new(Vec::new()),
             failed_at: StoredValue::new(HashMap::new()),
             last_report: StoredValue::new(None),
@@ -131,6 +132,7 @@ impl AppState {
 /// cross-row index. Every memo is keyed on a part of the query, not the whole of it.
 fn table_pipeline(
     rows: RwSignal<RowSet>,
+    rows_replaced: RwSignal<u64>,
     query: RwSignal<TableQuery>,
     now: RwSignal<i64>,
 ) -> (Memo<Vec<u32>>, Memo<TableView>) {
@@ -144,12 +146,29 @@ fn table_pipeline(
             .then(|| rows.with(|set| RowIndex::new(set.rows())))
     });
     let order = Memo::new(move |_| rows.with(|set| inventory::view::order(set.rows(), sort.get())));
-    let matching = Memo::new(move |_| {
+    // What the last matches were computed from: when only the filters changed, and they
+    // narrow the last ones (one more letter typed), the new matches are found among the
+    // old ones, a fraction of the rows.
+    type Basis = (Filters, (usize, u64, i64, Option<SortSpec>));
+    let basis = StoredValue::new(None::<Basis>);
+    let matching = Memo::new(move |previous: Option<&Vec<u32>>| {
+        let now = now.get();
+        let sort = sort.get();
         rows.with(|set| {
             order.with(|order| {
                 filters.with(|f| {
                     index.with(|ix| {
-                        inventory::view::matching(set.rows(), order, f, ix.as_ref(), now.get())
+                        let same = (set.len(), rows_replaced.get(), now, sort);
+                        let narrower = basis.with_value(|b| {
+                            b.as_ref()
+                                .is_some_and(|(old, was)| *was == same && f.narrows(old))
+                        });
+                        basis.set_value(Some((f.clone(), same)));
+                        let among = match previous {
+                            Some(previous) if narrower => previous,
+                            _ => order,
+                        };
+                        inventory::view::matching(set.rows(), among, f, ix.as_ref(), now)
                     })
                 })
             })

@@ -62,6 +62,53 @@ impl Filters {
     pub fn needs_index(&self) -> bool {
         self.duplicate_digest || self.repo_artifacts_over.is_some()
     }
+
+    /// True when every row these filters match is also matched by `before`: the user
+    /// typed more of a needle, or ticked a checkbox. Then the new matches can be found
+    /// among the old ones instead of among all rows. Conservative: anything it cannot
+    /// prove (a quoted or `*` needle, non-ASCII text, a changed threshold) says false.
+    ///
+    /// ```
+    /// let mut before = inventory::Filters::default();
+    /// before.repository = "ngi".into();
+    /// let mut after = before.clone();
+    /// after.repository = "nginx".into();
+    /// assert!(after.narrows(&before));
+    /// assert!(!before.narrows(&after));
+    /// ```
+    pub fn narrows(&self, before: &Filters) -> bool {
+        let text = |new: &str, old: &str, prefix: bool| {
+            let (new, old) = (new.trim(), old.trim());
+            if new == old || old.is_empty() && !prefix {
+                return true;
+            }
+            let plain = |s: &str| s.is_ascii() && !s.contains(['"', '*']);
+            if !plain(new) || !plain(old) {
+                return false;
+            }
+            let (new, old) = (new.to_ascii_lowercase(), old.to_ascii_lowercase());
+            if prefix {
+                // With and without `sha256:` compare different parts of the digest.
+                (old.is_empty() || new.contains(':') == old.contains(':')) && new.starts_with(&old)
+            } else {
+                new.contains(&old)
+            }
+        };
+        let flag = |new: bool, old: bool| new || !old;
+        text(&self.project, &before.project, false)
+            && text(&self.repository, &before.repository, false)
+            && text(&self.tag, &before.tag, false)
+            && text(&self.label, &before.label, false)
+            && text(&self.digest, &before.digest, true)
+            && self.kind.trim().eq_ignore_ascii_case(before.kind.trim())
+            && flag(self.untagged, before.untagged)
+            && flag(self.fixable, before.fixable)
+            && flag(self.duplicate_digest, before.duplicate_digest)
+            && self.min_severity == before.min_severity
+            && self.scan == before.scan
+            && self.unpulled_days == before.unpulled_days
+            && self.repo_artifacts_over == before.repo_artifacts_over
+    }
 }
 
 /// The filter value that matches `name` exactly rather than as a substring (it quotes

@@ -186,6 +186,32 @@ proptest! {
     }
 
     #[test]
+    fn narrowing_filters_refine_the_old_matches(
+        seed in 0u64..50,
+        before in vocab_filters(),
+        extra in "[a-z0-9.-]{0,3}",
+        tick in any::<bool>(),
+    ) {
+        let rows = inventory::synthetic::rows(300, seed);
+        let mut after = before.clone();
+        if !after.tag.contains(['"', '*']) && !after.tag.trim().is_empty() {
+            after.tag = format!("{}{extra}", after.tag.trim());
+        } else if !after.repository.contains('"') {
+            after.repository = format!("{}{extra}", after.repository.trim());
+        }
+        after.untagged |= tick;
+        let order: Vec<u32> = (0..rows.len() as u32).collect();
+        let old = inventory::view::matching(&rows, &order, &before, None, NOW);
+        let new = inventory::view::matching(&rows, &order, &after, None, NOW);
+        if after.narrows(&before) {
+            let refined = inventory::view::matching(&rows, &old, &after, None, NOW);
+            prop_assert_eq!(&refined, &new);
+        }
+        // Always: nothing narrows itself into something else.
+        prop_assert!(before.narrows(&before));
+    }
+
+    #[test]
     fn view_matches_naive_reference(
         seed in 0u64..50,
         f in vocab_filters(),
