@@ -146,11 +146,11 @@ fn table_pipeline(
             .then(|| rows.with(|set| RowIndex::new(set.rows())))
     });
     let order = Memo::new(move |_| rows.with(|set| inventory::view::order(set.rows(), sort.get())));
-    // What the last matches were computed from: when only the filters changed, and they
-    // narrow the last ones (one more letter typed), the new matches are found among the
-    // old ones, a fraction of the rows.
-    type Basis = (Filters, (usize, u64, i64, Option<SortSpec>));
-    let basis = StoredValue::new(None::<Basis>);
+    // Matches are remembered for the last few filter states over the same rows and
+    // order. Typing adds a letter: the new matches are searched among the last ones (the
+    // filter narrows). Backspace returns to a state seen a moment ago: its matches are
+    // reused. Only a filter never seen over these rows scans every row.
+    let recent = StoredValue::new(RecentMatches::default());
     let matching = Memo::new(move |previous: Option<&Vec<u32>>| {
         let now = now.get();
         let sort = sort.get();
@@ -158,17 +158,20 @@ fn table_pipeline(
             order.with(|order| {
                 filters.with(|f| {
                     index.with(|ix| {
-                        let same = (set.len(), rows_replaced.get(), now, sort);
-                        let narrower = basis.with_value(|b| {
-                            b.as_ref()
-                                .is_some_and(|(old, was)| *was == same && f.narrows(old))
-                        });
-                        basis.set_value(Some((f.clone(), same)));
+                        let basis = (set.len(), rows_replaced.get(), now, sort);
+                        if let Some(hit) = recent.with_value(|r| r.get(basis, f)) {
+                            recent.update_value(|r| r.push(basis, f, &hit));
+                            return hit;
+                        }
+                        let narrower = recent.with_value(|r| r.last_narrowed_by(basis, f));
                         let among = match previous {
                             Some(previous) if narrower => previous,
                             _ => order,
                         };
-                        inventory::view::matching(set.rows(), among, f, ix.as_ref(), now)
+                        let found =
+                            inventory::view::matching(set.rows(), among, f, ix.as_ref(), now);
+                        recent.update_value(|r| r.push(basis, f, &found));
+                        found
                     })
                 })
             })
@@ -179,6 +182,48 @@ fn table_pipeline(
         matching.with(|m| inventory::view::page_view(m.clone(), per_page, page))
     });
     (matching, table)
+}
+
+/// What the matches were computed over: rows (count, replacements), "now", sort.
+type Basis = (usize, u64, i64, Option<SortSpec>);
+
+/// The matches of the last few filter states over one [`Basis`], newest last.
+#[derive(Default)]
+struct RecentMatches {
+    basis: Option<Basis>,
+    entries: std::collections::VecDeque<(Filters, Vec<u32>)>,
+}
+
+impl RecentMatches {
+    /// How many filter states are remembered (each at most one `u32` per row).
+    const KEEP: usize = 8;
+
+    fn get(&self, basis: Basis, f: &Filters) -> Option<Vec<u32>> {
+        if self.basis != Some(basis) {
+            return None;
+        }
+        self.entries
+            .iter()
+            .find(|(seen, _)| seen == f)
+            .map(|(_, m)| m.clone())
+    }
+
+    /// Whether `f` narrows the newest remembered state, whose matches the memo holds.
+    fn last_narrowed_by(&self, basis: Basis, f: &Filters) -> bool {
+        self.basis == Some(basis) && self.entries.back().is_some_and(|(old, _)| f.narrows(old))
+    }
+
+    fn push(&mut self, basis: Basis, f: &Filters, matches: &[u32]) {
+        if self.basis != Some(basis) {
+            self.basis = Some(basis);
+            self.entries.clear();
+        }
+        self.entries.retain(|(seen, _)| seen != f);
+        if self.entries.len() == Self::KEEP {
+            self.entries.pop_front();
+        }
+        self.entries.push_back((f.clone(), matches.to_vec()));
+    }
 }
 
 /// The app state from context. Every component is rendered inside `App`, which provides it.
