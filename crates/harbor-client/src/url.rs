@@ -211,6 +211,12 @@ pub enum UrlError {
         /// What it must not contain.
         what: &'static str,
     },
+    /// `k=` with nothing after it.
+    #[error("q value for key {0:?} is empty")]
+    EmptyValue(String),
+    /// `k=[~]`: a range open at both ends, which Harbor refuses.
+    #[error("q range for key {0:?} needs a lower or an upper end")]
+    OpenRange(String),
     /// A union or intersection list without items.
     #[error("q list for key {0:?} is empty")]
     EmptyList(String),
@@ -236,7 +242,11 @@ impl Q {
     }
 
     /// `k=v`: exact match. A leading special character (`~ [ { ( \`) is escaped with `\`.
+    /// An empty value is refused: `k=` is not a filter Harbor understands.
     pub fn exact(self, key: &str, value: &str) -> Result<Q, UrlError> {
+        if value.is_empty() {
+            return Err(UrlError::EmptyValue(key.to_owned()));
+        }
         let value = q_value(value)?;
         let escaped = if value.starts_with(['~', '[', '{', '(', '\\']) {
             format!("\\{value}")
@@ -252,13 +262,16 @@ impl Q {
         self.push(key, format!("~{value}"))
     }
 
-    /// `k=[min~max]`; either end may be open.
+    /// `k=[min~max]`; either end may be open, not both (Harbor refuses `[~]`).
     pub fn range<T: fmt::Display>(
         self,
         key: &str,
         min: Option<T>,
         max: Option<T>,
     ) -> Result<Q, UrlError> {
+        if min.is_none() && max.is_none() {
+            return Err(UrlError::OpenRange(key.to_owned()));
+        }
         let end = |v: Option<T>| -> Result<String, UrlError> {
             v.map_or(Ok(String::new()), |v| list_item(&v.to_string()))
         };
@@ -508,6 +521,14 @@ mod tests {
             q.as_str(),
             "name=library/nginx,name=~ng,push_time=[2024-01-01T00:00:00~2024-02-01T00:00:00],\
              tags={v1 v2},labels=(1 2),size=[~10]"
+        );
+        assert_eq!(
+            Q::new().exact("tags", ""),
+            Err(UrlError::EmptyValue("tags".into()))
+        );
+        assert_eq!(
+            Q::new().range::<u64>("size", None, None),
+            Err(UrlError::OpenRange("size".into()))
         );
         assert_eq!(Q::new().exact("tags", "~x").unwrap().as_str(), "tags=\\~x");
         assert_eq!(Q::new().exact("tags", "{x").unwrap().as_str(), "tags=\\{x");

@@ -1071,3 +1071,51 @@ fn a_listing_that_never_settles_goes_to_the_ledger() {
         "the page says the count is unknown"
     );
 }
+
+#[test]
+fn hostile_links_never_send_a_request_elsewhere() {
+    // Every artifact page of `alpha/nested/b` carries a Link header and addition_links
+    // pointing off the API; the crawl and the report run must still only ask for
+    // `/api/v2.0/...` paths they built themselves.
+    let harbor = FakeHarbor::new("v2.10.0", 200);
+    let hostile_artifact = |i: usize| {
+        format!(
+            r#"{{"digest":"sha256:h{i}","scan_overview":{{"application/vnd.security.vulnerability.report; version=1.1":{{"scan_status":"Success","severity":"High"}}}},"addition_links":{{"vulnerabilities":{{"href":"http://evil.example/api/v2.0/x","absolute":true}},"build_history":{{"href":"//evil.example/y"}},"sbom":{{"href":"/api/v2.0/../../etc/passwd"}}}}}}"#
+        )
+    };
+    let body = format!(
+        "[{}]",
+        (0..3).map(hostile_artifact).collect::<Vec<_>>().join(",")
+    );
+    let mut page = json(200, body);
+    page.headers.push(("X-Total-Count".into(), "3".into()));
+    page.headers.push((
+        "Link".into(),
+        r#"<http://evil.example/api/v2.0/projects?page=2>; rel="next", <//evil.example/api/v2.0/x>; rel="prev""#.into(),
+    ));
+    harbor.fault("repositories/nested%252Fb/artifacts", vec![page]);
+    let (result, events) = run(&harbor, Scope::default(), config(4), &CancelToken::new());
+    assert!(result.is_ok());
+    let rows: Vec<ArtifactRow> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Artifacts(rows) => Some(rows.clone()),
+            _ => None,
+        })
+        .flatten()
+        .filter(|r| r.digest.starts_with("sha256:h"))
+        .collect();
+    assert_eq!(rows.len(), 3);
+    let clock = TestClock::default();
+    let crawler = Crawler::new(&harbor, &clock, config(2));
+    futures::executor::block_on(crawler.vulnerabilities(&rows, &CancelToken::new(), |_| {}))
+        .unwrap();
+    let log = harbor.log.borrow();
+    assert!(log
+        .iter()
+        .any(|p| p.ends_with("/additions/vulnerabilities")));
+    for path in log.iter() {
+        assert!(path.starts_with("/api/v2.0/"), "{path}");
+        assert!(!path.contains("evil") && !path.contains("/../"), "{path}");
+    }
+}
