@@ -15,16 +15,28 @@ pub struct RuntimeConfig {
     pub scan_overview: Option<bool>,
     /// Requests in flight at most; `None` lets the engine choose.
     pub concurrency: Option<usize>,
+    /// Seconds before a request is given up (and retried); `None` lets the engine choose.
+    /// A slow Harbor or a long report may need more.
+    pub request_timeout_secs: Option<u64>,
 }
 
+/// The range a request timeout is held to.
+pub const TIMEOUT_SECS: std::ops::RangeInclusive<u64> = 1..=600;
+
 impl RuntimeConfig {
-    /// Applies URL parameters (`harbor`, `embed`, `scan_overview`) over the file's settings.
+    /// Applies URL parameters (`harbor`, `embed`, `scan_overview`, `timeout` in seconds)
+    /// over the file's settings.
     pub fn with_params(mut self, params: &[(String, String)]) -> Self {
         for (key, value) in params {
             match key.as_str() {
                 "harbor" => self.harbor_url = value.clone(),
                 "embed" => self.embed = is_true(value),
                 "scan_overview" => self.scan_overview = Some(is_true(value)),
+                "timeout" => {
+                    if let Ok(secs) = value.parse::<u64>() {
+                        self.request_timeout_secs = Some(secs);
+                    }
+                }
                 _ => {}
             }
         }
@@ -70,6 +82,10 @@ mod tests {
         ];
         let both = file.with_params(&params);
         assert!(both.embed);
+        let slow = RuntimeConfig::default().with_params(&[("timeout".into(), "90".into())]);
+        assert_eq!(slow.request_timeout_secs, Some(90));
+        let junk = RuntimeConfig::default().with_params(&[("timeout".into(), "soon".into())]);
+        assert_eq!(junk.request_timeout_secs, None);
         assert_eq!(both.harbor_url, "https://k");
         assert_eq!(
             RuntimeConfig::from_json("not json"),

@@ -19,6 +19,7 @@ use harbor_client::transport::{CancelToken, Clock};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::config::TIMEOUT_SECS;
 use crate::state::{AppState, CrawlView};
 use crate::transport::{BrowserClock, BrowserTransport};
 
@@ -31,12 +32,16 @@ const FLUSH_EVERY: Duration = Duration::from_millis(250);
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 fn crawler(app: AppState) -> Rc<Crawler<BrowserTransport, BrowserClock>> {
-    let (base, in_flight) = app
+    let (base, in_flight, timeout) = app
         .config
-        .with_untracked(|c| (c.harbor_url.clone(), c.concurrency));
+        .with_untracked(|c| (c.harbor_url.clone(), c.concurrency, c.request_timeout_secs));
     let defaults = CrawlConfig::default();
+    let timeout = timeout.map_or(defaults.timeout, |secs| {
+        Duration::from_secs(secs.clamp(*TIMEOUT_SECS.start(), *TIMEOUT_SECS.end()))
+    });
     let config = CrawlConfig {
         max_in_flight: in_flight.unwrap_or(defaults.max_in_flight).clamp(1, 64),
+        timeout,
         credentials: app.credentials.get_value(),
         seed: js_sys::Date::now() as u64,
         ..defaults

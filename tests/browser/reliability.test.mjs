@@ -77,11 +77,19 @@ const CASES = [
   ["X-Total-Count says 7 more", { rules: [{ pattern: "*/artifacts?*", kind: "lying_total_count", total_delta: 7 }] }],
 ];
 
-for (const [name, plan] of CASES) {
+// Slower than the timeout: the page asks for a 1 s timeout (`?timeout=1`); the persistent
+// rule answers after 1.5 s on every attempt, the random ones on a single attempt.
+CASES.push([
+  "responses slower than the timeout",
+  { ...matrixPlan("slow", 0.02), rules: [{ pattern: "*/repositories/*cache*/artifacts?*", kind: "slow", delay_ms: 1500 }] },
+  "/?timeout=1",
+]);
+
+for (const [name, plan, path = "/"] of CASES) {
   test(`fault matrix on medium: ${name}`, async () => {
     await setFaults(plan);
     const page = await chrome.newPage();
-    await openSignedIn(page, server.url);
+    await openSignedIn(page, server.url, undefined, path);
     await loadAll(page, 180_000);
 
     const stats = await server.sim("stats");
