@@ -159,8 +159,9 @@ fn table_pipeline(
                 filters.with(|f| {
                     index.with(|ix| {
                         let basis = (set.len(), rows_replaced.get(), now, sort);
-                        if let Some(hit) = recent.with_value(|r| r.get(basis, f)) {
-                            recent.update_value(|r| r.push(basis, f, &hit));
+                        if let Some(hit) =
+                            recent.try_update_value(|r| r.take_hit(basis, f)).flatten()
+                        {
                             return hit;
                         }
                         let narrower = recent.with_value(|r| r.last_narrowed_by(basis, f));
@@ -198,14 +199,16 @@ impl RecentMatches {
     /// How many filter states are remembered (each at most one `u32` per row).
     const KEEP: usize = 8;
 
-    fn get(&self, basis: Basis, f: &Filters) -> Option<Vec<u32>> {
+    /// The remembered matches of `f`, made the newest entry (the memo now holds them).
+    fn take_hit(&mut self, basis: Basis, f: &Filters) -> Option<Vec<u32>> {
         if self.basis != Some(basis) {
             return None;
         }
-        self.entries
-            .iter()
-            .find(|(seen, _)| seen == f)
-            .map(|(_, m)| m.clone())
+        let at = self.entries.iter().position(|(seen, _)| seen == f)?;
+        let entry = self.entries.remove(at)?;
+        let matches = entry.1.clone();
+        self.entries.push_back(entry);
+        Some(matches)
     }
 
     /// Whether `f` narrows the newest remembered state, whose matches the memo holds.

@@ -171,14 +171,14 @@ fn describe(d: &Diff, old: &[ArtifactRow], new: &[ArtifactRow]) -> impl IntoView
     }
 }
 
-fn export(app: AppState, earlier: &Earlier, json: bool) -> Result<(), String> {
+/// Exports `d`, the diff already shown (computed once, by the section's memo).
+fn export(app: AppState, earlier: &Earlier, d: &Diff, json: bool) -> Result<(), String> {
     let header = header(app);
     let text = app.rows.with_untracked(|set| {
-        let d = diff(&earlier.rows, set.rows());
         if json {
-            to_json(&d, &earlier.rows, set.rows(), &header).map_err(|e| e.to_string())
+            to_json(d, &earlier.rows, set.rows(), &header).map_err(|e| e.to_string())
         } else {
-            Ok(to_csv(&d, &earlier.rows, set.rows(), &header))
+            Ok(to_csv(d, &earlier.rows, set.rows(), &header))
         }
     })?;
     let (name, mime) = if json {
@@ -226,13 +226,15 @@ pub fn SnapshotDiff() -> impl IntoView {
     };
     let export_error = RwSignal::new(None::<String>);
     let do_export = move |json: bool| {
-        if let Some(e) = earlier.get_untracked() {
-            export_error.set(
-                export(app, &e, json)
-                    .err()
-                    .map(|e| format!("Export failed: {e}")),
-            );
-        }
+        let Some(e) = earlier.get_untracked() else {
+            return;
+        };
+        let outcome = result.with_untracked(|d| d.as_ref().map(|d| export(app, &e, d, json)));
+        export_error.set(
+            outcome
+                .and_then(Result::err)
+                .map(|e| format!("Export failed: {e}")),
+        );
     };
     let body = move || {
         let e = earlier.get()?;
