@@ -145,15 +145,21 @@ pub fn cancel(app: AppState) {
     }
 }
 
+/// Where a report is kept in `app.reports`: one digest can sit in several
+/// repositories, and each is an artifact of its own.
+pub fn report_key(repository: &str, digest: &str) -> String {
+    format!("{repository}@{digest}")
+}
+
 /// Fetches the full vulnerability report of one artifact through the engine, so it
 /// gets the same retries, and a failure lands in the failed-requests panel.
 pub fn fetch_report(app: AppState, row: ArtifactRow) {
     let crawler = crawler(app);
     let cancel = CancelToken::new();
+    let key = report_key(&row.repository, &row.digest);
     app.reports.update(|r| {
-        r.insert(row.digest.to_string(), ReportState::Loading);
+        r.insert(key.clone(), ReportState::Loading);
     });
-    let digest = row.digest.to_string();
     spawn_local(async move {
         let mut got: Option<VulnReport> = None;
         let mut failed = Vec::new();
@@ -176,7 +182,7 @@ pub fn fetch_report(app: AppState, row: ArtifactRow) {
             record_failure(app, entry);
         }
         app.reports.update(|r| {
-            r.insert(digest, state);
+            r.insert(key, state);
         });
     });
 }
@@ -190,6 +196,37 @@ pub struct BulkProgress {
     pub running: bool,
 }
 
+/// Reports of a bulk run, handed to the page a few times a second: each hand-over
+/// rebuilds the CVE roll-up.
+struct ReportSink {
+    app: AppState,
+    buffer: Vec<VulnReport>,
+    last_flush: Duration,
+}
+
+impl ReportSink {
+    fn push(&mut self, report: VulnReport) {
+        self.buffer.push(report);
+        if BrowserClock.now().saturating_sub(self.last_flush) >= FLUSH_EVERY {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.last_flush = BrowserClock.now();
+        if self.buffer.is_empty() {
+            return;
+        }
+        let reports = std::mem::take(&mut self.buffer);
+        self.app.reports.update(|r| {
+            for report in reports {
+                let key = report_key(&report.repository, &report.digest);
+                r.insert(key, ReportState::Loaded(Arc::new(report)));
+            }
+        });
+    }
+}
+
 /// Fetches the full reports of `rows` (the scanned ones) through the engine's bounded
 /// scheduler; reports land in `app.reports`, failures in the failed-requests panel.
 pub fn fetch_reports(app: AppState, rows: Vec<ArtifactRow>, progress: RwSignal<BulkProgress>) {
@@ -200,14 +237,14 @@ pub fn fetch_reports(app: AppState, rows: Vec<ArtifactRow>, progress: RwSignal<B
         ..BulkProgress::default()
     });
     spawn_local(async move {
+        let mut sink = ReportSink {
+            app,
+            buffer: Vec::new(),
+            last_flush: BrowserClock.now(),
+        };
         let result = crawler
             .vulnerabilities(&rows, &cancel, |event| match event {
-                Event::Report(report) => app.reports.update(|r| {
-                    r.insert(
-                        report.digest.to_string(),
-                        ReportState::Loaded(Arc::new(report)),
-                    );
-                }),
+                Event::Report(report) => sink.push(report),
                 Event::Failed(entry) => record_failure(app, entry),
                 Event::Progress(p) => progress.update(|b| {
                     b.done = p.requests_done;
@@ -217,6 +254,7 @@ pub fn fetch_reports(app: AppState, rows: Vec<ArtifactRow>, progress: RwSignal<B
                 _ => {}
             })
             .await;
+        sink.flush();
         progress.update(|b| {
             b.running = false;
             if let Ok(report) = &result {
@@ -327,7 +365,7 @@ impl Sink {
             // A retried report request: the details panel shows it from now on.
             Event::Report(report) => self.app.reports.update(|r| {
                 r.insert(
-                    report.digest.to_string(),
+                    report_key(&report.repository, &report.digest),
                     ReportState::Loaded(Arc::new(report)),
                 );
             }),

@@ -19,9 +19,9 @@ pub mod url_state;
 use leptos::prelude::*;
 
 use components::{
-    ArtifactTable, BulkReports, CacheNote, ConnectForm, CrawlControls, CrawlProgress, DetailsPanel,
-    ExportButtons, FailedRequests, FilterBar, MissingBanner, OverviewCharts, Pager, SnapshotDiff,
-    ThemeToggle,
+    ArtifactTable, BulkReports, CacheNote, ConnectForm, CrawlControls, CrawlProgress, CveRollup,
+    DetailsPanel, ExportButtons, FailedRequests, FilterBar, MissingBanner, OverviewCharts, Pager,
+    SnapshotDiff, ThemeToggle,
 };
 use config::RuntimeConfig;
 use state::AppState;
@@ -57,6 +57,7 @@ pub fn App(
         let _ = root.class_list().toggle_with_force("embed", embed);
     }
     components::install_shortcuts(app);
+    let rollup_open = RwSignal::new(false);
     view! {
         <header class="app-header">
             <h1>"Harbor Lens"</h1>
@@ -80,7 +81,8 @@ pub fn App(
                         <Pager/>
                         <ExportButtons/>
                     </div>
-                    <BulkReports/>
+                    <BulkReports rollup_open/>
+                    <CveRollup open=rollup_open/>
                     <ArtifactTable/>
                     <SnapshotDiff/>
                 </div>

@@ -4,9 +4,11 @@
 //! `inventory` (table) and the small glue modules (`connect`, `crawl`, `url_state`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use harbor_client::crawl::{CrawlReport, LedgerEntry, RowSet};
 use harbor_client::transport::CancelToken;
+use inventory::rollup::Rollup;
 use inventory::{Filters, RowIndex, SortSpec, TableQuery, TableView};
 use leptos::prelude::*;
 
@@ -89,6 +91,8 @@ pub struct AppState {
     pub matching: Memo<Vec<u32>>,
     /// The table as shown: matching rows in order and the current page.
     pub table: Memo<TableView>,
+    /// Every CVE in the loaded full reports, joined to the rows (see `inventory::rollup`).
+    pub rollup: Memo<Arc<CveRollup>>,
     /// "Now", in ms since the epoch, fixed per crawl so relative times and the
     /// "not pulled for N days" filter do not drift while the user looks.
     pub now: RwSignal<i64>,
@@ -101,7 +105,9 @@ impl AppState {
         let query = RwSignal::new(query);
         let now = RwSignal::new(js_sys::Date::now() as i64);
         let rows_replaced = RwSignal::new(0);
-        let (matching, table) = table_pipeline(rows, rows_replaced, query, now);
+        let reports = RwSignal::new(HashMap::new());
+        let rollup = rollup_memo(rows, reports);
+        let (matching, table) = table_pipeline(rows, rows_replaced, query, now, rollup);
         let state = AppState {
             config: RwSignal::new(config),
             conn: RwSignal::new(ConnState::Idle),
@@ -112,18 +118,53 @@ impl AppState {
             failed_at: StoredValue::new(HashMap::new()),
             last_report: StoredValue::new(None),
             cancel: StoredValue::new(None),
-            reports: RwSignal::new(HashMap::new()),
+            reports,
             query,
             crawl: RwSignal::new(CrawlView::default()),
             cache: RwSignal::new(Default::default()),
             selected: RwSignal::new(None),
             matching,
             table,
+            rollup,
             now,
         };
         provide_context(state);
         state
     }
+}
+
+/// The CVE roll-up of the loaded reports. Cheap while no report is loaded (the rows are
+/// not even indexed); report runs hand reports over in batches, so it is rebuilt a few
+/// times a second at most.
+fn rollup_memo(
+    rows: RwSignal<RowSet>,
+    reports: RwSignal<HashMap<String, ReportState>>,
+) -> Memo<Arc<CveRollup>> {
+    let builds = StoredValue::new(0u64);
+    Memo::new(move |_| {
+        reports.with(|reports| {
+            let loaded = reports.values().filter_map(|r| match r {
+                ReportState::Loaded(report) => Some(&**report),
+                _ => None,
+            });
+            if reports.is_empty() {
+                return Arc::new(CveRollup::default());
+            }
+            builds.update_value(|n| *n += 1);
+            Arc::new(CveRollup {
+                generation: builds.get_value(),
+                data: rows.with(|set| inventory::rollup::build(set.rows(), loaded)),
+            })
+        })
+    })
+}
+
+/// A built roll-up and which build it is (0: no report loaded), so a change is seen
+/// without comparing thousands of CVE rows.
+#[derive(Debug, Default, PartialEq)]
+pub struct CveRollup {
+    pub generation: u64,
+    pub data: Rollup,
 }
 
 /// The table as memos in stages (see `inventory::view::order`): each stage re-runs only
@@ -135,6 +176,7 @@ fn table_pipeline(
     rows_replaced: RwSignal<u64>,
     query: RwSignal<TableQuery>,
     now: RwSignal<i64>,
+    rollup: Memo<Arc<CveRollup>>,
 ) -> (Memo<Vec<u32>>, Memo<TableView>) {
     let sort = Memo::new(move |_| query.with(|q| q.sort()));
     let filters = Memo::new(move |_| query.with(|q| q.filters().clone()));
@@ -146,6 +188,12 @@ fn table_pipeline(
             .then(|| rows.with(|set| RowIndex::new(set.rows())))
     });
     let order = Memo::new(move |_| rows.with(|set| inventory::view::order(set.rows(), sort.get())));
+    // The rows affected by the CVE filter's id, from the roll-up; `None` without a filter.
+    let cve = Memo::new(move |_| filters.with(|f| f.cve.trim().to_owned()));
+    let affected = Memo::new(move |_| {
+        let id = cve.get();
+        (!id.is_empty()).then(|| rollup.with(|r| r.data.affected(&id).map(<[u32]>::to_vec)))
+    });
     // Matches are remembered for the last few filter states over the same rows and
     // order. Typing adds a letter: the new matches are searched among the last ones (the
     // filter narrows). Backspace returns to a state seen a moment ago: its matches are
@@ -158,7 +206,14 @@ fn table_pipeline(
             order.with(|order| {
                 filters.with(|f| {
                     index.with(|ix| {
-                        let basis = (set.len(), rows_replaced.get(), now, sort);
+                        // Only a CVE filter reads the roll-up, so only then do new
+                        // reports change the matches.
+                        let reports = if cve.with(String::is_empty) {
+                            0
+                        } else {
+                            rollup.with(|r| r.generation)
+                        };
+                        let basis = (set.len(), rows_replaced.get(), now, sort, reports);
                         if let Some(hit) =
                             recent.try_update_value(|r| r.take_hit(basis, f)).flatten()
                         {
@@ -169,8 +224,10 @@ fn table_pipeline(
                             Some(previous) if narrower => previous,
                             _ => order,
                         };
-                        let found =
-                            inventory::view::matching(set.rows(), among, f, ix.as_ref(), now);
+                        let found = affected.with(|a| {
+                            let a = a.as_ref().and_then(Option::as_deref);
+                            inventory::view::matching(set.rows(), among, f, ix.as_ref(), a, now)
+                        });
                         recent.update_value(|r| r.push(basis, f, &found));
                         found
                     })
@@ -185,8 +242,9 @@ fn table_pipeline(
     (matching, table)
 }
 
-/// What the matches were computed over: rows (count, replacements), "now", sort.
-type Basis = (usize, u64, i64, Option<SortSpec>);
+/// What the matches were computed over: rows (count, replacements), "now", sort, and
+/// the roll-up build the CVE filter reads.
+type Basis = (usize, u64, i64, Option<SortSpec>, u64);
 
 /// The matches of the last few filter states over one [`Basis`], newest last.
 #[derive(Default)]

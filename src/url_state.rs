@@ -7,31 +7,12 @@
 use std::cell::Cell;
 
 use inventory::urlenc::{build_query, parse_query};
+// Parameters that belong to the table query (everything else is kept as it is).
+use inventory::query::PARAMS as TABLE_PARAMS;
 use inventory::TableQuery;
 use leptos::prelude::*;
 
 use crate::state::AppState;
-
-/// Parameters that belong to the table query (everything else is kept as it is).
-const TABLE_PARAMS: &[&str] = &[
-    "project",
-    "repo",
-    "tag",
-    "page",
-    "per_page",
-    "sort",
-    "digest",
-    "label",
-    "type",
-    "severity",
-    "fixable",
-    "scan",
-    "unpulled_days",
-    "untagged",
-    "dup_digest",
-    "repo_over",
-    "preset",
-];
 
 thread_local! {
     /// Set by typing in a text filter: that change replaces the history entry instead of

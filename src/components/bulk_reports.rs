@@ -58,10 +58,16 @@ fn summary(app: AppState) -> Option<String> {
 
 /// `Fetch vulnerability reports` for the matching artifacts, and its progress.
 #[component]
-pub fn BulkReports() -> impl IntoView {
+pub fn BulkReports(
+    /// Opens the CVE roll-up, where the reports are summed up.
+    rollup_open: RwSignal<bool>,
+) -> impl IntoView {
     let app = use_app();
     let progress = RwSignal::new(BulkProgress::default());
-    let start = move |_| crawl::fetch_reports(app, wanted_rows(app), progress);
+    let start = move |_| {
+        rollup_open.set(true);
+        crawl::fetch_reports(app, wanted_rows(app), progress)
+    };
     let line = move || {
         let p = progress.get();
         (p.running || p.planned > 0).then(|| {

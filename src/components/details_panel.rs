@@ -67,8 +67,8 @@ fn report_view(app: AppState, row: &ArtifactRow) -> AnyView {
     if row.scan.status != ScanStatus::Success {
         return view! { <p>{severity_badge(&row.scan)}</p> }.into_any();
     }
-    let digest = row.digest.to_string();
-    let state = app.reports.with(|r| r.get(&digest).cloned());
+    let key = crawl::report_key(&row.repository, &row.digest);
+    let state = app.reports.with(|r| r.get(&key).cloned());
     match state {
         None | Some(ReportState::Loading) => {
             view! { <p>"Loading the vulnerability report…"</p> }.into_any()
@@ -233,9 +233,9 @@ pub fn DetailsPanel() -> impl IntoView {
     Effect::new(move || {
         let Some(row) = row.get() else { return };
         let wanted = row.scan.status == ScanStatus::Success
-            && app
-                .reports
-                .with_untracked(|r| !r.contains_key(&*row.digest));
+            && app.reports.with_untracked(|r| {
+                !r.contains_key(&crawl::report_key(&row.repository, &row.digest))
+            });
         if wanted {
             crawl::fetch_report(app, row);
         }

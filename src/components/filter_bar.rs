@@ -1,6 +1,6 @@
 //! The filters, applied instantly to the loaded rows (a change returns to page 1).
 
-use inventory::{Filters, Preset, ScanFilter, Severity};
+use inventory::{Filters, Preset, PresetSummary, RowIndex, ScanFilter, Severity};
 use leptos::prelude::*;
 
 use crate::state::{use_app, AppState};
@@ -104,6 +104,7 @@ pub fn FilterBar() -> impl IntoView {
         None => app.query.update(|q| q.clear_filters()),
     };
     let preset_value = move || app.query.with(|q| q.preset().map_or("", Preset::param));
+    let counts = preset_counts(app);
     let severity_value = move || {
         let min = app.query.with(|q| q.filters().min_severity);
         SEVERITIES
@@ -122,7 +123,7 @@ pub fn FilterBar() -> impl IntoView {
                         .map(|p| {
                             view! {
                                 <option value=p.param() selected=move || preset_value() == p.param()>
-                                    {p.title()}
+                                    {move || preset_label(p, counts)}
                                 </option>
                             }
                         })
@@ -175,6 +176,76 @@ pub fn FilterBar() -> impl IntoView {
             <button type="button" on:click=move |_| app.query.update(|q| q.clear_filters())>
                 "Clear filters"
             </button>
+            {move || cve_chip(app)}
         </div>
     }
+}
+
+/// Every preset's count and total size over all loaded rows, so the choice shows what
+/// it would select before it is made. Worked out once a crawl is over (not on every
+/// batch of rows while it runs).
+fn preset_counts(app: AppState) -> Memo<Option<Vec<(Preset, PresetSummary)>>> {
+    Memo::new(move |_| {
+        if app.crawl.with(|c| c.running) {
+            return None;
+        }
+        let now = app.now.get();
+        app.rows.with(|set| {
+            (!set.is_empty()).then(|| {
+                let rows = set.rows();
+                inventory::presets::summaries(rows, &RowIndex::new(rows), now)
+            })
+        })
+    })
+}
+
+/// `Untagged artifacts: 1,204 (3.1 GiB)`; the bare title while counts are not known.
+fn preset_label(p: Preset, counts: Memo<Option<Vec<(Preset, PresetSummary)>>>) -> String {
+    counts.with(|all| {
+        let found = all
+            .as_ref()
+            .and_then(|all| all.iter().find(|(q, _)| *q == p));
+        match found {
+            Some((_, s)) => format!(
+                "{}: {} ({})",
+                p.title(),
+                inventory::format::thousands(s.count as u64),
+                inventory::format::human_size(s.bytes)
+            ),
+            None => p.title().to_owned(),
+        }
+    })
+}
+
+/// The CVE filter set from the roll-up (or a link): what it keeps, and a way out.
+fn cve_chip(app: AppState) -> Option<impl IntoView> {
+    let id = app.query.with(|q| q.filters().cve.trim().to_owned());
+    if id.is_empty() {
+        return None;
+    }
+    let affected = app.rollup.with(|r| r.data.affected(&id).map(<[u32]>::len));
+    let text = match affected {
+        Some(n) => format!(
+            "Affected by {id}: {} with a report listing it",
+            artifacts(n)
+        ),
+        None if app.rollup.with(|r| r.data.reports_used == 0) => format!(
+            "Affected by {id}: no vulnerability report loaded yet, so nothing matches              (Fetch vulnerability reports first)"
+        ),
+        None => format!("Affected by {id}: no loaded report lists it"),
+    };
+    Some(view! {
+        <p class="cve-chip" role="status" aria-label="CVE filter">
+            {text}
+            " "
+            <button type="button" on:click=move |_| crate::components::clear_cve_filter(app)>
+                "Clear CVE filter"
+            </button>
+        </p>
+    })
+}
+
+fn artifacts(n: usize) -> String {
+    let noun = if n == 1 { "artifact" } else { "artifacts" };
+    format!("{} {noun}", inventory::format::thousands(n as u64))
 }

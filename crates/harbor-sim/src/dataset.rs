@@ -392,8 +392,28 @@ pub struct TruthScan {
     pub total: u32,
     /// Findings with a fix.
     pub fixable: u32,
+    /// When a finished scan (`Success` or `Error`) ended, RFC 3339; else `null`.
+    #[serde(default)]
+    pub end_time: Option<String>,
     /// Critical, High, Medium, Low counts.
     pub counts: [u32; 4],
+}
+
+/// One CVE of `/_sim/truth/cves`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CveTruth {
+    /// `CVE-YYYY-NNNN`.
+    pub id: String,
+    /// Its severity (one per CVE in the simulator).
+    pub severity: String,
+    /// The affected package.
+    pub package: String,
+    /// A fix version exists.
+    pub fixable: bool,
+    /// Distinct repositories among the affected artifacts.
+    pub repositories: u32,
+    /// `repository@digest` of every affected artifact, sorted.
+    pub affected: Vec<String>,
 }
 
 /// The whole simulated registry.
@@ -767,9 +787,50 @@ impl Dataset {
                 severity: success.then(|| a.scan.severity.as_str().to_string()),
                 total: a.scan.total(),
                 fixable: u32::from(a.scan.fixable),
+                end_time: matches!(a.scan.state, ScanState::Success | ScanState::Error).then(
+                    || time::format_millis(a.scan.start + i64::from(a.scan.duration_s) * 1000),
+                ),
                 counts: [6, 5, 4, 3].map(|i| u32::from(c[i])),
             },
         }
+    }
+
+    /// Ground truth for `/_sim/truth/cves`: every CVE found in an artifact the
+    /// principal can list, with the artifacts it affects, sorted by id.
+    pub fn cve_truth(&self, p: &Principal) -> Vec<CveTruth> {
+        let mut by_cve: std::collections::BTreeMap<u16, Vec<&Artifact>> = Default::default();
+        for a in self
+            .visible_artifacts(p)
+            .into_iter()
+            .filter(|a| a.scannable())
+        {
+            for cve in self.findings(a) {
+                by_cve.entry(cve).or_default().push(a);
+            }
+        }
+        let mut out: Vec<CveTruth> = by_cve
+            .into_iter()
+            .map(|(cve, artifacts)| {
+                let c = &self.cves.cves[cve as usize];
+                let mut affected: Vec<String> = artifacts
+                    .iter()
+                    .map(|a| format!("{}@{}", self.repo_of(a).name, a.digest))
+                    .collect();
+                affected.sort();
+                let repositories: std::collections::BTreeSet<u32> =
+                    artifacts.iter().map(|a| a.repo).collect();
+                CveTruth {
+                    id: c.id.clone(),
+                    severity: c.severity.as_str().to_string(),
+                    package: c.package.to_string(),
+                    fixable: !c.fix_version.is_empty(),
+                    repositories: repositories.len() as u32,
+                    affected,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
     }
 
     /// The findings of an artifact (indices into `cves.cves`), worst first.

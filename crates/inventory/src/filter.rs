@@ -50,6 +50,10 @@ pub struct Filters {
     pub duplicate_digest: bool,
     /// Only artifacts of repositories holding more than N artifacts.
     pub repo_artifacts_over: Option<u32>,
+    /// Only artifacts whose full vulnerability report lists this id (`CVE-2024-1234`),
+    /// chosen in the CVE roll-up. Rows are matched against the roll-up's affected set
+    /// by [`crate::view::matching`]; the row filters here ignore it.
+    pub cve: String,
 }
 
 impl Filters {
@@ -108,6 +112,7 @@ impl Filters {
             && self.scan == before.scan
             && self.unpulled_days == before.unpulled_days
             && self.repo_artifacts_over == before.repo_artifacts_over
+            && (self.cve.trim() == before.cve.trim() || before.cve.trim().is_empty())
     }
 }
 

@@ -22,6 +22,7 @@
 //! | `untagged` | only untagged | `untagged=1` |
 //! | `dup_digest` | digest also in another repository | `dup_digest=1` |
 //! | `repo_over` | repository holds more than N artifacts | `repo_over=100` |
+//! | `cve` | only artifacts affected by this vulnerability (from the CVE roll-up) | `cve=CVE-2024-1234` |
 //! | `preset` | the audit preset this view was opened from | `preset=untagged` |
 //!
 //! Parsing is lenient: unknown parameters and bad values are ignored, the last of a
@@ -34,6 +35,29 @@ use crate::page::{clamp_page, PerPage};
 use crate::presets::Preset;
 use crate::sort::{Column, SortSpec};
 use crate::urlenc::{build_query, parse_query};
+
+/// Every URL parameter [`TableQuery`] reads and writes; the rest of a URL belongs to
+/// others (the app's own settings) and is left alone.
+pub const PARAMS: &[&str] = &[
+    "project",
+    "repo",
+    "tag",
+    "page",
+    "per_page",
+    "sort",
+    "digest",
+    "label",
+    "type",
+    "cve",
+    "severity",
+    "fixable",
+    "scan",
+    "unpulled_days",
+    "untagged",
+    "dup_digest",
+    "repo_over",
+    "preset",
+];
 
 /// Filters, sort, page and rows per page: everything a link must reproduce.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,6 +258,7 @@ impl TableQuery {
             ("digest", &f.digest),
             ("label", &f.label),
             ("type", &f.kind),
+            ("cve", &f.cve),
         ];
         for (name, value) in texts {
             if !value.is_empty() {
@@ -297,6 +322,7 @@ impl TableQuery {
                 "digest" => f.digest = value.clone(),
                 "label" => f.label = value.clone(),
                 "type" => f.kind = value.clone(),
+                "cve" => f.cve = value.clone(),
                 "severity" => set_some(&mut f.min_severity, parse_severity(value)),
                 "fixable" => set_some(&mut f.fixable, parse_bool(value)),
                 "scan" => set_some(&mut f.scan, parse_scan(value)),
@@ -420,6 +446,26 @@ fn parse_scan(s: &str) -> Option<ScanFilter> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_written_parameter_is_listed_and_cve_round_trips() {
+        let mut q = TableQuery::from_query_string(
+            "project=p&repo=r&tag=t&digest=d&label=l&type=IMAGE&cve=CVE-2024-1&severity=high\
+             &fixable=1&scan=failed&unpulled_days=9&untagged=1&dup_digest=1&repo_over=3&sort=-size\
+             &per_page=50",
+        );
+        q.set_page(2, 10);
+        assert_eq!(q.filters().cve, "CVE-2024-1");
+        let written = q.to_query_string();
+        for (key, _) in parse_query(&written) {
+            assert!(PARAMS.contains(&key.as_str()), "{key} is not in PARAMS");
+        }
+        assert_eq!(TableQuery::from_query_string(&written), q);
+        let preset = TableQuery::from_query_string("preset=untagged").to_query_string();
+        assert!(parse_query(&preset)
+            .iter()
+            .all(|(k, _)| PARAMS.contains(&k.as_str())));
+    }
 
     #[test]
     fn filter_change_resets_page() {

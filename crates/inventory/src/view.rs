@@ -74,7 +74,7 @@ pub fn view_with_index(
     now: Millis,
 ) -> TableView {
     let order = order(rows, query.sort());
-    let matching = matching(rows, &order, query.filters(), index, now);
+    let matching = matching(rows, &order, query.filters(), index, None, now);
     page_view(matching, query.per_page(), query.page())
 }
 
@@ -93,14 +93,38 @@ pub fn order(rows: &[ArtifactRow], sort: Option<SortSpec>) -> Vec<u32> {
 }
 
 /// Stage 2: the rows of `order` that pass `filters`, in that order.
+///
+/// `affected` is the CVE roll-up's set for `filters.cve` (row indices, ascending):
+/// with a CVE filter only those rows can match, and without the set (no report lists
+/// the id) none do.
+///
+/// ```
+/// let rows = inventory::synthetic::rows(6, 1);
+/// let order: Vec<u32> = (0..6).rev().collect();
+/// let mut f = inventory::Filters::default();
+/// f.cve = "CVE-2024-1".into();
+/// let m = inventory::view::matching(&rows, &order, &f, None, Some(&[1, 4]), 0);
+/// assert_eq!(m, vec![4, 1]);
+/// assert!(inventory::view::matching(&rows, &order, &f, None, None, 0).is_empty());
+/// ```
 pub fn matching(
     rows: &[ArtifactRow],
     order: &[u32],
     filters: &Filters,
     index: Option<&RowIndex>,
+    affected: Option<&[u32]>,
     now: Millis,
 ) -> Vec<u32> {
-    filter_among(rows, order.iter().copied(), filters, index, now)
+    if filters.cve.trim().is_empty() {
+        return filter_among(rows, order.iter().copied(), filters, index, now);
+    }
+    let affected = affected.unwrap_or_default();
+    let candidates: Vec<u32> = order
+        .iter()
+        .copied()
+        .filter(|i| affected.binary_search(i).is_ok())
+        .collect();
+    filter_among(rows, candidates.into_iter(), filters, index, now)
 }
 
 /// Stage 3: the page of `matching` to show.

@@ -78,6 +78,7 @@ fn filters() -> impl Strategy<Value = Filters> {
                     unpulled_days,
                     duplicate_digest,
                     repo_artifacts_over,
+                    cve: String::new(),
                 }
             },
         )
@@ -201,10 +202,10 @@ proptest! {
         }
         after.untagged |= tick;
         let order: Vec<u32> = (0..rows.len() as u32).collect();
-        let old = inventory::view::matching(&rows, &order, &before, None, NOW);
-        let new = inventory::view::matching(&rows, &order, &after, None, NOW);
+        let old = inventory::view::matching(&rows, &order, &before, None, None, NOW);
+        let new = inventory::view::matching(&rows, &order, &after, None, None, NOW);
         if after.narrows(&before) {
-            let refined = inventory::view::matching(&rows, &old, &after, None, NOW);
+            let refined = inventory::view::matching(&rows, &old, &after, None, None, NOW);
             prop_assert_eq!(&refined, &new);
         }
         // Always: nothing narrows itself into something else.
@@ -308,6 +309,7 @@ fn vocab_filters() -> impl Strategy<Value = Filters> {
                 unpulled_days: unpulled_days.filter(|_| on(9)),
                 duplicate_digest: dup && on(10),
                 repo_artifacts_over: over.filter(|_| on(13)),
+                cve: String::new(),
             }
         })
 }

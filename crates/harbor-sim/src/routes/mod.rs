@@ -36,6 +36,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
             axum::routing::put(sim::put_faults).get(sim::get_faults),
         )
         .route("/_sim/truth", get(sim::truth))
+        .route("/_sim/truth/cves", get(sim::cve_truth))
         .route("/_sim/info", get(sim::info))
         .route("/_sim/mutate", axum::routing::post(sim::mutate))
         .fallback(api)

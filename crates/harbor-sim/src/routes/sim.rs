@@ -57,6 +57,19 @@ pub async fn truth(
     }
 }
 
+/// `GET /_sim/truth/cves?as=<username|anonymous>`: every CVE in the reports of the
+/// artifacts that principal can list, with the artifacts it affects.
+pub async fn cve_truth(
+    State(sim): State<Arc<Sim>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let name = q.get("as").map(String::as_str).unwrap_or("anonymous");
+    match sim.dataset().principal_by_name(name) {
+        Some(p) => super::serialized_response(&sim.dataset().cve_truth(&p)),
+        None => ApiError::not_found(format!("no principal {name:?}")).into_response(),
+    }
+}
+
 /// `POST /_sim/mutate`: body `{"repositories":N,"push":K,"delete":D,"project":"name"}`
 /// (all optional); answers with the [`crate::MutationReport`].
 pub async fn mutate(State(sim): State<Arc<Sim>>, body: axum::body::Bytes) -> Response {

@@ -1,0 +1,166 @@
+// Audits against the simulator's ground truth: the CVE roll-up (every CVE, the artifacts
+// it affects, fixable or not; filters; the artifact table narrowed to one CVE) and the
+// audit presets (each one's count before and after it is chosen).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { startServer, launchBrowser } from "./harness.mjs";
+import { openSignedIn, loadAll, waitMatching, matching, pageDigests, truth, scriptErrors, DAY_MS } from "./lens.mjs";
+
+let server;
+let chrome;
+before(async () => {
+  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
+  chrome = await launchBrowser();
+});
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+async function download(page, name, scope = page) {
+  const [file] = await Promise.all([page.waitForEvent("download"), scope.getByRole("button", { name }).click()]);
+  return readFile(await file.path(), "utf8");
+}
+
+const SEVERITY_RANK = ["None", "Unknown", "Negligible", "Low", "Medium", "High", "Critical"];
+
+test("the CVE roll-up equals the simulator's reports, and a CVE narrows the table", async () => {
+  const page = await chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, server.url);
+  await loadAll(page);
+  const rows = await truth(server);
+  const cves = await server.sim("truth/cves?as=admin");
+  assert.ok(cves.length > 50, `the small preset has many CVEs (${cves.length})`);
+
+  await page.getByRole("button", { name: "Fetch vulnerability reports" }).click();
+  await page.getByText(/^Reports finished: /).waitFor({ timeout: 60_000 });
+  const section = page.getByRole("region", { name: "CVE roll-up" });
+  const count = () => section.getByLabel("Matching CVEs").textContent().then((t) => Number(t.trim()));
+  await section.getByRole("table", { name: "CVEs" }).waitFor();
+  assert.equal(await count(), cves.length);
+
+  // Every CVE, its affected artifacts, repositories and fix: exactly the truth.
+  const exported = JSON.parse(await download(page, "Export CVEs JSON", section));
+  assert.equal(exported.cves.length, cves.length);
+  const byId = new Map(exported.cves.map((c) => [c.id, c]));
+  for (const want of cves) {
+    const got = byId.get(want.id);
+    assert.ok(got, `${want.id} is in the roll-up`);
+    const affected = got.artifacts.map((a) => `${a.repository}@${a.digest}`).sort();
+    assert.deepEqual(affected, want.affected, `artifacts affected by ${want.id}`);
+    assert.equal(got.repositories, want.repositories, `repositories of ${want.id}`);
+    assert.equal(got.fixable, want.fixable, `fixable ${want.id}`);
+    assert.equal(got.severity, want.severity, `severity of ${want.id}`);
+    assert.deepEqual(got.packages, [want.package]);
+  }
+
+  // Filters: fixable only, then at least critical, then a package, then an id.
+  await section.getByRole("checkbox", { name: "Fixable only" }).check();
+  assert.equal(await count(), cves.filter((c) => c.fixable).length);
+  await section.getByRole("combobox", { name: "Minimum CVE severity" }).selectOption("critical");
+  assert.equal(await count(), cves.filter((c) => c.fixable && c.severity === "Critical").length);
+  await section.getByRole("combobox", { name: "Minimum CVE severity" }).selectOption("high");
+  const fixableSevere = cves.filter((c) => c.fixable && SEVERITY_RANK.indexOf(c.severity) >= 5);
+  assert.equal(await count(), fixableSevere.length);
+  await section.getByRole("checkbox", { name: "Fixable only" }).uncheck();
+  await section.getByRole("combobox", { name: "Minimum CVE severity" }).selectOption("any");
+  const pkg = cves[0].package;
+  await section.getByRole("textbox", { name: "Package" }).fill(pkg);
+  assert.equal(await count(), cves.filter((c) => c.package.includes(pkg)).length);
+  await section.getByRole("textbox", { name: "Package" }).fill("");
+  const widest = [...cves].sort((a, b) => b.affected.length - a.affected.length)[0];
+  await section.getByRole("textbox", { name: "CVE" }).fill(widest.id);
+  assert.equal(await count(), 1);
+
+  // The CVE narrows the artifact table to exactly its artifacts, in the URL too.
+  await section.getByRole("button", { name: `Show artifacts affected by ${widest.id}` }).click();
+  await waitMatching(page, widest.affected.length);
+  await page.waitForURL((u) => u.searchParams.get("cve") === widest.id);
+  const digests = new Set(widest.affected.map((k) => k.split("@")[1]));
+  for (const d of await pageDigests(page)) assert.ok(digests.has(d), `${d} is affected by ${widest.id}`);
+  const chip = page.getByRole("status", { name: "CVE filter" });
+  assert.match(await chip.textContent(), new RegExp(`Affected by ${widest.id}: ${widest.affected.length} artifacts?`));
+  // It combines with the other filters.
+  const project = widest.affected[0].split("/")[0];
+  await page.getByRole("textbox", { name: "Project", exact: true }).fill(`"${project}"`);
+  await waitMatching(page, widest.affected.filter((k) => k.startsWith(`${project}/`)).length);
+  await page.getByRole("textbox", { name: "Project", exact: true }).fill("");
+  await waitMatching(page, widest.affected.length);
+  await page.getByRole("button", { name: "Clear CVE filter" }).click();
+  await waitMatching(page, rows.length);
+  await page.waitForURL((u) => !u.searchParams.has("cve"));
+
+  // A link with a CVE opened before any report is loaded says why nothing matches.
+  const fresh = await chrome.newPage();
+  await openSignedIn(fresh, server.url, undefined, `/?cve=${widest.id}`);
+  await loadAll(fresh);
+  await waitMatching(fresh, 0);
+  assert.match(await fresh.getByRole("status", { name: "CVE filter" }).textContent(), /no vulnerability report loaded yet/);
+  await fresh.close();
+  assert.deepEqual(scriptErrors(page), []);
+  await page.close();
+});
+
+/** What each preset selects, from the simulator's rows (same rules as the presets). */
+function presetTruth(rows, now) {
+  const never = (t) => !t || t.startsWith("0001-");
+  const repoCount = new Map();
+  const digestRepos = new Map();
+  for (const r of rows) {
+    repoCount.set(r.repository, (repoCount.get(r.repository) ?? 0) + 1);
+    if (!digestRepos.has(r.digest)) digestRepos.set(r.digest, new Set());
+    digestRepos.get(r.digest).add(r.repository);
+  }
+  const success = (r) => r.scan.status === "Success";
+  return {
+    untagged: rows.filter((r) => r.tags.length === 0),
+    unpulled: rows.filter((r) => never(r.pull_time) || Date.parse(r.pull_time) < now - 90 * DAY_MS),
+    scan_gaps: rows.filter(
+      (r) =>
+        r.scan.status === "NotScanned" ||
+        r.scan.status === "Error" ||
+        (success(r) && (!r.scan.end_time || Date.parse(r.scan.end_time) < now - 30 * DAY_MS)),
+    ),
+    fixable_severe: rows.filter(
+      (r) => success(r) && ["High", "Critical"].includes(r.scan.severity) && r.scan.fixable > 0,
+    ),
+    largest: rows,
+    shared_digest: rows.filter((r) => digestRepos.get(r.digest).size > 1),
+    big_repos: rows.filter((r) => repoCount.get(r.repository) > 100),
+  };
+}
+
+test("each audit preset shows its count before it is chosen, and selects exactly that", async () => {
+  const page = await chrome.newPage();
+  await openSignedIn(page, server.url);
+  await loadAll(page);
+  const rows = await truth(server);
+  const now = Date.now();
+  const want = presetTruth(rows, now);
+  const select = page.getByRole("combobox", { name: "Audit preset" });
+  const options = await select.locator("option").evaluateAll((os) => os.map((o) => [o.value, o.textContent]));
+  const offered = options.filter(([v]) => v !== "").map(([v]) => v);
+  assert.deepEqual(offered.sort(), Object.keys(want).sort());
+  let nonEmpty = 0;
+  for (const [value, text] of options) {
+    if (value === "") continue;
+    const expected = want[value].length;
+    nonEmpty += expected > 0 ? 1 : 0;
+    const [, shown] = text.match(/: ([\d,]+) \(/) ?? [];
+    assert.equal(Number(shown?.replaceAll(",", "")), expected, `${value}: "${text}"`);
+    const bytes = want[value].reduce((s, r) => s + r.size, 0);
+    assert.match(text, bytes < 1024 ? /\(\d+ B\)$/ : /\(\d+\.\d [KMGTPE]iB\)$/, `${value} shows a size`);
+    await select.selectOption(value);
+    await waitMatching(page, expected);
+    assert.equal(new URL(page.url()).searchParams.get("preset"), value);
+  }
+  assert.ok(nonEmpty >= 5, "most presets select something on the small preset");
+  // Largest artifacts sorts by size, biggest first.
+  await select.selectOption("largest");
+  const biggest = [...rows].sort((a, b) => b.size - a.size)[0];
+  assert.equal((await pageDigests(page))[0], biggest.digest);
+  await select.selectOption("");
+  assert.equal(await matching(page), rows.length);
+  await page.close();
+});
