@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{IdbDatabase, IdbRequest, IdbTransactionMode};
 
-use crate::state::AppState;
+use crate::state::{AppState, Baseline};
 
 const DB: &str = "harbor-lens";
 const STORE: &str = "inventories";
@@ -55,6 +55,11 @@ pub struct CacheMeta {
     /// Number of rows and of chunk records.
     pub rows: usize,
     pub chunks: usize,
+    /// The scope and repository stamps a refresh compares against (absent in caches
+    /// written before refreshes existed: then a reload shows them, and Load artifacts
+    /// brings them up to date).
+    #[serde(default)]
+    pub baseline: Option<Baseline>,
 }
 
 const FORMAT: u32 = 1;
@@ -152,6 +157,7 @@ pub async fn save(
     key: &str,
     count: usize,
     saved_at: i64,
+    baseline: Option<Baseline>,
     chunk: impl Fn(std::ops::Range<usize>) -> Option<String>,
 ) -> Result<bool, CacheError> {
     let db = open().await?;
@@ -173,6 +179,7 @@ pub async fn save(
         saved_at,
         rows: count,
         chunks,
+        baseline,
     };
     let text = serde_json::to_string(&meta).map_err(|e| CacheError::Corrupt(e.to_string()))?;
     let put = store(&db, IdbTransactionMode::Readwrite)?
@@ -249,6 +256,11 @@ pub fn keep(app: AppState) {
     let Some(key) = cache_key(app) else {
         return;
     };
+    // "Forget cached data" holds until the next Load artifacts: a refresh or retry
+    // running at the time of the click does not store the rows again.
+    if app.cache.with_untracked(|c| c.forgotten) {
+        return;
+    }
     let saved_at = app.now.get_untracked();
     let count = app.rows.with_untracked(|set| set.len());
     if count == 0 {
@@ -264,7 +276,8 @@ pub fn keep(app: AppState) {
                 .with_untracked(|set| set.rows().get(range).map(serde_json::to_string))?
                 .ok()
         };
-        let result = save(&key, count, saved_at, chunk).await;
+        let baseline = app.baseline.get_value();
+        let result = save(&key, count, saved_at, baseline, chunk).await;
         app.cache.update(|c| match result {
             Ok(true) => {
                 c.error = None;
@@ -295,7 +308,14 @@ pub fn restore(app: AppState) {
                     app.cache.update(|c| {
                         c.showing = Some(meta.saved_at);
                         c.stored_at = Some(meta.saved_at);
+                        c.refreshed = None;
                     });
+                    let refreshable = meta.baseline.is_some();
+                    app.baseline.set_value(meta.baseline);
+                    // The cached rows stay on screen while the refresh runs.
+                    if refreshable {
+                        crate::crawl::refresh(app);
+                    }
                 }
             }
             Ok(None) => {}
@@ -328,5 +348,7 @@ pub struct CacheView {
     pub stored_at: Option<i64>,
     /// "Forget cached data" went through.
     pub forgotten: bool,
+    /// What the last refresh found: `12 repositories changed, 1,188 unchanged`.
+    pub refreshed: Option<String>,
     pub error: Option<String>,
 }

@@ -11,16 +11,17 @@ use std::time::Duration;
 
 use harbor_client::crawl::{
     CrawlConfig, CrawlError, CrawlReport, Crawler, Discovery, Event, Ledger, LedgerEntry, Progress,
-    RowSet, Scope,
+    RepoStamp, RowSet, Scope,
 };
 use harbor_client::model::VulnReport;
 use harbor_client::slim::ArtifactRow;
 use harbor_client::transport::{CancelToken, Clock};
+use inventory::refresh::{stamps_to_keep, Unconfirmed};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::config::TIMEOUT_SECS;
-use crate::state::{AppState, CrawlView};
+use crate::state::{AppState, Baseline, CrawlView};
 use crate::transport::{BrowserClock, BrowserTransport};
 
 /// How often buffered rows reach the table while a crawl runs. The first rows go at
@@ -44,6 +45,8 @@ fn crawler(app: AppState) -> Rc<Crawler<BrowserTransport, BrowserClock>> {
         timeout,
         credentials: app.credentials.get_value(),
         seed: js_sys::Date::now() as u64,
+        // Every crawl ends with the stamps a later refresh compares against.
+        repository_stamps: true,
         ..defaults
     };
     Rc::new(Crawler::new(
@@ -72,9 +75,11 @@ pub fn start(app: AppState, scope: Scope) {
     app.selected.set(None);
     app.reports.update(|r| r.clear());
     app.now.set(js_sys::Date::now() as i64);
+    app.baseline.set_value(None);
     app.cache.update(|c| {
         c.showing = None;
         c.forgotten = false;
+        c.refreshed = None;
     });
     app.crawl.set(CrawlView {
         running: true,
@@ -83,8 +88,76 @@ pub fn start(app: AppState, scope: Scope) {
     let crawler = crawler(app);
     spawn_local(async move {
         let mut sink = Sink::new(app);
-        let result = crawler.crawl(scope, &cancel, |e| sink.event(e)).await;
+        let result = crawler
+            .crawl(scope.clone(), &cancel, |e| sink.event(e))
+            .await;
         sink.flush();
+        if let Ok(report) = &result {
+            let unconfirmed = Unconfirmed::from_ledger(&report.ledger.entries);
+            let stamps = stamps_to_keep(&[], std::mem::take(&mut sink.stamps), &unconfirmed);
+            app.baseline.set_value(Some(Baseline { scope, stamps }));
+        }
+        finish(app, result, None);
+    });
+}
+
+/// Refreshes the rows shown (a cached inventory, or the last crawl) against their
+/// [`Baseline`]: lists repositories, lists artifacts again only where a repository
+/// changed, and swaps the result in at the end, so the table never shows a half-merged
+/// state. A failure or a cancel keeps every row shown.
+pub fn refresh(app: AppState) {
+    let Some(base) = app.baseline.get_value() else {
+        return;
+    };
+    let cancel = take_over(app);
+    app.failures.set(Vec::new());
+    app.last_report.set_value(None);
+    app.cache.update(|c| c.refreshed = None);
+    app.crawl.set(CrawlView {
+        running: true,
+        refreshing: true,
+        ..CrawlView::default()
+    });
+    let crawler = crawler(app);
+    spawn_local(async move {
+        let mut sink = Sink::new(app);
+        sink.held = Some(Vec::new());
+        let result = crawler
+            .refresh(base.scope.clone(), base.stamps.clone(), &cancel, |e| {
+                sink.event(e)
+            })
+            .await;
+        sink.flush();
+        if let Ok(report) = &result {
+            let unconfirmed = Unconfirmed::from_ledger(&report.ledger.entries);
+            let fresh = std::mem::take(&mut sink.stamps);
+            let plan = inventory::refresh::plan(&base.stamps, &fresh);
+            let recrawled = sink.held.take().unwrap_or_default();
+            let cached = app.rows.with_untracked(|set| set.rows().to_vec());
+            let merged = inventory::refresh::merge(cached, &plan, recrawled, &unconfirmed);
+            app.now.set(js_sys::Date::now() as i64);
+            app.selected.set(None);
+            app.rows.update(|set| {
+                set.clear();
+                set.merge(merged);
+            });
+            app.rows_replaced.update(|n| *n += 1);
+            let stamps = stamps_to_keep(&base.stamps, fresh, &unconfirmed);
+            app.baseline.set_value(Some(Baseline {
+                scope: base.scope,
+                stamps,
+            }));
+            let doubt = if unconfirmed.is_empty() {
+                String::new()
+            } else {
+                "; some listings failed, so rows they would have changed are kept as cached"
+                    .to_owned()
+            };
+            app.cache.update(|c| {
+                c.showing = None;
+                c.refreshed = Some(format!("Refreshed: {}{doubt}.", plan.summary()));
+            });
+        }
         finish(app, result, None);
     });
 }
@@ -134,6 +207,18 @@ pub fn retry(app: AppState, which: Option<usize>) {
             .retry_failed(&retried, &cancel, |e| sink.event(e))
             .await;
         sink.flush();
+        if let Ok(report) = &result {
+            // Stamps listed again are new; the ones of what still failed are dropped.
+            let still = Unconfirmed::from_ledger(kept.iter().chain(&report.ledger.entries));
+            let listed = std::mem::take(&mut sink.stamps);
+            app.baseline.update_value(|base| {
+                if let Some(base) = base {
+                    let mut stamps = listed;
+                    stamps.append(&mut base.stamps);
+                    base.stamps = stamps_to_keep(&[], stamps, &still);
+                }
+            });
+        }
         finish(app, result, Some(kept));
     });
 }
@@ -326,6 +411,10 @@ fn finish(app: AppState, result: Result<CrawlReport, CrawlError>, kept: Option<V
 struct Sink {
     app: AppState,
     buffer: Vec<ArtifactRow>,
+    /// A refresh keeps its rows here, for the merge at its end, instead of showing them.
+    held: Option<Vec<ArtifactRow>>,
+    /// Repository stamps listed so far.
+    stamps: Vec<RepoStamp>,
     started: Duration,
     last_flush: Duration,
     /// The latest progress not shown yet, and when progress was last shown.
@@ -339,6 +428,8 @@ impl Sink {
         Sink {
             app,
             buffer: Vec::new(),
+            held: None,
+            stamps: Vec::new(),
             started: now,
             last_flush: now,
             progress: None,
@@ -348,6 +439,9 @@ impl Sink {
 
     fn event(&mut self, event: Event) {
         match event {
+            Event::Artifacts(rows) if self.held.is_some() => {
+                self.held.get_or_insert_with(Vec::new).extend(rows);
+            }
             Event::Artifacts(rows) => {
                 self.buffer.extend(rows);
                 let first = self.app.rows.with_untracked(|set| set.is_empty());
@@ -369,6 +463,7 @@ impl Sink {
                     ReportState::Loaded(Arc::new(report)),
                 );
             }),
+            Event::Repositories(stamps) => self.stamps.extend(stamps),
             Event::Discovered(_) | Event::Done(_) => {}
         }
     }

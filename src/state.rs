@@ -6,11 +6,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use harbor_client::crawl::{CrawlReport, LedgerEntry, RowSet};
+use harbor_client::crawl::{CrawlReport, LedgerEntry, RepoStamp, RowSet, Scope};
 use harbor_client::transport::CancelToken;
 use inventory::rollup::Rollup;
 use inventory::{Filters, RowIndex, SortSpec, TableQuery, TableView};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::config::RuntimeConfig;
 use crate::connect::{ConnectError, Connection};
@@ -53,8 +54,18 @@ pub struct CrawlView {
     pub artifacts_loaded: u64,
     pub artifacts_expected: u64,
     pub elapsed_ms: u64,
+    /// The running crawl is a refresh of the inventory shown (rows arrive at its end).
+    pub refreshing: bool,
     /// A problem that stopped the crawl before it started (bad scope, ...).
     pub error: Option<String>,
+}
+
+/// The scope the rows shown were crawled with and the stamps of their repositories:
+/// enough for a refresh to list again only the repositories that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub scope: Scope,
+    pub stamps: Vec<RepoStamp>,
 }
 
 /// The app's state; `Copy`, so every closure can capture it.
@@ -75,6 +86,8 @@ pub struct AppState {
     pub failed_at: StoredValue<HashMap<String, i64>>,
     /// The last finished crawl: the base for "retry failed".
     pub last_report: StoredValue<Option<CrawlReport>>,
+    /// What a refresh of the rows shown compares against (saved with the cache).
+    pub baseline: StoredValue<Option<Baseline>>,
     /// Cancels the running crawl.
     pub cancel: StoredValue<Option<CancelToken>>,
     /// Full vulnerability reports fetched for the details panel, by digest.
@@ -117,6 +130,7 @@ impl AppState {
             failures: RwSignal::new(Vec::new()),
             failed_at: StoredValue::new(HashMap::new()),
             last_report: StoredValue::new(None),
+            baseline: StoredValue::new(None),
             cancel: StoredValue::new(None),
             reports,
             query,

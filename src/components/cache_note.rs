@@ -13,10 +13,16 @@ pub fn CacheNote() -> impl IntoView {
     let app = use_app();
     let line = move || {
         let view = app.cache.get();
+        let refreshing = app.crawl.with(|c| c.running && c.refreshing);
         let text = if let Some(at) = view.showing {
             let now = js_sys::Date::now() as i64;
+            let next = if refreshing {
+                "refreshing the repositories that changed…"
+            } else {
+                "Refresh or Load artifacts brings it up to date."
+            };
             Some(format!(
-                "Showing the inventory cached {} ({}); Load artifacts brings it up to date.",
+                "Showing the inventory cached {} ({}); {next}",
                 relative_time(Some(at), now),
                 exact_time(Some(at))
             ))
@@ -27,6 +33,16 @@ pub fn CacheNote() -> impl IntoView {
         };
         text.map(|t| view! { <span role="status" aria-label="Cached inventory">{t}</span> })
     };
+    let refreshed = move || {
+        app.cache.with(|c| c.refreshed.clone()).map(|t| {
+            view! { <span role="status" aria-label="Refresh summary">{t}</span> }
+        })
+    };
+    let can_refresh = move || {
+        app.rows.with(|r| !r.is_empty())
+            && !app.crawl.with(|c| c.running)
+            && app.baseline.with_value(Option::is_some)
+    };
     let error = move || {
         app.cache.with(|c| c.error.clone()).map(|e| {
             view! { <span class="error" role="alert">{format!("Cache: {e}")}</span> }
@@ -35,6 +51,16 @@ pub fn CacheNote() -> impl IntoView {
     view! {
         <p class="cache-note">
             {line}
+            {refreshed}
+            " "
+            <button
+                type="button"
+                title="List repositories and load artifacts again only where something changed"
+                disabled=move || !can_refresh()
+                on:click=move |_| crate::crawl::refresh(app)
+            >
+                "Refresh"
+            </button>
             " "
             <button type="button" class="more" on:click=move |_| cache::forget(app)>
                 "Forget cached data"

@@ -12,6 +12,15 @@ pub fn status_text(c: &CrawlView, loaded: usize, failed: usize) -> String {
     if let Some(error) = &c.error {
         return format!("Could not crawl: {error}");
     }
+    if c.running && c.refreshing {
+        return format!(
+            "Refreshing {loaded} artifacts: listing repositories, and artifacts where they \
+             changed; requests {} of {} complete, {} in flight",
+            thousands(c.requests_done),
+            thousands(c.requests_planned),
+            c.in_flight
+        );
+    }
     if c.running {
         let expected = if c.artifacts_expected > 0 {
             format!(" of about {}", thousands(c.artifacts_expected))

@@ -1,6 +1,8 @@
 // Page actions shared by the browser tests: sign in, crawl, read the table's state.
 // Everything is found by role and accessible name (docs UI contract).
 
+import assert from "node:assert/strict";
+
 export const ADMIN = ["admin", "Harbor12345"];
 
 /** Opens the dashboard at `path` (relative to the server) and signs in. */
@@ -81,4 +83,37 @@ export const DAY_MS = 24 * 3600 * 1000;
  */
 export function scriptErrors(page) {
   return page.errors.filter((e) => !e.startsWith("Failed to load resource"));
+}
+
+/** Every key and value of the dashboard's IndexedDB store. */
+export const dump = (page) =>
+  page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("harbor-lens", 1);
+        open.onerror = () => reject(String(open.error));
+        open.onupgradeneeded = () => open.result.createObjectStore("inventories");
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction("inventories", "readonly");
+          const keys = tx.objectStore("inventories").getAllKeys();
+          const values = tx.objectStore("inventories").getAll();
+          tx.oncomplete = () => {
+            db.close();
+            resolve({ keys: keys.result.map(String), values: values.result.map(String) });
+          };
+        };
+      }),
+  );
+
+/** Waits until admin's inventory is stored with a `saved_at` after `since`; returns it. */
+export async function waitStored(page, since = 0) {
+  for (let i = 0; i < 100; i++) {
+    const { keys, values } = await dump(page);
+    const at = keys.indexOf(keys.find((k) => k.endsWith("|admin (system admin)")));
+    const savedAt = at >= 0 ? JSON.parse(values[at]).saved_at : 0;
+    if (savedAt > since) return savedAt;
+    await page.waitForTimeout(100);
+  }
+  assert.fail("the inventory was not stored");
 }

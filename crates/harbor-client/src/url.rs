@@ -150,6 +150,11 @@ impl ApiPath {
         Self::from_segments(&["projects"])
     }
 
+    /// `GET /repositories`: every repository the caller can see.
+    pub fn all_repositories() -> ApiPath {
+        Self::from_segments(&["repositories"])
+    }
+
     /// `GET /projects/{project}/repositories`.
     pub fn repositories(project: &str) -> ApiPath {
         Self::from_segments(&["projects", &encode_component(project), "repositories"])

@@ -35,6 +35,10 @@ pub struct Stats {
     pub max_in_flight: u64,
     /// Requests per route, e.g. `"GET /projects/{project_name}/repositories"`.
     pub by_route: BTreeMap<String, u64>,
+    /// Requests per path as sent (query left out), e.g.
+    /// `/api/v2.0/projects/p/repositories/a%252Fb/artifacts`: which repositories a
+    /// refresh listed again.
+    pub by_path: BTreeMap<String, u64>,
     /// Every injected fault, in order.
     pub faults_injected: Vec<InjectedFault>,
 }
@@ -70,6 +74,8 @@ impl Collector {
             s.in_flight += 1;
             s.max_in_flight = s.max_in_flight.max(s.in_flight);
             *s.by_route.entry(route).or_insert(0) += 1;
+            let path = path_and_query.split('?').next().unwrap_or_default();
+            *s.by_path.entry(path.to_owned()).or_insert(0) += 1;
             let n = i
                 .attempts
                 .entry((method.to_string(), path_and_query.to_string()))

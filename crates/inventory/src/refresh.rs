@@ -8,32 +8,92 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use harbor_client::model::Repository;
+use harbor_client::crawl::{LedgerEntry, RequestKind};
 use harbor_client::slim::ArtifactRow;
-use serde::{Deserialize, Serialize};
 
 use crate::format::thousands;
 
-/// What the cache remembers of a repository to tell whether it changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RepoStamp {
-    /// Full repository name, with the project (`library/nginx`).
-    pub name: String,
-    /// `artifact_count` as Harbor listed it (`None` when it left it out).
-    pub artifact_count: Option<u64>,
-    /// `update_time` exactly as Harbor sent it; compared as text, never parsed, so a
-    /// format quirk cannot hide a change.
-    pub update_time: String,
+pub use harbor_client::crawl::RepoStamp;
+
+/// What a refresh (or a crawl) could not confirm, read from its failures: rows it
+/// would otherwise drop are kept, and stamps it would otherwise trust are not saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unconfirmed {
+    /// A page of the project or repository lists failed: a repository missing from
+    /// the fresh list may still exist.
+    pub listing: bool,
+    /// Repositories whose artifacts were not all listed.
+    pub repositories: HashSet<String>,
+    /// Projects whose artifacts or repositories were not all listed.
+    pub projects: HashSet<String>,
 }
 
-impl From<&Repository> for RepoStamp {
-    fn from(r: &Repository) -> Self {
-        RepoStamp {
-            name: r.name.clone(),
-            artifact_count: r.artifact_count,
-            update_time: r.update_time.clone(),
+impl Unconfirmed {
+    /// Reads the failed requests of a ledger.
+    pub fn from_ledger<'a>(entries: impl IntoIterator<Item = &'a LedgerEntry>) -> Unconfirmed {
+        let mut out = Unconfirmed::default();
+        for entry in entries {
+            match &entry.kind {
+                RequestKind::Projects { .. } | RequestKind::AllRepositories { .. } => {
+                    out.listing = true
+                }
+                RequestKind::Repositories { project, .. } => {
+                    out.listing = true;
+                    out.projects.insert(project.to_string());
+                }
+                RequestKind::ProjectArtifacts { project, .. } => {
+                    out.projects.insert(project.to_string());
+                }
+                RequestKind::Artifacts { repository, .. } => {
+                    out.repositories.insert(repository.to_string());
+                }
+                RequestKind::SystemInfo
+                | RequestKind::CurrentUser
+                | RequestKind::Vulnerabilities { .. } => {}
+            }
         }
+        out
     }
+
+    /// Nothing to doubt.
+    pub fn is_empty(&self) -> bool {
+        *self == Unconfirmed::default()
+    }
+
+    /// Whether the artifacts of `repository` may not all have been listed.
+    pub fn doubts(&self, repository: &str) -> bool {
+        self.repositories.contains(repository)
+            || repository
+                .split_once('/')
+                .is_some_and(|(project, _)| self.projects.contains(project))
+    }
+}
+
+/// The stamps worth saving after a crawl or refresh: `fresh` without the repositories
+/// whose listing failed (the next refresh lists them again), and, when the repository
+/// list itself was incomplete, the `cached` stamps of repositories it did not show
+/// (their rows were kept, see [`merge`]).
+pub fn stamps_to_keep(
+    cached: &[RepoStamp],
+    fresh: Vec<RepoStamp>,
+    unconfirmed: &Unconfirmed,
+) -> Vec<RepoStamp> {
+    let listed: HashSet<String> = fresh.iter().map(|s| s.name.clone()).collect();
+    let mut out: Vec<RepoStamp> = fresh
+        .into_iter()
+        .filter(|s| !unconfirmed.doubts(&s.name))
+        .collect();
+    if unconfirmed.listing {
+        out.extend(
+            cached
+                .iter()
+                .filter(|s| !listed.contains(&s.name) && !unconfirmed.doubts(&s.name))
+                .cloned(),
+        );
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.dedup_by(|a, b| a.name == b.name);
+    out
 }
 
 /// The outcome of comparing the cached repository list with a fresh one. Every list is
@@ -106,25 +166,37 @@ pub fn plan(cached: &[RepoStamp], fresh: &[RepoStamp]) -> RefreshPlan {
 /// in their cached order, followed by `recrawled` (the new rows of the re-crawled
 /// repositories). Rows of `recrawled` outside the plan's re-crawl set are ignored, so a
 /// crawl that strayed cannot duplicate kept rows.
+///
+/// Nothing is dropped on a doubt: a repository missing from an incomplete list keeps
+/// its rows, and a re-crawled repository whose listing failed keeps the cached rows
+/// the new listing did not bring (they may be gone, or on the page that failed).
 pub fn merge(
     cached: Vec<ArtifactRow>,
     plan: &RefreshPlan,
     recrawled: Vec<ArtifactRow>,
+    unconfirmed: &Unconfirmed,
 ) -> Vec<ArtifactRow> {
+    let fresh: HashSet<&str> = plan.recrawl().collect();
+    let recrawled: Vec<ArtifactRow> = recrawled
+        .into_iter()
+        .filter(|r| fresh.contains(&*r.repository))
+        .collect();
+    let seen: HashSet<(&str, &str)> = recrawled.iter().map(ArtifactRow::key).collect();
     let replaced: HashSet<&str> = plan
         .recrawl()
-        .chain(plan.dropped.iter().map(String::as_str))
+        .filter(|r| !unconfirmed.doubts(r))
+        .chain(
+            plan.dropped
+                .iter()
+                .map(String::as_str)
+                .filter(|r| !unconfirmed.listing && !unconfirmed.doubts(r)),
+        )
         .collect();
-    let fresh: HashSet<&str> = plan.recrawl().collect();
     let mut out: Vec<ArtifactRow> = cached
         .into_iter()
-        .filter(|r| !replaced.contains(&*r.repository))
+        .filter(|r| !replaced.contains(&*r.repository) && !seen.contains(&r.key()))
         .collect();
-    out.extend(
-        recrawled
-            .into_iter()
-            .filter(|r| fresh.contains(&*r.repository)),
-    );
+    out.extend(recrawled);
     out
 }
 
@@ -220,7 +292,12 @@ mod tests {
             r("p/new", "sha256:7"),
             r("p/keep", "sha256:8"),
         ];
-        let merged = merge(cached, &plan, recrawled);
+        let merged = merge(
+            cached.clone(),
+            &plan,
+            recrawled.clone(),
+            &Unconfirmed::default(),
+        );
         let keys: Vec<(&str, &str)> = merged.iter().map(ArtifactRow::key).collect();
         assert_eq!(
             keys,
@@ -234,8 +311,88 @@ mod tests {
     }
 
     #[test]
+    fn merge_keeps_what_a_failure_leaves_in_doubt() {
+        let r = |repo: &str, d: &str| row(&RowSpec::new("p", repo).digest(d));
+        let cached = vec![
+            r("p/change", "sha256:1"),
+            r("p/change", "sha256:2"),
+            r("p/gone", "sha256:3"),
+            r("q/other", "sha256:4"),
+        ];
+        let plan = RefreshPlan {
+            changed: names(&["p/change", "q/other"]),
+            dropped: names(&["p/gone"]),
+            ..Default::default()
+        };
+        let recrawled = vec![r("p/change", "sha256:2"), r("p/change", "sha256:9")];
+        // p/change's second page failed; the repository list too; q's project listing failed.
+        let unconfirmed = Unconfirmed {
+            listing: true,
+            repositories: ["p/change".to_owned()].into(),
+            projects: ["q".to_owned()].into(),
+        };
+        let merged = merge(cached, &plan, recrawled, &unconfirmed);
+        let keys: Vec<(&str, &str)> = merged.iter().map(ArtifactRow::key).collect();
+        assert_eq!(
+            keys,
+            [
+                ("p/change", "sha256:1"),
+                ("p/gone", "sha256:3"),
+                ("q/other", "sha256:4"),
+                ("p/change", "sha256:2"),
+                ("p/change", "sha256:9"),
+            ]
+        );
+    }
+
+    #[test]
+    fn unconfirmed_from_a_ledger_and_the_stamps_kept() {
+        use harbor_client::crawl::{Failure, RequestScope};
+        let entry = |kind: RequestKind| LedgerEntry {
+            method: "GET".into(),
+            url: "/x".into(),
+            scope: RequestScope::default(),
+            kind,
+            failure: Failure::Http {
+                status: 500,
+                harbor: None,
+                body_note: None,
+            },
+            request_id: None,
+            attempts: 1,
+            elapsed_ms: 0,
+            missing_artifacts: None,
+            listing: None,
+        };
+        let entries = [
+            entry(RequestKind::Artifacts {
+                project: "p".into(),
+                repository: "p/a".into(),
+                page: 2,
+            }),
+            entry(RequestKind::ProjectArtifacts {
+                project: "q".into(),
+                page: 1,
+            }),
+            entry(RequestKind::SystemInfo),
+        ];
+        let u = Unconfirmed::from_ledger(&entries);
+        assert!(!u.listing && u.doubts("p/a") && u.doubts("q/x/y") && !u.doubts("p/b"));
+        let fresh = vec![stamp("p/a", Some(1), "t"), stamp("p/b", Some(1), "t")];
+        let cached = vec![stamp("r/old", Some(1), "t")];
+        let kept = stamps_to_keep(&cached, fresh.clone(), &u);
+        assert_eq!(kept, vec![stamp("p/b", Some(1), "t")]);
+        let listing = Unconfirmed::from_ledger(&[entry(RequestKind::AllRepositories { page: 3 })]);
+        assert!(listing.listing);
+        let kept = stamps_to_keep(&cached, fresh, &listing);
+        let names: Vec<&str> = kept.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["p/a", "p/b", "r/old"]);
+        assert!(Unconfirmed::default().is_empty());
+    }
+
+    #[test]
     fn stamp_from_repository() {
-        let repo = Repository {
+        let repo = harbor_client::model::Repository {
             name: "lib/nginx".into(),
             artifact_count: Some(7),
             update_time: "2026-01-01T00:00:00.000Z".into(),

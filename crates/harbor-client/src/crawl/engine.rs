@@ -4,7 +4,7 @@
 use futures::future::{select, Either, FutureExt, LocalBoxFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
 
-use crate::crawl::plan::{CrawlReport, Planner};
+use crate::crawl::plan::{CrawlReport, Planner, RepoStamp};
 use crate::crawl::{CrawlConfig, CrawlError, Event, Scope};
 use crate::slim::ArtifactRow;
 use crate::transport::{
@@ -57,6 +57,24 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         scope.validate()?;
         self.drive(
             Planner::crawl(scope, self.config.plan_config()),
+            cancel,
+            sink,
+        )
+        .await
+    }
+
+    /// Refreshes an inventory crawled before with `scope`, whose repositories had the
+    /// stamps `known`: see [`Planner::refresh`].
+    pub async fn refresh(
+        &self,
+        scope: Scope,
+        known: Vec<RepoStamp>,
+        cancel: &CancelToken,
+        sink: impl FnMut(Event),
+    ) -> Result<CrawlReport, CrawlError> {
+        scope.validate()?;
+        self.drive(
+            Planner::refresh(scope, known, self.config.plan_config()),
             cancel,
             sink,
         )

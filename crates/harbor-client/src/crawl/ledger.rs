@@ -178,6 +178,7 @@ impl LedgerEntry {
             RequestKind::SystemInfo => "Harbor version (system info)".to_owned(),
             RequestKind::CurrentUser => "current user".to_owned(),
             RequestKind::Projects { .. } => format!("{page}the project list"),
+            RequestKind::AllRepositories { .. } => format!("{page}the repository list"),
             RequestKind::Repositories { .. } => format!("{page}repositories of project {project}"),
             RequestKind::ProjectArtifacts { .. } => format!("{page}artifacts of project {project}"),
             RequestKind::Artifacts { repository, .. } => format!("{page}repository {repository}"),

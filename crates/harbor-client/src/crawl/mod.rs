@@ -40,8 +40,8 @@ use serde::{Deserialize, Serialize};
 pub use engine::Crawler;
 pub use ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope, RowSet};
 pub use plan::{
-    CrawlReport, Discovery, Dispatch, PlanConfig, Planner, Principal, Progress, RequestKind,
-    Strategy,
+    CrawlReport, Discovery, Dispatch, PlanConfig, Planner, Principal, Progress, RepoStamp,
+    RequestKind, Strategy,
 };
 pub use retry::RetryPolicy;
 pub use scope::{Projects, Scope, ScopeError};
@@ -57,6 +57,9 @@ use crate::url::base64;
 pub enum Event {
     /// Harbor version, who we are, and the listing strategy chosen.
     Discovered(Discovery),
+    /// A page of repositories was listed: their stamps (every crawl that lists
+    /// repositories, and every refresh).
+    Repositories(Vec<RepoStamp>),
     /// New artifacts (never one already delivered by this crawl).
     Artifacts(Vec<ArtifactRow>),
     /// A full vulnerability report (report runs only).
@@ -118,6 +121,8 @@ pub struct CrawlConfig {
     pub credentials: Option<Credentials>,
     /// Seeds jitter and request ids (the browser passes `Date.now()`).
     pub seed: u64,
+    /// See [`PlanConfig::repository_stamps`].
+    pub repository_stamps: bool,
 }
 
 impl Default for CrawlConfig {
@@ -128,6 +133,7 @@ impl Default for CrawlConfig {
             retry: RetryPolicy::default(),
             credentials: None,
             seed: 0x4c45_4e53,
+            repository_stamps: false,
         }
     }
 }
@@ -138,6 +144,7 @@ impl CrawlConfig {
             max_in_flight: self.max_in_flight,
             retry: self.retry.clone(),
             seed: self.seed,
+            repository_stamps: self.repository_stamps,
         }
     }
 }

@@ -44,6 +44,12 @@ pub enum RequestKind {
         /// 1-based page.
         page: u32,
     },
+    /// A page of `GET /repositories` (every repository the caller can see), for a
+    /// refresh or the repository stamps of a project-level crawl.
+    AllRepositories {
+        /// 1-based page.
+        page: u32,
+    },
     /// A page of `GET /projects/{project}/repositories`.
     Repositories {
         /// Project name.
@@ -86,7 +92,9 @@ impl RequestKind {
         let mut scope = RequestScope::default();
         match self {
             RequestKind::SystemInfo | RequestKind::CurrentUser => {}
-            RequestKind::Projects { page } => scope.page = Some(*page),
+            RequestKind::Projects { page } | RequestKind::AllRepositories { page } => {
+                scope.page = Some(*page)
+            }
             RequestKind::Repositories { project, page }
             | RequestKind::ProjectArtifacts { project, page } => {
                 scope.project = Some(project.clone());
@@ -119,6 +127,7 @@ impl RequestKind {
     fn listing(&self) -> Option<(ListingKey, u32)> {
         match self {
             RequestKind::Projects { page } => Some((ListingKey::Projects, *page)),
+            RequestKind::AllRepositories { page } => Some((ListingKey::AllRepositories, *page)),
             RequestKind::Repositories { project, page } => {
                 Some((ListingKey::Repositories(project.clone()), *page))
             }
@@ -142,6 +151,7 @@ impl RequestKind {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum ListingKey {
     Projects,
+    AllRepositories,
     Repositories(Arc<str>),
     ProjectArtifacts(Arc<str>),
     Artifacts(Arc<str>, Arc<str>),
@@ -151,6 +161,7 @@ impl ListingKey {
     fn page(&self, page: u32) -> RequestKind {
         match self {
             ListingKey::Projects => RequestKind::Projects { page },
+            ListingKey::AllRepositories => RequestKind::AllRepositories { page },
             ListingKey::Repositories(project) => RequestKind::Repositories {
                 project: project.clone(),
                 page,
@@ -270,6 +281,30 @@ impl Principal {
     }
 }
 
+/// What a repository listing says of a repository: enough to tell, on a refresh,
+/// whether its artifacts changed since (Harbor moves `update_time` on a push and
+/// `artifact_count` on a push or delete).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RepoStamp {
+    /// Full repository name, with the project (`library/nginx`).
+    pub name: String,
+    /// `artifact_count` as Harbor listed it (`None` when it left it out).
+    pub artifact_count: Option<u64>,
+    /// `update_time` exactly as Harbor sent it; compared as text, never parsed, so a
+    /// format quirk cannot hide a change.
+    pub update_time: String,
+}
+
+impl From<&Repository> for RepoStamp {
+    fn from(r: &Repository) -> Self {
+        RepoStamp {
+            name: r.name.clone(),
+            artifact_count: r.artifact_count,
+            update_time: r.update_time.clone(),
+        }
+    }
+}
+
 /// How artifacts are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Strategy {
@@ -367,6 +402,10 @@ pub struct PlanConfig {
     pub retry: RetryPolicy,
     /// Seeds jitter and request ids.
     pub seed: u64,
+    /// Also list repositories when artifacts are listed per project, so every crawl
+    /// ends with the [`RepoStamp`]s a later refresh compares against (a few requests
+    /// more, sent after everything else).
+    pub repository_stamps: bool,
 }
 
 impl Default for PlanConfig {
@@ -375,6 +414,7 @@ impl Default for PlanConfig {
             max_in_flight: 6,
             retry: RetryPolicy::default(),
             seed: 0x4c45_4e53,
+            repository_stamps: false,
         }
     }
 }
@@ -456,6 +496,9 @@ pub struct Planner {
     progress: Progress,
     progress_dirty: bool,
     max_depth: u32,
+    /// A refresh: the stamps of the inventory being refreshed. Repositories listed with
+    /// the same stamp are not listed again.
+    known: Option<HashMap<String, RepoStamp>>,
 }
 
 impl Planner {
@@ -485,17 +528,45 @@ impl Planner {
             progress: Progress::default(),
             progress_dirty: true,
             max_depth: 0,
+            known: None,
         }
     }
 
     /// A fresh crawl of `scope` (validate it first: an invalid filter is dropped here).
     pub fn crawl(scope: Scope, config: PlanConfig) -> Planner {
+        Planner::begin(scope, config, None)
+    }
+
+    /// A refresh of an inventory crawled before with `scope`: lists repositories (all
+    /// at once with `/repositories` when every project is in scope, else per project)
+    /// and lists artifacts again only in repositories whose stamp differs from `known`
+    /// or that `known` lacks. Every repository page is sent as [`Event::Repositories`],
+    /// so the caller can tell unchanged from deleted ones (`inventory::refresh`).
+    pub fn refresh(scope: Scope, known: Vec<RepoStamp>, config: PlanConfig) -> Planner {
+        let known = known.into_iter().map(|s| (s.name.clone(), s)).collect();
+        Planner::begin(scope, config, Some(known))
+    }
+
+    fn begin(
+        scope: Scope,
+        config: PlanConfig,
+        known: Option<HashMap<String, RepoStamp>>,
+    ) -> Planner {
         let mut planner = Planner::empty(scope, config);
+        planner.known = known;
         planner.discovery_pending = 2;
         planner.discovery_announced = false;
         planner.enqueue(RequestKind::SystemInfo, 1);
         planner.enqueue(RequestKind::CurrentUser, 1);
+        let every_repository = planner.scope.repositories.is_empty();
         match planner.scope.projects.clone() {
+            // A refresh needs repositories, not projects: one listing has them all.
+            Projects::All if planner.known.is_some() && every_repository => {
+                let listing = planner.listing_mut(ListingKey::AllRepositories);
+                listing.pages_planned = 1;
+                listing.owned.insert(1);
+                planner.enqueue(RequestKind::AllRepositories { page: 1 }, 1);
+            }
             Projects::All => {
                 planner.listing_mut(ListingKey::Projects).pages_planned = 1;
                 planner.enqueue(RequestKind::Projects { page: 1 }, 1);
@@ -712,7 +783,15 @@ impl Planner {
         let class = match &kind {
             RequestKind::SystemInfo | RequestKind::CurrentUser => CLASS_DISCOVERY,
             RequestKind::Projects { .. } => CLASS_PROJECTS,
-            RequestKind::Repositories { .. } => CLASS_REPOSITORIES,
+            // Listed only for their stamps: after the artifacts.
+            RequestKind::Repositories { .. } | RequestKind::AllRepositories { .. }
+                if self.discovery.strategy == Strategy::ProjectArtifacts =>
+            {
+                CLASS_REPORT
+            }
+            RequestKind::Repositories { .. } | RequestKind::AllRepositories { .. } => {
+                CLASS_REPOSITORIES
+            }
             RequestKind::ProjectArtifacts { .. } | RequestKind::Artifacts { .. } => {
                 let total_known = kind
                     .listing()
@@ -770,6 +849,9 @@ impl Planner {
             RequestKind::SystemInfo => ApiPath::systeminfo(),
             RequestKind::CurrentUser => ApiPath::current_user(),
             RequestKind::Projects { page } => ApiPath::projects()
+                .with_param("page", page)
+                .with_param("page_size", MAX_PAGE_SIZE),
+            RequestKind::AllRepositories { page } => ApiPath::all_repositories()
                 .with_param("page", page)
                 .with_param("page_size", MAX_PAGE_SIZE),
             RequestKind::Repositories { project, page } => {
@@ -873,7 +955,7 @@ impl Planner {
             RequestKind::Projects { .. } => {
                 serde_json::from_slice(body).map(|list| Parsed::Projects(list, total))
             }
-            RequestKind::Repositories { .. } => {
+            RequestKind::Repositories { .. } | RequestKind::AllRepositories { .. } => {
                 serde_json::from_slice(body).map(|list| Parsed::Repositories(list, total))
             }
             RequestKind::ProjectArtifacts { .. } | RequestKind::Artifacts { .. } => {
@@ -927,14 +1009,34 @@ impl Planner {
                     return;
                 };
                 let project = match &key {
-                    ListingKey::Repositories(p) => p.clone(),
+                    ListingKey::Repositories(p) => Some(p.clone()),
+                    ListingKey::AllRepositories => None,
                     _ => return,
                 };
                 if let Some(total) = total {
                     self.observe_total(&key, total);
                     self.learn_total(key, total, depth);
                 }
+                let stamps: Vec<RepoStamp> = repositories
+                    .iter()
+                    .filter(|r| !r.name.is_empty())
+                    .map(RepoStamp::from)
+                    .collect();
+                if !stamps.is_empty() {
+                    self.events.push(Event::Repositories(stamps));
+                }
+                if self.discovery.strategy == Strategy::ProjectArtifacts {
+                    return; // listed for the stamps only
+                }
                 for repo in repositories {
+                    // `/repositories` names carry their project: `team/tools/x`.
+                    let project = match &project {
+                        Some(p) => p.clone(),
+                        None => match repo.name.split_once('/') {
+                            Some((p, _)) => self.interner.intern(p),
+                            None => continue,
+                        },
+                    };
                     self.expand_repository(&project, &repo, depth + 1);
                 }
             }
@@ -1105,12 +1207,21 @@ impl Planner {
         self.discovery.strategy = if modern
             && self.discovery.principal.is_authenticated()
             && self.scope.repositories.is_empty()
+            && self.known.is_none()
         {
             Strategy::ProjectArtifacts
         } else {
             Strategy::PerRepository
         };
         self.events.push(Event::Discovered(self.discovery.clone()));
+        let stamps_apart =
+            self.config.repository_stamps && self.discovery.strategy == Strategy::ProjectArtifacts;
+        if stamps_apart && self.scope.projects == Projects::All {
+            let listing = self.listing_mut(ListingKey::AllRepositories);
+            listing.pages_planned = 1;
+            listing.owned.insert(1);
+            self.enqueue(RequestKind::AllRepositories { page: 1 }, 2);
+        }
         self.expand_projects();
     }
 
@@ -1134,6 +1245,14 @@ impl Planner {
             }
             match self.discovery.strategy {
                 Strategy::ProjectArtifacts => {
+                    let named = matches!(self.scope.projects, Projects::Named(_));
+                    if self.config.repository_stamps && named {
+                        let key = ListingKey::Repositories(project.clone());
+                        let listing = self.listing_mut(key.clone());
+                        listing.pages_planned = 1;
+                        listing.owned.insert(1);
+                        self.enqueue(key.page(1), depth);
+                    }
                     let key = ListingKey::ProjectArtifacts(project);
                     let listing = self.listing_mut(key.clone());
                     listing.pages_planned = 1;
@@ -1158,6 +1277,14 @@ impl Planner {
 
     fn expand_repository(&mut self, project: &Arc<str>, repo: &Repository, depth: u32) {
         if repo.artifact_count == Some(0) || repo.name.is_empty() {
+            return;
+        }
+        let unchanged = self
+            .known
+            .as_ref()
+            .and_then(|known| known.get(&repo.name))
+            .is_some_and(|stamp| *stamp == RepoStamp::from(repo));
+        if unchanged {
             return;
         }
         let repository = self.interner.intern(&repo.name);
@@ -1247,7 +1374,9 @@ impl Planner {
         match kind {
             RequestKind::SystemInfo | RequestKind::CurrentUser => Some(0),
             RequestKind::Vulnerabilities { .. } => Some(0),
-            RequestKind::Projects { .. } | RequestKind::Repositories { .. } => None,
+            RequestKind::Projects { .. }
+            | RequestKind::Repositories { .. }
+            | RequestKind::AllRepositories { .. } => None,
             RequestKind::ProjectArtifacts { .. } | RequestKind::Artifacts { .. } => {
                 let (key, page) = kind.listing()?;
                 let listing = self.listings.get(&key)?;

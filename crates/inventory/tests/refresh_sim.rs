@@ -1,0 +1,220 @@
+//! Incremental refresh against the simulator, over real sockets: crawl, change a few
+//! repositories, refresh. Only the changed repositories are listed again, and the
+//! merged inventory equals the simulator's truth.
+
+use std::collections::{BTreeSet, HashSet};
+
+use harbor_client::crawl::{
+    CrawlConfig, CrawlReport, Crawler, Credentials, Event, RepoStamp, RetryPolicy, Scope,
+};
+use harbor_client::native::{NativeTransport, TokioClock};
+use harbor_client::slim::ArtifactRow;
+use harbor_client::transport::CancelToken;
+use harbor_sim::{
+    FaultKind, FaultPlan, FaultRule, HarborVersion, Mutation, Preset, SimConfig, SimHandle,
+};
+use inventory::refresh::{merge, plan, stamps_to_keep, Unconfirmed};
+
+struct Outcome {
+    report: CrawlReport,
+    rows: Vec<ArtifactRow>,
+    stamps: Vec<RepoStamp>,
+}
+
+fn crawler(handle: &SimHandle, who: Option<(&str, &str)>) -> Crawler<NativeTransport, TokioClock> {
+    let config = CrawlConfig {
+        credentials: who.map(|(u, p)| Credentials::new(u, p)),
+        repository_stamps: true,
+        retry: RetryPolicy {
+            base_delay: std::time::Duration::from_millis(20),
+            ..RetryPolicy::default()
+        },
+        ..CrawlConfig::default()
+    };
+    let transport = NativeTransport::new(&handle.base_url()).expect("client");
+    Crawler::new(transport, TokioClock::new(), config)
+}
+
+/// A full crawl (`known` is `None`) or a refresh.
+async fn run(
+    handle: &SimHandle,
+    who: Option<(&str, &str)>,
+    known: Option<Vec<RepoStamp>>,
+) -> Outcome {
+    let crawler = crawler(handle, who);
+    let mut rows = Vec::new();
+    let mut stamps = Vec::new();
+    let sink = |event: Event| match event {
+        Event::Artifacts(batch) => rows.extend(batch),
+        Event::Repositories(page) => stamps.extend(page),
+        _ => {}
+    };
+    let cancel = CancelToken::new();
+    let report = match known {
+        None => crawler.crawl(Scope::default(), &cancel, sink).await,
+        Some(known) => {
+            crawler
+                .refresh(Scope::default(), known, &cancel, sink)
+                .await
+        }
+    }
+    .expect("crawl finishes");
+    Outcome {
+        report,
+        rows,
+        stamps,
+    }
+}
+
+fn truth_keys(handle: &SimHandle, who: Option<(&str, &str)>) -> BTreeSet<(String, String)> {
+    let ds = handle.sim().dataset();
+    let principal = ds
+        .principal_by_name(who.map_or("anonymous", |(u, _)| u))
+        .expect("known principal");
+    ds.truth(&principal)
+        .into_iter()
+        .map(|r| (r.repository, r.digest))
+        .collect()
+}
+
+fn keys(rows: &[ArtifactRow]) -> BTreeSet<(String, String)> {
+    rows.iter()
+        .map(|r| (r.repository.to_string(), r.digest.to_string()))
+        .collect()
+}
+
+/// Repositories whose artifacts were listed since the last reset, from the paths the
+/// simulator served (`/projects/p/repositories/a%252Fb/artifacts`).
+fn relisted(handle: &SimHandle) -> BTreeSet<String> {
+    handle
+        .sim()
+        .stats()
+        .by_path
+        .keys()
+        .filter_map(|path| {
+            let rest = path.strip_prefix("/api/v2.0/projects/")?;
+            let (project, rest) = rest.split_once("/repositories/")?;
+            let repo = rest.strip_suffix("/artifacts")?;
+            Some(format!("{project}/{}", repo.replace("%252F", "/")))
+        })
+        .collect()
+}
+
+async fn refresh_lists_only_what_changed(version: HarborVersion, who: Option<(&str, &str)>) {
+    let handle = harbor_sim::spawn(SimConfig {
+        preset: Preset::Small,
+        version,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts");
+    let full = run(&handle, who, None).await;
+    assert!(full.report.ledger.is_empty(), "{:?}", full.report.ledger);
+    assert_eq!(keys(&full.rows), truth_keys(&handle, who));
+    let repositories: HashSet<&str> = full.rows.iter().map(|r| &*r.repository).collect();
+    let stamped: HashSet<&str> = full.stamps.iter().map(|s| s.name.as_str()).collect();
+    assert!(
+        repositories.is_subset(&stamped),
+        "every crawl ends with the stamps of every repository ({version:?})"
+    );
+
+    let changed = handle.sim().mutate(&Mutation {
+        repositories: 3,
+        push: 2,
+        delete: 1,
+        project: None,
+    });
+    handle.sim().reset_stats();
+    let fresh = run(&handle, who, Some(full.stamps.clone())).await;
+    assert!(fresh.report.ledger.is_empty(), "{:?}", fresh.report.ledger);
+    let visible: BTreeSet<String> = changed
+        .repositories
+        .iter()
+        .filter(|r| stamped.contains(r.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(
+        relisted(&handle),
+        visible,
+        "only changed repositories are listed again"
+    );
+
+    let p = plan(&full.stamps, &fresh.stamps);
+    assert_eq!(p.changed, visible.iter().cloned().collect::<Vec<_>>());
+    assert_eq!(p.changed_count(), visible.len());
+    let merged = merge(full.rows, &p, fresh.rows, &Unconfirmed::default());
+    assert_eq!(merged.len(), keys(&merged).len(), "no duplicate");
+    assert_eq!(keys(&merged), truth_keys(&handle, who));
+    // The merged rows of changed repositories carry their new tags (`latest` moved).
+    let truth = handle.sim().dataset().truth(
+        &handle
+            .sim()
+            .dataset()
+            .principal_by_name(who.map_or("anonymous", |(u, _)| u))
+            .unwrap(),
+    );
+    for t in truth.iter().filter(|t| visible.contains(&t.repository)) {
+        let row = merged
+            .iter()
+            .find(|r| *r.repository == t.repository && *r.digest == t.digest)
+            .expect("row");
+        let mut tags: Vec<&str> = row.tags.iter().map(|t| &*t.name).collect();
+        let mut want: Vec<&str> = t.tags.iter().map(String::as_str).collect();
+        tags.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(tags, want, "{}@{}", t.repository, t.digest);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_on_2_10_as_admin() {
+    refresh_lists_only_what_changed(HarborVersion::V2_10, Some(("admin", "Harbor12345"))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_on_2_13_as_admin() {
+    // Project-level listing: the crawl lists repositories too, for the stamps.
+    refresh_lists_only_what_changed(HarborVersion::V2_13, Some(("admin", "Harbor12345"))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_on_2_13_anonymous() {
+    refresh_lists_only_what_changed(HarborVersion::V2_13, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_refresh_loses_no_cached_row() {
+    let who = Some(("admin", "Harbor12345"));
+    let handle = harbor_sim::spawn(SimConfig {
+        preset: Preset::Small,
+        version: HarborVersion::V2_10,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts");
+    let full = run(&handle, who, None).await;
+    let before = keys(&full.rows);
+    handle.sim().mutate(&Mutation {
+        repositories: 4,
+        push: 1,
+        delete: 1,
+        project: None,
+    });
+    // The repository list and every artifact listing fail, retries included.
+    handle.sim().set_faults(FaultPlan {
+        rules: vec![
+            FaultRule::new("/repositories?*", FaultKind::Http503),
+            FaultRule::new("*/artifacts?*", FaultKind::Http500),
+        ],
+        ..FaultPlan::default()
+    });
+    let fresh = run(&handle, who, Some(full.stamps.clone())).await;
+    assert!(!fresh.report.ledger.is_empty());
+    let unconfirmed = Unconfirmed::from_ledger(&fresh.report.ledger.entries);
+    assert!(unconfirmed.listing);
+    let p = plan(&full.stamps, &fresh.stamps);
+    let merged = merge(full.rows, &p, fresh.rows, &unconfirmed);
+    assert!(before.is_subset(&keys(&merged)), "every cached row is kept");
+    let kept = stamps_to_keep(&full.stamps, fresh.stamps, &unconfirmed);
+    assert!(kept.len() <= full.stamps.len());
+}

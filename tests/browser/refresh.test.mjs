@@ -1,0 +1,128 @@
+// Incremental refresh: after a reload the cached inventory shows at once while a refresh
+// lists repositories and lists artifacts again only where the simulator changed them
+// (checked with the simulator's per-path request counts); the table then equals a full
+// crawl of the changed Harbor.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { startServer, launchBrowser } from "./harness.mjs";
+import { openSignedIn, loadAll, waitDone, waitMatching, truth, scriptErrors, waitStored } from "./lens.mjs";
+
+let server;
+let chrome;
+before(async () => {
+  // Some latency, so the refresh is still running when the cached rows are already shown.
+  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13", "--latency-ms", "80"]);
+  chrome = await launchBrowser();
+});
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+const post = (path, body, method = "POST") =>
+  fetch(`${server.url}/_sim/${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body ?? {}),
+  })
+    .then((r) => r.text())
+    .then((t) => (t ? JSON.parse(t) : null));
+
+/** Repositories whose artifacts were listed since the last reset. */
+async function relisted() {
+  const stats = await server.sim("stats");
+  return Object.keys(stats.by_path)
+    .map((p) => p.match(/^\/api\/v2\.0\/projects\/([^/]+)\/repositories\/([^/]+)\/artifacts$/))
+    .filter(Boolean)
+    .map(([, project, repo]) => `${project}/${decodeURIComponent(decodeURIComponent(repo))}`)
+    .sort();
+}
+
+const key = (r) => `${r.repository}@${r.digest}`;
+const tags = (r) => (r.tags ?? []).map((t) => (typeof t === "string" ? t : t.name)).sort().join(",");
+
+test("a reload refreshes only the repositories that changed, and the table equals the truth", async () => {
+  const info = await server.sim("info");
+  const page = await chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, server.url);
+  await loadAll(page);
+  const before = await truth(server);
+  await waitStored(page);
+
+  const changed = await post("mutate", { repositories: 3, push: 2, delete: 1 });
+  assert.equal(changed.repositories.length, 3);
+  const after = await truth(server);
+  await post("reset");
+
+  await page.reload();
+  await openSignedIn(page, server.url);
+  // The cached rows at once, marked as such, while the refresh runs.
+  await waitMatching(page, before.length);
+  assert.match(
+    await page.getByRole("status", { name: "Cached inventory" }).textContent(),
+    /^Showing the inventory cached .+; refreshing the repositories that changed…$/,
+  );
+  await waitDone(page);
+  const summary = page.getByRole("status", { name: "Refresh summary" });
+  assert.equal(
+    await summary.textContent(),
+    `Refreshed: 3 repositories changed, ${info.repositories - 3} unchanged.`,
+  );
+  assert.deepEqual(await relisted(), [...changed.repositories].sort(), "only the changed repositories are listed again");
+  const stats = await server.sim("stats");
+  // The page's first probe (2), sign-in (2), discovery (2), the repository list, one
+  // artifact page per changed repository.
+  assert.ok(
+    stats.requests_total <= 6 + Math.ceil(info.repositories / 100) + 3,
+    `few requests: ${JSON.stringify(stats.by_route)}`,
+  );
+
+  // The table equals the changed Harbor: rows, and the tags that moved.
+  await waitMatching(page, after.length);
+  const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export JSON" }).click()]);
+  const exported = JSON.parse(await readFile(await file.path(), "utf8")).artifacts;
+  assert.deepEqual(exported.map(key).sort(), after.map(key).sort());
+  const want = new Map(after.map((r) => [key(r), tags(r)]));
+  for (const r of exported) assert.equal(tags(r), want.get(key(r)), key(r));
+  assert.equal(await page.getByRole("status", { name: "Cached inventory" }).count(), 0);
+
+  // Nothing changed since: a refresh lists repositories and nothing else.
+  await post("reset");
+  await page.getByRole("button", { name: "Refresh", exact: true }).click();
+  await summary.filter({ hasText: `Refreshed: 0 repositories changed, ${info.repositories} unchanged.` }).waitFor();
+  await waitDone(page);
+  assert.deepEqual(await relisted(), []);
+  await waitMatching(page, after.length);
+  assert.deepEqual(scriptErrors(page), []);
+  await page.close();
+});
+
+test("a refresh whose listings fail keeps every row and lists what failed", async () => {
+  const page = await chrome.newPage();
+  await openSignedIn(page, server.url);
+  await loadAll(page);
+  const rows = await truth(server);
+  await post("mutate", { repositories: 2, push: 1, delete: 0 });
+  await post("faults", { rules: [{ pattern: "*/artifacts?*", kind: "http500" }] }, "PUT");
+  try {
+    await page.getByRole("button", { name: "Refresh", exact: true }).click();
+    await waitDone(page);
+    const panel = page.getByRole("complementary", { name: "Failed requests" });
+    const items = await panel.getByRole("listitem").allTextContents();
+    assert.ok(items.length >= 2, JSON.stringify(items));
+    assert.match(
+      await page.getByRole("status", { name: "Refresh summary" }).textContent(),
+      /^Refreshed: 2 repositories changed, \d+ unchanged; some listings failed, so rows they would have changed are kept as cached\.$/,
+    );
+    // Every row shown before is still there.
+    await waitMatching(page, rows.length);
+  } finally {
+    await post("faults", { rules: [] }, "PUT");
+  }
+  // Retrying the failed requests brings the pushed artifacts.
+  await page.getByRole("button", { name: "Retry failed requests" }).click();
+  await waitDone(page);
+  await waitMatching(page, (await truth(server)).length);
+  await page.close();
+});
