@@ -5,6 +5,7 @@
 //! into signal updates. Rows are buffered and handed to the table a few times a second,
 //! so 100,000 artifacts do not re-run the table 1,000 times.
 
+use std::collections::HashSet;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +22,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::config::TIMEOUT_SECS;
-use crate::state::{AppState, Baseline, CrawlView};
+use crate::state::{AppState, Baseline, CrawlView, RefreshChanges};
 use crate::transport::{BrowserClock, BrowserTransport};
 
 /// How often buffered rows reach the table while a crawl runs. The first rows go at
@@ -134,7 +135,23 @@ pub fn refresh(app: AppState) {
             let plan = inventory::refresh::plan(&base.stamps, &fresh);
             let recrawled = sink.held.take().unwrap_or_default();
             let cached = app.rows.with_untracked(|set| set.rows().to_vec());
+            let touched: HashSet<&str> = plan
+                .recrawl()
+                .chain(plan.dropped.iter().map(String::as_str))
+                .collect();
+            let of_touched = |rows: &[ArtifactRow]| -> Vec<ArtifactRow> {
+                rows.iter()
+                    .filter(|r| touched.contains(&*r.repository))
+                    .cloned()
+                    .collect()
+            };
+            let before = of_touched(&cached);
             let merged = inventory::refresh::merge(cached, &plan, recrawled, &unconfirmed);
+            app.refresh_changes.set(Some(Arc::new(RefreshChanges {
+                at: js_sys::Date::now() as i64,
+                before,
+                after: of_touched(&merged),
+            })));
             app.now.set(js_sys::Date::now() as i64);
             app.selected.set(None);
             app.rows.update(|set| {
@@ -357,6 +374,16 @@ pub enum ReportState {
     Loading,
     Loaded(Arc<VulnReport>),
     Failed(String),
+}
+
+impl ReportState {
+    /// The report, once loaded.
+    pub fn loaded(&self) -> Option<&VulnReport> {
+        match self {
+            ReportState::Loaded(report) => Some(report),
+            _ => None,
+        }
+    }
 }
 
 /// Adds a failed request to the panel, stamping when it was given up.

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use harbor_client::crawl::{CrawlReport, LedgerEntry, RepoStamp, RowSet, Scope};
+use harbor_client::slim::ArtifactRow;
 use harbor_client::transport::CancelToken;
 use inventory::rollup::Rollup;
 use inventory::{Filters, RowIndex, SortSpec, TableQuery, TableView};
@@ -68,6 +69,16 @@ pub struct Baseline {
     pub stamps: Vec<RepoStamp>,
 }
 
+/// What a refresh changed: the rows of the repositories it listed again or found
+/// deleted, as they were and as they are (a snapshot diff shows the difference).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshChanges {
+    /// When the refresh ended, in ms since the epoch.
+    pub at: i64,
+    pub before: Vec<ArtifactRow>,
+    pub after: Vec<ArtifactRow>,
+}
+
 /// The app's state; `Copy`, so every closure can capture it.
 #[derive(Debug, Clone, Copy)]
 pub struct AppState {
@@ -88,6 +99,8 @@ pub struct AppState {
     pub last_report: StoredValue<Option<CrawlReport>>,
     /// What a refresh of the rows shown compares against (saved with the cache).
     pub baseline: StoredValue<Option<Baseline>>,
+    /// The rows of the repositories the last refresh changed, before and after it.
+    pub refresh_changes: RwSignal<Option<Arc<RefreshChanges>>>,
     /// Cancels the running crawl.
     pub cancel: StoredValue<Option<CancelToken>>,
     /// Full vulnerability reports fetched for the details panel, by digest.
@@ -131,6 +144,7 @@ impl AppState {
             failed_at: StoredValue::new(HashMap::new()),
             last_report: StoredValue::new(None),
             baseline: StoredValue::new(None),
+            refresh_changes: RwSignal::new(None),
             cancel: StoredValue::new(None),
             reports,
             query,
@@ -157,10 +171,7 @@ fn rollup_memo(
     let builds = StoredValue::new(0u64);
     Memo::new(move |_| {
         reports.with(|reports| {
-            let loaded = reports.values().filter_map(|r| match r {
-                ReportState::Loaded(report) => Some(&**report),
-                _ => None,
-            });
+            let loaded = reports.values().filter_map(ReportState::loaded);
             if reports.is_empty() {
                 return Arc::new(CveRollup::default());
             }

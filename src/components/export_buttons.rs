@@ -1,9 +1,11 @@
 //! `Export CSV` and `Export JSON`: exactly the filtered rows, in table order.
 
-use inventory::export::{to_csv, to_json, ExportHeader};
+use harbor_client::model::VulnReport;
+use inventory::export::{to_csv, to_json_with_reports, ExportHeader};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::crawl::ReportState;
 use crate::state::{use_app, AppState};
 
 /// The header record: where, when, as whom, which filters, how many failures.
@@ -56,7 +58,13 @@ pub fn ExportButtons() -> impl IntoView {
         let text = app.table.with_untracked(|t| {
             app.rows.with_untracked(|set| {
                 if json {
-                    to_json(set.rows(), &t.matching, &header).map_err(|e| e.to_string())
+                    // Fetched reports go along, so a later diff can name CVEs new and fixed.
+                    app.reports.with_untracked(|reports| {
+                        let loaded: Vec<&VulnReport> =
+                            reports.values().filter_map(ReportState::loaded).collect();
+                        to_json_with_reports(set.rows(), &t.matching, &loaded, &header)
+                            .map_err(|e| e.to_string())
+                    })
                 } else {
                     Ok(to_csv(set.rows(), &t.matching, &header))
                 }

@@ -1,19 +1,23 @@
 //! `Snapshot diff`: compares the loaded inventory with an earlier `Export JSON` file,
-//! picked or dropped on the section. Shows what was added, removed and re-tagged, and
-//! how the vulnerability counts moved, and exports the changes like the table.
+//! picked or dropped on the section, or shows what the last refresh changed. Lists what
+//! was added, removed and re-tagged, how the vulnerability counts moved and, when both
+//! sides carry full reports, which vulnerabilities are new and which are fixed; exports
+//! the changes like the table.
 
 use std::sync::Arc;
 
+use harbor_client::model::VulnReport;
 use harbor_client::slim::ArtifactRow;
-use inventory::diff::{diff, to_csv, to_json, Diff};
+use inventory::diff::{diff_snapshots, to_csv, to_json, Diff, Snapshot};
 use inventory::export::parse_json;
-use inventory::format::{short_digest, thousands};
+use inventory::format::{exact_time, short_digest, thousands};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::components::export_buttons::{download, header};
-use crate::state::{use_app, AppState};
+use crate::crawl::ReportState;
+use crate::state::{use_app, AppState, RefreshChanges};
 
 /// Changes listed per kind before "N more" (the export has them all).
 const SHOWN: usize = 100;
@@ -26,6 +30,23 @@ struct Earlier {
     /// When it was exported, as written in its header.
     exported_at: String,
     rows: Vec<ArtifactRow>,
+    /// Full reports the export carried (fetched before it was made).
+    reports: Vec<VulnReport>,
+    /// The other side when it is not the table: the rows a refresh changed.
+    after: Option<Vec<ArtifactRow>>,
+}
+
+impl Earlier {
+    /// What a refresh changed, as a comparison.
+    fn of_refresh(changes: &RefreshChanges) -> Earlier {
+        Earlier {
+            name: "the inventory before the last refresh".to_owned(),
+            exported_at: exact_time(Some(changes.at)),
+            rows: changes.before.clone(),
+            reports: Vec::new(),
+            after: Some(changes.after.clone()),
+        }
+    }
 }
 
 /// Reads a picked or dropped file; a file that is not an export gets a clear message.
@@ -45,6 +66,8 @@ async fn read(file: web_sys::File) -> Result<Earlier, String> {
         name: file.name(),
         exported_at: export.header.exported_at,
         rows: export.artifacts,
+        reports: export.reports,
+        after: None,
     })
 }
 
@@ -154,6 +177,10 @@ fn describe(d: &Diff, old: &[ArtifactRow], new: &[ArtifactRow]) -> impl IntoView
                         (v.fixed_counts[k] > 0).then(|| format!("-{} {level}", v.fixed_counts[k]));
                     new.into_iter().chain(fixed)
                 })
+                .chain((!v.new_ids.is_empty()).then(|| format!("new {}", v.new_ids.join(" "))))
+                .chain(
+                    (!v.fixed_ids.is_empty()).then(|| format!("fixed {}", v.fixed_ids.join(" "))),
+                )
                 .collect();
             Some(format!(
                 "{} {}: {}",
@@ -163,24 +190,46 @@ fn describe(d: &Diff, old: &[ArtifactRow], new: &[ArtifactRow]) -> impl IntoView
             ))
         })
         .collect();
+    let ids = |ids: &[Box<str>]| ids.iter().map(ToString::to_string).collect();
     view! {
         {change_list("Added artifacts", added)}
         {change_list("Removed artifacts", removed)}
         {change_list("Re-tagged artifacts", retagged)}
         {change_list("Vulnerability changes", vulns)}
+        {change_list("New vulnerabilities", ids(&d.ids_new))}
+        {change_list("Fixed vulnerabilities", ids(&d.ids_fixed))}
+    }
+}
+
+/// What the diff can say about vulnerability ids: they need full reports on both sides.
+fn ids_note(old_reports: usize, new_reports: usize) -> String {
+    if old_reports > 0 && new_reports > 0 {
+        format!(
+            "Vulnerability ids compared where both sides have a full report ({} earlier, {} now).",
+            thousands(old_reports as u64),
+            thousands(new_reports as u64)
+        )
+    } else {
+        "Vulnerability ids (new and fixed CVEs) need full reports on both sides: Fetch \
+         vulnerability reports before Export JSON, and again here."
+            .to_owned()
     }
 }
 
 /// Exports `d`, the diff already shown (computed once, by the section's memo).
 fn export(app: AppState, earlier: &Earlier, d: &Diff, json: bool) -> Result<(), String> {
     let header = header(app);
-    let text = app.rows.with_untracked(|set| {
+    let write = |new: &[ArtifactRow]| {
         if json {
-            to_json(d, &earlier.rows, set.rows(), &header).map_err(|e| e.to_string())
+            to_json(d, &earlier.rows, new, &header).map_err(|e| e.to_string())
         } else {
-            Ok(to_csv(d, &earlier.rows, set.rows(), &header))
+            Ok(to_csv(d, &earlier.rows, new, &header))
         }
-    })?;
+    };
+    let text = match &earlier.after {
+        Some(after) => write(after),
+        None => app.rows.with_untracked(|set| write(set.rows())),
+    }?;
     let (name, mime) = if json {
         ("harbor-lens-diff.json", "application/json")
     } else {
@@ -198,7 +247,28 @@ pub fn SnapshotDiff() -> impl IntoView {
     let dragging = RwSignal::new(false);
     let result = Memo::new(move |_| {
         let e = earlier.get()?;
-        Some(app.rows.with(|set| diff(&e.rows, set.rows())))
+        let old_reports: Vec<&VulnReport> = e.reports.iter().collect();
+        let old = Snapshot {
+            rows: &e.rows,
+            reports: &old_reports,
+        };
+        Some(app.reports.with(|reports| {
+            let now_reports: Vec<&VulnReport> =
+                reports.values().filter_map(ReportState::loaded).collect();
+            let against = |rows: &[ArtifactRow]| {
+                diff_snapshots(
+                    old,
+                    Snapshot {
+                        rows,
+                        reports: &now_reports,
+                    },
+                )
+            };
+            match &e.after {
+                Some(after) => against(after),
+                None => app.rows.with(|set| against(set.rows())),
+            }
+        }))
     });
     let on_pick = move |ev: leptos::ev::Event| {
         let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
@@ -242,21 +312,36 @@ pub fn SnapshotDiff() -> impl IntoView {
             .with(|d| d.as_ref().map(Diff::summary))
             .unwrap_or_default();
         let lists = result.with(|d| {
-            d.as_ref().map(|d| {
-                app.rows
-                    .with(|set| describe(d, &e.rows, set.rows()).into_any())
+            d.as_ref().map(|d| match &e.after {
+                Some(after) => describe(d, &e.rows, after).into_any(),
+                None => app
+                    .rows
+                    .with(|set| describe(d, &e.rows, set.rows()).into_any()),
             })
         });
+        let loaded = app
+            .reports
+            .with(|r| r.values().filter(|s| s.loaded().is_some()).count());
+        let note = ids_note(e.reports.len(), loaded);
         Some(view! {
             <p class="diff-summary" role="status" aria-label="Diff summary">{summary}</p>
             <p class="muted">
-                {format!(
-                    "Compared with {} ({} artifacts, exported {}).",
-                    e.name,
-                    thousands(e.rows.len() as u64),
-                    e.exported_at
-                )}
+                {match &e.after {
+                    Some(after) => format!(
+                        "What the last refresh ({}) changed: {} artifacts before, {} after, in the repositories it listed again.",
+                        e.exported_at,
+                        thousands(e.rows.len() as u64),
+                        thousands(after.len() as u64)
+                    ),
+                    None => format!(
+                        "Compared with {} ({} artifacts, exported {}).",
+                        e.name,
+                        thousands(e.rows.len() as u64),
+                        e.exported_at
+                    ),
+                }}
             </p>
+            <p class="muted" role="note" aria-label="Vulnerability ids">{note}</p>
             <div class="export">
                 <button type="button" on:click=move |_| do_export(false)>"Export diff CSV"</button>
                 " "
@@ -288,6 +373,20 @@ pub fn SnapshotDiff() -> impl IntoView {
                         on:change=on_pick
                     />
                 </label>
+                {move || {
+                    app.refresh_changes.get().map(|changes| {
+                        view! {
+                            <p>
+                                <button
+                                    type="button"
+                                    on:click=move |_| earlier.set(Some(Arc::new(Earlier::of_refresh(&changes))))
+                                >
+                                    "Show what the last refresh changed"
+                                </button>
+                            </p>
+                        }
+                    })
+                }}
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 {body}
             </section>

@@ -94,3 +94,49 @@ test("the diff with an earlier export lists exactly what the simulator changed",
   assert.match(await section.getByRole("alert").textContent(), /notes\.txt is not a Harbor Lens JSON export/);
   await waitMatching(page, after.length);
 });
+
+test("with reports on both sides, the diff names the vulnerabilities new and fixed", async () => {
+  const page = await chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, server.url);
+  await loadAll(page);
+  const fetchReports = async () => {
+    await page.getByRole("button", { name: "Fetch vulnerability reports" }).click();
+    await page.getByText(/^Reports finished: /).waitFor({ timeout: 60_000 });
+  };
+  await fetchReports();
+  const ids = async () => new Set((await server.sim("truth/cves?as=admin")).map((c) => c.id));
+  const before = await ids();
+  const exported = await download(page, "Export JSON");
+  assert.ok(JSON.parse(exported).reports.length > 100, "the export carries the fetched reports");
+
+  // Many deletes take the last artifacts carrying some CVEs; pushes bring others.
+  const resp = await fetch(`${server.url}/_sim/mutate`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ repositories: 40, push: 3, delete: 6 }),
+  });
+  assert.ok(resp.ok);
+  const now = await ids();
+  const fixed = [...before].filter((id) => !now.has(id)).sort();
+  const fresh = [...now].filter((id) => !before.has(id)).sort();
+  assert.ok(fixed.length + fresh.length > 0, "the change moves some CVEs");
+  await loadAll(page);
+  await fetchReports();
+
+  await page.getByText("Snapshot diff", { exact: true }).click();
+  const section = page.getByRole("region", { name: "Snapshot diff" });
+  await section.getByLabel("Earlier export").setInputFiles({
+    name: "before.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(exported),
+  });
+  await section.getByRole("status", { name: "Diff summary" }).waitFor();
+  assert.match(await section.getByRole("note", { name: "Vulnerability ids" }).textContent(), /compared where both sides/);
+  const list = (name) => section.getByRole("list", { name }).getByRole("listitem").allTextContents();
+  assert.deepEqual((await list("Fixed vulnerabilities")).sort(), fixed);
+  assert.deepEqual((await list("New vulnerabilities")).sort(), fresh);
+  const diff = JSON.parse(await download(page, "Export diff JSON", section));
+  assert.deepEqual(diff.vulnerability_ids, { new: fresh, fixed });
+  assert.deepEqual(scriptErrors(page), []);
+  await page.close();
+});

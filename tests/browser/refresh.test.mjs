@@ -87,6 +87,22 @@ test("a reload refreshes only the repositories that changed, and the table equal
   for (const r of exported) assert.equal(tags(r), want.get(key(r)), key(r));
   assert.equal(await page.getByRole("status", { name: "Cached inventory" }).count(), 0);
 
+  // The snapshot diff shows what the refresh changed: exactly the simulator's changes.
+  await page.getByText("Snapshot diff", { exact: true }).click();
+  const section = page.getByRole("region", { name: "Snapshot diff" });
+  await section.getByRole("button", { name: "Show what the last refresh changed" }).click();
+  const beforeKeys = new Set(before.map(key));
+  const afterKeys = new Set(after.map(key));
+  const added = after.filter((r) => !beforeKeys.has(key(r))).length;
+  const removed = before.filter((r) => !afterKeys.has(key(r))).length;
+  assert.equal(added, changed.pushed.length);
+  assert.equal(removed, changed.deleted.length);
+  assert.match(
+    await section.getByRole("status", { name: "Diff summary" }).textContent(),
+    new RegExp(`^${added} added, ${removed} removed, \\d+ re-tagged;`),
+  );
+  await page.getByText("Snapshot diff", { exact: true }).click();
+
   // Nothing changed since: a refresh lists repositories and nothing else.
   await post("reset");
   await page.getByRole("button", { name: "Refresh", exact: true }).click();

@@ -67,6 +67,12 @@ pub struct Diff {
     pub retagged: Vec<Retag>,
     /// Artifacts in both whose vulnerabilities changed, by new index.
     pub vulns: Vec<VulnChange>,
+    /// Across the whole inventory, ids in some report now and in none before: brought
+    /// by pushes or new scans. Sorted; empty unless both sides carry reports.
+    pub ids_new: Vec<Box<str>>,
+    /// Across the whole inventory, ids in some report before and in none now: gone with
+    /// deleted or fixed artifacts. Sorted; empty unless both sides carry reports.
+    pub ids_fixed: Vec<Box<str>>,
 }
 
 /// One side of a diff: rows and, optionally, full reports of some of them.
@@ -75,7 +81,7 @@ pub struct Snapshot<'a> {
     /// The inventory rows.
     pub rows: &'a [ArtifactRow],
     /// Full reports, matched to rows by repository and digest; may be empty.
-    pub reports: &'a [VulnReport],
+    pub reports: &'a [&'a VulnReport],
 }
 
 impl<'a> Snapshot<'a> {
@@ -137,7 +143,25 @@ pub fn diff_snapshots(old: Snapshot<'_>, new: Snapshot<'_>) -> Diff {
         })
         .map(|(i, _)| i as u32)
         .collect();
+    if !old_reports.is_empty() && !new_reports.is_empty() {
+        let before = inventory_ids(&old_index, &old_reports);
+        let after = inventory_ids(&new_index, &new_reports);
+        out.ids_new = after.difference(&before).map(|&t| t.into()).collect();
+        out.ids_fixed = before.difference(&after).map(|&t| t.into()).collect();
+    }
     out
+}
+
+/// Every id in the reports of the rows of one side (reports of other artifacts ignored).
+fn inventory_ids<'a>(
+    rows: &HashMap<(&str, &str), u32>,
+    reports: &HashMap<(&str, &str), &'a VulnReport>,
+) -> BTreeSet<&'a str> {
+    reports
+        .iter()
+        .filter(|(key, _)| rows.contains_key(*key))
+        .flat_map(|(_, r)| r.vulnerabilities.iter().map(|v| &*v.id))
+        .collect()
 }
 
 fn key_index(rows: &[ArtifactRow]) -> HashMap<(&str, &str), u32> {
@@ -148,9 +172,9 @@ fn key_index(rows: &[ArtifactRow]) -> HashMap<(&str, &str), u32> {
     index
 }
 
-fn report_index(reports: &[VulnReport]) -> HashMap<(&str, &str), &VulnReport> {
+fn report_index<'a>(reports: &[&'a VulnReport]) -> HashMap<(&'a str, &'a str), &'a VulnReport> {
     let mut index = HashMap::with_capacity(reports.len());
-    for r in reports {
+    for &r in reports {
         index.entry((&*r.repository, &*r.digest)).or_insert(r);
     }
     index
@@ -199,6 +223,8 @@ impl Diff {
             && self.removed.is_empty()
             && self.retagged.is_empty()
             && self.vulns.is_empty()
+            && self.ids_new.is_empty()
+            && self.ids_fixed.is_empty()
     }
 
     /// Sums of [`VulnChange::new_counts`] and [`VulnChange::fixed_counts`].
@@ -301,8 +327,9 @@ pub fn to_csv(d: &Diff, old: &[ArtifactRow], new: &[ArtifactRow], header: &Expor
     out
 }
 
-/// The JSON export: `{"header": {...}, "changes": [...]}` with one object per CSV
-/// record; `header.artifacts` counts the changes.
+/// The JSON export: `{"header": {...}, "changes": [...], "vulnerability_ids": {"new":
+/// [...], "fixed": [...]}}` with one object per CSV record; `header.artifacts` counts
+/// the changes.
 pub fn to_json(
     d: &Diff,
     old: &[ArtifactRow],
@@ -313,11 +340,21 @@ pub fn to_json(
     struct Out<'a> {
         header: crate::export::JsonHeader,
         changes: Vec<Record<'a>>,
+        vulnerability_ids: Ids<'a>,
+    }
+    #[derive(Serialize)]
+    struct Ids<'a> {
+        new: &'a [Box<str>],
+        fixed: &'a [Box<str>],
     }
     let changes = records(d, old, new);
     let out = Out {
         header: json_header(header, changes.len()),
         changes,
+        vulnerability_ids: Ids {
+            new: &d.ids_new,
+            fixed: &d.ids_fixed,
+        },
     };
     serde_json::to_string(&out).map_err(|e| ExportError::Json(e.to_string()))
 }
@@ -489,6 +526,8 @@ mod tests {
             report("p/a", "sha256:2", &["CVE-1"]),
             report("p/a", "sha256:3", &["CVE-9"]),
         ];
+        let old_reports: Vec<&VulnReport> = old_reports.iter().collect();
+        let new_reports: Vec<&VulnReport> = new_reports.iter().collect();
         let d = diff_snapshots(
             Snapshot {
                 rows: &old,
@@ -513,6 +552,25 @@ mod tests {
         );
         assert_eq!(d.count_totals(), ([0, 2, 0, 0], [1, 0, 0, 0]));
         assert_eq!(d.id_totals(), (vec!["CVE-4", "CVE-5"], vec!["CVE-1"]));
+        // Inventory-wide, CVE-1 is still in artifact 2; CVE-9 came with artifact 3's scan.
+        assert_eq!(d.ids_new, boxes(&["CVE-4", "CVE-5", "CVE-9"]));
+        assert!(d.ids_fixed.is_empty());
+        let gone = diff_snapshots(
+            Snapshot {
+                rows: &old,
+                reports: &old_reports,
+            },
+            Snapshot {
+                rows: &new[..1],
+                reports: &new_reports,
+            },
+        );
+        assert_eq!(gone.ids_fixed, boxes(&["CVE-1"]), "artifact 2 is gone");
+        assert_eq!(
+            gone.ids_new,
+            boxes(&["CVE-4", "CVE-5"]),
+            "a report of a row not listed counts not"
+        );
         assert_eq!(
             d.summary(),
             "0 added, 0 removed, 0 re-tagged; vulnerabilities: 2 new, 1 fixed"

@@ -17,7 +17,9 @@
 //! the slim rows as they serialise, so [`parse_json`] reads an export back (snapshot diff).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
+use harbor_client::model::VulnReport;
 use harbor_client::slim::{ArtifactRow, Millis, ScanStatus};
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +93,11 @@ pub struct JsonExport {
     pub header: JsonHeader,
     /// The rows, in table order.
     pub artifacts: Vec<ArtifactRow>,
+    /// Full vulnerability reports of exported artifacts, when they were fetched: a
+    /// later snapshot diff then names the vulnerabilities new and fixed. Left out when
+    /// there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<VulnReport>,
 }
 
 /// The format marker written into every JSON export.
@@ -328,15 +335,35 @@ pub fn to_json(
     order: &[u32],
     header: &ExportHeader,
 ) -> Result<String, ExportError> {
+    to_json_with_reports(rows, order, &[], header)
+}
+
+/// [`to_json`] with the full reports of some exported artifacts (reports of artifacts
+/// not exported are left out).
+pub fn to_json_with_reports(
+    rows: &[ArtifactRow],
+    order: &[u32],
+    reports: &[&VulnReport],
+    header: &ExportHeader,
+) -> Result<String, ExportError> {
     #[derive(Serialize)]
     struct Out<'a> {
         header: JsonHeader,
         artifacts: Vec<&'a ArtifactRow>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        reports: Vec<&'a VulnReport>,
     }
     let artifacts: Vec<&ArtifactRow> = order.iter().filter_map(|&i| rows.get(i as usize)).collect();
+    let exported: HashSet<(&str, &str)> = artifacts.iter().map(|r| r.key()).collect();
+    let reports = reports
+        .iter()
+        .copied()
+        .filter(|r| exported.contains(&(&*r.repository, &*r.digest)))
+        .collect();
     let out = Out {
         header: json_header(header, artifacts.len()),
         artifacts,
+        reports,
     };
     serde_json::to_string(&out).map_err(|e| ExportError::Json(e.to_string()))
 }
@@ -407,6 +434,27 @@ mod tests {
     use super::*;
     use crate::synthetic::{row, RowSpec, NOW};
     use harbor_client::slim::Severity;
+
+    #[test]
+    fn json_carries_the_reports_of_exported_artifacts_only() {
+        let rows = crate::synthetic::rows(3, 1);
+        let report = |r: &ArtifactRow| VulnReport {
+            repository: r.repository.clone(),
+            digest: r.digest.clone(),
+            mime: None,
+            scanner: None,
+            generated_at: None,
+            vulnerabilities: vec![],
+        };
+        let reports = [report(&rows[0]), report(&rows[2])];
+        let refs: Vec<&VulnReport> = reports.iter().collect();
+        let json = to_json_with_reports(&rows, &[0, 1], &refs, &header()).unwrap();
+        let back = parse_json(&json).unwrap();
+        assert_eq!(back.reports, vec![reports[0].clone()]);
+        let plain = to_json(&rows, &[0, 1], &header()).unwrap();
+        assert!(!plain.contains("\"reports\""));
+        assert!(parse_json(&plain).unwrap().reports.is_empty());
+    }
 
     fn header() -> ExportHeader {
         ExportHeader {
