@@ -25,6 +25,10 @@ fi
 log "building the simulator, server and engine benchmark (--profile host)"
 cargo build --profile host -p harbor-sim -p lens-serve
 cargo build --profile host -p harbor-client --features native --example crawl_bench
+cargo build --profile host -p inventory --example refresh_bench
+
+log "incremental refresh vs full crawl (medium, 1% of repositories changed, 25 ms)"
+"$CARGO_TARGET_DIR/host/examples/refresh_bench" medium 1 25 | tee "$ROOT/bench/results/refresh-medium.txt"
 
 log "running the benchmarks"
 exec node "$ROOT/bench/run.mjs" "${args[@]}"
