@@ -55,6 +55,7 @@ pub fn CacheNote() -> impl IntoView {
             " "
             <button
                 type="button"
+                class="more"
                 title="List repositories and load artifacts again only where something changed"
                 disabled=move || !can_refresh()
                 on:click=move |_| crate::crawl::refresh(app)

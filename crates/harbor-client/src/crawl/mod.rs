@@ -51,7 +51,8 @@ use crate::slim::ArtifactRow;
 use crate::url::base64;
 
 /// What a crawl tells its caller, in order: `Discovered` first (not for report runs),
-/// then any mix of `Artifacts`, `Report`, `Failed` and `Progress`, and `Done` last.
+/// then any mix of `Artifacts`, `Repositories`, `Report`, `Failed` and `Progress`, and
+/// `Done` last.
 /// A cancelled crawl sends nothing after the cancel.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
