@@ -5,7 +5,6 @@
 //! into signal updates. Rows are buffered and handed to the table a few times a second,
 //! so 100,000 artifacts do not re-run the table 1,000 times.
 
-use std::collections::HashSet;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -130,49 +129,34 @@ pub fn refresh(app: AppState) {
             .await;
         sink.flush();
         if let Ok(report) = &result {
-            let unconfirmed = Unconfirmed::from_ledger(&report.ledger.entries);
-            let fresh = std::mem::take(&mut sink.stamps);
-            let plan = inventory::refresh::plan(&base.stamps, &fresh);
-            let recrawled = sink.held.take().unwrap_or_default();
             let cached = app.rows.with_untracked(|set| set.rows().to_vec());
-            let touched: HashSet<&str> = plan
-                .recrawl()
-                .chain(plan.dropped.iter().map(String::as_str))
-                .collect();
-            let of_touched = |rows: &[ArtifactRow]| -> Vec<ArtifactRow> {
-                rows.iter()
-                    .filter(|r| touched.contains(&*r.repository))
-                    .cloned()
-                    .collect()
-            };
-            let before = of_touched(&cached);
-            let merged = inventory::refresh::merge(cached, &plan, recrawled, &unconfirmed);
+            let done = inventory::refresh::apply(
+                cached,
+                &base.stamps,
+                std::mem::take(&mut sink.stamps),
+                sink.held.take().unwrap_or_default(),
+                &report.ledger.entries,
+            );
+            let summary = done.summary();
             app.refresh_changes.set(Some(Arc::new(RefreshChanges {
                 at: js_sys::Date::now() as i64,
-                before,
-                after: of_touched(&merged),
+                before: done.before,
+                after: done.after,
             })));
             app.now.set(js_sys::Date::now() as i64);
             app.selected.set(None);
             app.rows.update(|set| {
                 set.clear();
-                set.merge(merged);
+                set.merge(done.rows);
             });
             app.rows_replaced.update(|n| *n += 1);
-            let stamps = stamps_to_keep(&base.stamps, fresh, &unconfirmed);
             app.baseline.set_value(Some(Baseline {
                 scope: base.scope,
-                stamps,
+                stamps: done.stamps,
             }));
-            let doubt = if unconfirmed.is_empty() {
-                String::new()
-            } else {
-                "; some listings failed, so rows they would have changed are kept as cached"
-                    .to_owned()
-            };
             app.cache.update(|c| {
                 c.showing = None;
-                c.refreshed = Some(format!("Refreshed: {}{doubt}.", plan.summary()));
+                c.refreshed = Some(summary);
             });
         }
         finish(app, result, None);

@@ -10,7 +10,7 @@ use harbor_client::crawl::{CrawlReport, LedgerEntry, RepoStamp, RowSet, Scope};
 use harbor_client::slim::ArtifactRow;
 use harbor_client::transport::CancelToken;
 use inventory::rollup::Rollup;
-use inventory::{Filters, RowIndex, SortSpec, TableQuery, TableView};
+use inventory::{Filters, Page, RowIndex, SortSpec, TableQuery};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -115,8 +115,9 @@ pub struct AppState {
     /// Every row index that passes the filters, in table order: what the charts read,
     /// so a page change does not recompute them.
     pub matching: Memo<Vec<u32>>,
-    /// The table as shown: matching rows in order and the current page.
-    pub table: Memo<TableView>,
+    /// The page shown: its row indices and where it stands (the matches themselves are
+    /// in `matching`).
+    pub table: Memo<Page>,
     /// Every CVE in the loaded full reports, joined to the rows (see `inventory::rollup`).
     pub rollup: Memo<Arc<CveRollup>>,
     /// "Now", in ms since the epoch, fixed per crawl so relative times and the
@@ -202,7 +203,7 @@ fn table_pipeline(
     query: RwSignal<TableQuery>,
     now: RwSignal<i64>,
     rollup: Memo<Arc<CveRollup>>,
-) -> (Memo<Vec<u32>>, Memo<TableView>) {
+) -> (Memo<Vec<u32>>, Memo<Page>) {
     let sort = Memo::new(move |_| query.with(|q| q.sort()));
     let filters = Memo::new(move |_| query.with(|q| q.filters().clone()));
     let paging = Memo::new(move |_| query.with(|q| (q.per_page(), q.page())));
@@ -262,7 +263,7 @@ fn table_pipeline(
     });
     let table = Memo::new(move |_| {
         let (per_page, page) = paging.get();
-        matching.with(|m| inventory::view::page_view(m.clone(), per_page, page))
+        matching.with(|m| inventory::view::page_of(m, per_page, page))
     });
     (matching, table)
 }

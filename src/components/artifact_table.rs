@@ -138,7 +138,7 @@ pub fn ArtifactTable() -> impl IntoView {
     let app = use_app();
     // The page's row indices alone: while a crawl appends rows behind the first page, or
     // a filter keeps the same first rows, the page is not rendered again.
-    let page = Memo::new(move |_| app.table.with(|t| t.page_indices().to_vec()));
+    let page = Memo::new(move |_| app.table.with(|t| t.indices.clone()));
     let body = move || {
         let now = app.now.get();
         app.rows_replaced.track();

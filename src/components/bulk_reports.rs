@@ -15,9 +15,9 @@ pub const MAX_REPORTS: usize = 1000;
 
 /// The scanned rows among the matching ones, in table order, at most [`MAX_REPORTS`].
 fn wanted_rows(app: AppState) -> Vec<ArtifactRow> {
-    app.table.with_untracked(|t| {
+    app.matching.with_untracked(|matching| {
         app.rows.with_untracked(|set| {
-            t.matching
+            matching
                 .iter()
                 .filter_map(|&i| set.rows().get(i as usize))
                 .filter(|r| r.scan.status == ScanStatus::Success && r.scan.total > 0)

@@ -55,18 +55,18 @@ pub fn ExportButtons() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let export = move |json: bool| {
         let header = header(app);
-        let text = app.table.with_untracked(|t| {
+        let text = app.matching.with_untracked(|matching| {
             app.rows.with_untracked(|set| {
                 if json {
                     // Fetched reports go along, so a later diff can name CVEs new and fixed.
                     app.reports.with_untracked(|reports| {
                         let loaded: Vec<&VulnReport> =
                             reports.values().filter_map(ReportState::loaded).collect();
-                        to_json_with_reports(set.rows(), &t.matching, &loaded, &header)
+                        to_json_with_reports(set.rows(), matching, &loaded, &header)
                             .map_err(|e| e.to_string())
                     })
                 } else {
-                    Ok(to_csv(set.rows(), &t.matching, &header))
+                    Ok(to_csv(set.rows(), matching, &header))
                 }
             })
         });

@@ -2,7 +2,9 @@
 //! filters the table. Bar sizes are SVG geometry attributes, which the CSP allows.
 
 use inventory::format::{human_size, severity_name, thousands};
-use inventory::stats::{age_buckets, per_project, severity_distribution, SeverityStats};
+use inventory::stats::{
+    age_buckets, per_project, severity_distribution, ProjectStat, SeverityStats,
+};
 use inventory::{ScanFilter, Severity};
 use leptos::prelude::*;
 
@@ -101,11 +103,8 @@ fn truncate(text: &str) -> String {
     }
 }
 
-fn project_bars(app: AppState, storage: bool) -> Vec<Bar> {
-    let stats = app
-        .matching
-        .with(|m| app.rows.with(|set| per_project(set.rows(), m)));
-    let mut stats = stats;
+fn project_bars(app: AppState, stats: &[ProjectStat], storage: bool) -> Vec<Bar> {
+    let mut stats = stats.to_vec();
     if storage {
         stats.sort_by(|a, b| {
             b.bytes
@@ -235,12 +234,23 @@ pub fn OverviewCharts() -> impl IntoView {
             untrack(|| chart(title, bars(app)))
         }
     };
+    // Both project charts read one pass over the matches.
+    let projects = Memo::new(move |_| {
+        settled.track();
+        untrack(|| {
+            app.matching
+                .with(|m| app.rows.with(|set| per_project(set.rows(), m)))
+        })
+    });
+    let project_chart = move |title: &'static str, storage: bool| {
+        move || chart(title, projects.with(|p| project_bars(app, p, storage)))
+    };
     view! {
         <details class="overview" open>
             <summary>"Overview"</summary>
             <div class="charts">
-                {chart_of("Artifacts per project", |app| project_bars(app, false))}
-                {chart_of("Storage per project", |app| project_bars(app, true))}
+                {project_chart("Artifacts per project", false)}
+                {project_chart("Storage per project", true)}
                 {chart_of("Severity", severity_bars)}
                 {chart_of("Age by push time", age_bars)}
             </div>

@@ -16,7 +16,7 @@ use harbor_client::native::{NativeTransport, TokioClock};
 use harbor_client::slim::ArtifactRow;
 use harbor_client::transport::CancelToken;
 use harbor_sim::{HarborVersion, Mutation, Preset, SimConfig, SimHandle};
-use inventory::refresh::{merge, plan, Unconfirmed};
+use inventory::refresh::apply;
 
 type Error = Box<dyn std::error::Error>;
 
@@ -95,8 +95,8 @@ async fn bench(
         project: None,
     });
     let fresh = crawl(&handle, Some(full.stamps.clone())).await?;
-    let p = plan(&full.stamps, &fresh.stamps);
-    let merged = merge(full.rows, &p, fresh.rows, &Unconfirmed::default());
+    let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
+    let (p, merged) = (done.plan, done.rows);
     let ds = handle.sim().dataset();
     let admin = ds.principal_by_name("admin").ok_or("no admin")?;
     let truth: BTreeSet<(String, String)> = ds

@@ -50,7 +50,7 @@ pub use page::{paginate, PageInfo, PerPage};
 pub use presets::{Preset, PresetSummary};
 pub use query::TableQuery;
 pub use sort::{Column, Direction, SortSpec};
-pub use view::{view, view_with_index, TableView};
+pub use view::{view, view_with_index, Page, TableView};
 
 /// Milliseconds in one day; the unit of every "N days" filter.
 pub const DAY_MS: Millis = 24 * 60 * 60 * 1000;

@@ -200,6 +200,74 @@ pub fn merge(
     out
 }
 
+/// A finished refresh, ready to be shown: the rows, the stamps to keep with them, and
+/// what changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refreshed {
+    /// How the repositories compared.
+    pub plan: RefreshPlan,
+    /// What failed, so nothing it touched was dropped.
+    pub unconfirmed: Unconfirmed,
+    /// The refreshed inventory (see [`merge`]).
+    pub rows: Vec<ArtifactRow>,
+    /// The stamps to compare against next time (see [`stamps_to_keep`]).
+    pub stamps: Vec<RepoStamp>,
+    /// Rows of the repositories listed again or dropped, as they were...
+    pub before: Vec<ArtifactRow>,
+    /// ... and as they are.
+    pub after: Vec<ArtifactRow>,
+}
+
+impl Refreshed {
+    /// The line the page shows, e.g. `Refreshed: 12 repositories changed, 1,188
+    /// unchanged.`, with a word on failures when there were some.
+    pub fn summary(&self) -> String {
+        let doubt = if self.unconfirmed.is_empty() {
+            ""
+        } else {
+            "; some listings failed, so rows they would have changed are kept as cached"
+        };
+        format!("Refreshed: {}{doubt}.", self.plan.summary())
+    }
+}
+
+/// Folds a refresh into the inventory it refreshed: `cached` rows with their `known`
+/// stamps, the `fresh` stamps and `recrawled` rows the refresh listed, and the
+/// requests that `failed` for good.
+pub fn apply(
+    cached: Vec<ArtifactRow>,
+    known: &[RepoStamp],
+    fresh: Vec<RepoStamp>,
+    recrawled: Vec<ArtifactRow>,
+    failed: &[LedgerEntry],
+) -> Refreshed {
+    let unconfirmed = Unconfirmed::from_ledger(failed);
+    let plan = plan(known, &fresh);
+    let touched: HashSet<&str> = plan
+        .recrawl()
+        .chain(plan.dropped.iter().map(String::as_str))
+        .collect();
+    let of_touched = |rows: &[ArtifactRow]| -> Vec<ArtifactRow> {
+        rows.iter()
+            .filter(|r| touched.contains(&*r.repository))
+            .cloned()
+            .collect()
+    };
+    let before = of_touched(&cached);
+    let rows = merge(cached, &plan, recrawled, &unconfirmed);
+    let after = of_touched(&rows);
+    drop(touched);
+    let stamps = stamps_to_keep(known, fresh, &unconfirmed);
+    Refreshed {
+        plan,
+        unconfirmed,
+        rows,
+        stamps,
+        before,
+        after,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +456,32 @@ mod tests {
         let names: Vec<&str> = kept.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["p/a", "p/b", "r/old"]);
         assert!(Unconfirmed::default().is_empty());
+    }
+
+    #[test]
+    fn apply_folds_a_refresh_in() {
+        let r = |repo: &str, d: &str| row(&RowSpec::new("p", repo).digest(d));
+        let known = vec![stamp("p/a", Some(1), "t1"), stamp("p/b", Some(1), "t1")];
+        let fresh = vec![stamp("p/a", Some(1), "t1"), stamp("p/b", Some(2), "t2")];
+        let cached = vec![r("p/a", "sha256:1"), r("p/b", "sha256:2")];
+        let recrawled = vec![r("p/b", "sha256:2"), r("p/b", "sha256:3")];
+        let done = apply(cached, &known, fresh.clone(), recrawled, &[]);
+        assert_eq!(
+            done.summary(),
+            "Refreshed: 1 repository changed, 1 unchanged."
+        );
+        let keys: Vec<(&str, &str)> = done.rows.iter().map(ArtifactRow::key).collect();
+        assert_eq!(
+            keys,
+            [
+                ("p/a", "sha256:1"),
+                ("p/b", "sha256:2"),
+                ("p/b", "sha256:3")
+            ]
+        );
+        assert_eq!(done.before.len(), 1);
+        assert_eq!(done.after.len(), 2);
+        assert_eq!(done.stamps, fresh);
     }
 
     #[test]

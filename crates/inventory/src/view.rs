@@ -127,6 +127,51 @@ pub fn matching(
     filter_among(rows, candidates.into_iter(), filters, index, now)
 }
 
+/// One page of the matches without the matches themselves: what a table and its pager
+/// render. A UI that keeps the matches in a memo of their own builds this with
+/// [`page_of`], so a page change copies one page of indices, not every match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    /// Row indices on the page, in table order.
+    pub indices: Vec<u32>,
+    /// The page shown (clamped to `1..=page_count`).
+    pub page: u32,
+    /// Number of pages, at least 1.
+    pub page_count: u32,
+    /// Number of matching rows (the `Matching artifacts` count).
+    pub total_matching: usize,
+}
+
+impl Page {
+    /// `Page X of Y`.
+    pub fn page_label(&self) -> String {
+        page_label(self.page, self.page_count)
+    }
+}
+
+/// Stage 3 for a UI that holds the matches elsewhere: page `page` of `matching`.
+///
+/// ```
+/// use inventory::PerPage;
+/// let matching: Vec<u32> = (0..60).rev().collect();
+/// let p = inventory::view::page_of(&matching, PerPage::new(25).unwrap(), 9);
+/// assert_eq!((p.page, p.page_count, p.total_matching), (3, 3, 60));
+/// assert_eq!(p.indices, (0..10).rev().collect::<Vec<u32>>());
+/// assert_eq!(p.page_label(), "Page 3 of 3");
+/// ```
+pub fn page_of(matching: &[u32], per_page: PerPage, page: u32) -> Page {
+    let info = paginate(matching.len(), per_page.get(), page);
+    Page {
+        indices: matching
+            .get(info.start..info.end)
+            .unwrap_or_default()
+            .to_vec(),
+        page: info.page,
+        page_count: info.page_count,
+        total_matching: matching.len(),
+    }
+}
+
 /// Stage 3: the page of `matching` to show.
 pub fn page_view(matching: Vec<u32>, per_page: PerPage, page: u32) -> TableView {
     let info = paginate(matching.len(), per_page.get(), page);

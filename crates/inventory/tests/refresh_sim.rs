@@ -13,7 +13,7 @@ use harbor_client::transport::CancelToken;
 use harbor_sim::{
     FaultKind, FaultPlan, FaultRule, HarborVersion, Mutation, Preset, SimConfig, SimHandle,
 };
-use inventory::refresh::{merge, plan, stamps_to_keep, Unconfirmed};
+use inventory::refresh::apply;
 
 struct Outcome {
     report: CrawlReport,
@@ -139,10 +139,19 @@ async fn refresh_lists_only_what_changed(version: HarborVersion, who: Option<(&s
         "only changed repositories are listed again"
     );
 
-    let p = plan(&full.stamps, &fresh.stamps);
-    assert_eq!(p.changed, visible.iter().cloned().collect::<Vec<_>>());
-    assert_eq!(p.changed_count(), visible.len());
-    let merged = merge(full.rows, &p, fresh.rows, &Unconfirmed::default());
+    let done = apply(
+        full.rows,
+        &full.stamps,
+        fresh.stamps,
+        fresh.rows,
+        &fresh.report.ledger.entries,
+    );
+    assert_eq!(
+        done.plan.changed,
+        visible.iter().cloned().collect::<Vec<_>>()
+    );
+    assert_eq!(done.plan.changed_count(), visible.len());
+    let merged = done.rows;
     assert_eq!(merged.len(), keys(&merged).len(), "no duplicate");
     assert_eq!(keys(&merged), truth_keys(&handle, who));
     // The merged rows of changed repositories carry their new tags (`latest` moved).
@@ -210,11 +219,19 @@ async fn a_failed_refresh_loses_no_cached_row() {
     });
     let fresh = run(&handle, who, Some(full.stamps.clone())).await;
     assert!(!fresh.report.ledger.is_empty());
-    let unconfirmed = Unconfirmed::from_ledger(&fresh.report.ledger.entries);
-    assert!(unconfirmed.listing);
-    let p = plan(&full.stamps, &fresh.stamps);
-    let merged = merge(full.rows, &p, fresh.rows, &unconfirmed);
-    assert!(before.is_subset(&keys(&merged)), "every cached row is kept");
-    let kept = stamps_to_keep(&full.stamps, fresh.stamps, &unconfirmed);
-    assert!(kept.len() <= full.stamps.len());
+    let known = full.stamps.len();
+    let done = apply(
+        full.rows,
+        &full.stamps,
+        fresh.stamps,
+        fresh.rows,
+        &fresh.report.ledger.entries,
+    );
+    assert!(done.unconfirmed.listing);
+    assert!(
+        before.is_subset(&keys(&done.rows)),
+        "every cached row is kept"
+    );
+    assert!(done.summary().contains("some listings failed"));
+    assert!(done.stamps.len() <= known);
 }

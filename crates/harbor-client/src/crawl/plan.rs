@@ -13,6 +13,12 @@
 //!    (`Repository.artifact_count`, `Project.repo_count`) or from `X-Total-Count` of its
 //!    first page; all remaining pages go out concurrently. A larger `X-Total-Count` later
 //!    (something was pushed meanwhile) plans the extra pages. `Link` is never walked.
+//! 4. With [`PlanConfig::repository_stamps`], a project-level crawl also lists
+//!    repositories (after every artifact page) so it ends with their [`RepoStamp`]s.
+//!
+//! A refresh ([`Planner::refresh`]) lists repositories instead of projects (`/repositories`
+//! when every project is in scope) and lists the artifacts of a repository only when its
+//! stamp differs from the one it was given.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;

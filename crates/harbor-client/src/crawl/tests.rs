@@ -126,6 +126,19 @@ impl FakeHarbor {
                     .collect();
                 paged(&items, page, size)
             }
+            ["repositories"] => {
+                let items: Vec<String> = self
+                    .projects
+                    .iter()
+                    .flat_map(|(_, repos)| repos)
+                    .map(|(name, n)| {
+                        format!(
+                            r#"{{"name":"{name}","artifact_count":{n},"update_time":"2024-01-01T00:00:00Z"}}"#
+                        )
+                    })
+                    .collect();
+                paged(&items, page, size)
+            }
             ["projects", p, "repositories"] => {
                 let repos = self.repos(p);
                 let items: Vec<String> = repos
@@ -135,7 +148,11 @@ impl FakeHarbor {
                             q.contains(&format!("{name} ")) || q.contains(&format!("{name}}}"))
                         })
                     })
-                    .map(|(name, n)| format!(r#"{{"name":"{name}","artifact_count":{n}}}"#))
+                    .map(|(name, n)| {
+                        format!(
+                            r#"{{"name":"{name}","artifact_count":{n},"update_time":"2024-01-01T00:00:00Z"}}"#
+                        )
+                    })
                     .collect();
                 paged(&items, page, size)
             }
@@ -1118,4 +1135,113 @@ fn hostile_links_never_send_a_request_elsewhere() {
         assert!(path.starts_with("/api/v2.0/"), "{path}");
         assert!(!path.contains("evil") && !path.contains("/../"), "{path}");
     }
+}
+
+// ---------------------------------------------------------------------------------
+// Repository stamps and refresh.
+
+fn stamps_of(events: &[Event]) -> Vec<RepoStamp> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Repositories(stamps) => Some(stamps.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn project_level_crawl_lists_repository_stamps_after_every_artifact_page() {
+    let harbor = FakeHarbor::new("v2.13.0", 200);
+    let stamped = CrawlConfig {
+        repository_stamps: true,
+        ..config(1)
+    };
+    let (result, events) = run(&harbor, Scope::default(), stamped, &CancelToken::new());
+    assert!(result.unwrap().ledger.is_empty());
+    assert_eq!(rows_of(&events).len(), harbor.expected().len());
+    let mut names: Vec<String> = stamps_of(&events).into_iter().map(|s| s.name).collect();
+    names.sort();
+    assert_eq!(
+        names.len(),
+        10,
+        "every repository, the empty one too: {names:?}"
+    );
+    let log = harbor.log.borrow();
+    let last_artifacts = log.iter().rposition(|p| p.contains("/artifacts?")).unwrap();
+    let first_stamps = log
+        .iter()
+        .position(|p| p.starts_with("/api/v2.0/repositories?"))
+        .unwrap();
+    assert!(first_stamps > last_artifacts, "{log:#?}");
+    drop(log);
+
+    // Without the option a project-level crawl lists no repository.
+    let plain = FakeHarbor::new("v2.13.0", 200);
+    let (_, events) = run(&plain, Scope::default(), config(1), &CancelToken::new());
+    assert!(stamps_of(&events).is_empty());
+    assert!(!plain
+        .log
+        .borrow()
+        .iter()
+        .any(|p| p.contains("repositories?")));
+}
+
+#[test]
+fn refresh_lists_artifacts_only_where_a_stamp_changed() {
+    let harbor = FakeHarbor::new("v2.10.0", 200);
+    let (_, events) = run(&harbor, Scope::default(), config(4), &CancelToken::new());
+    let mut known = stamps_of(&events);
+    assert_eq!(known.len(), 10);
+    // beta/r3 changed since; alpha/a was never seen.
+    for stamp in &mut known {
+        if stamp.name == "beta/r3" {
+            stamp.artifact_count = Some(1);
+        }
+    }
+    known.retain(|s| s.name != "alpha/a");
+    let again = FakeHarbor::new("v2.10.0", 200);
+    let clock = TestClock::default();
+    let crawler = Crawler::new(&again, &clock, config(4));
+    let mut events = Vec::new();
+    let report = futures::executor::block_on(crawler.refresh(
+        Scope::default(),
+        known,
+        &CancelToken::new(),
+        |e| events.push(e),
+    ))
+    .unwrap();
+    assert!(report.ledger.is_empty());
+    assert_eq!(report.discovery.strategy, Strategy::PerRepository);
+    let log = again.log.borrow();
+    assert!(
+        !log.iter().any(|p| p.starts_with("/api/v2.0/projects?")),
+        "{log:#?}"
+    );
+    let mut listed: Vec<&str> = log
+        .iter()
+        .filter(|p| p.contains("/artifacts?"))
+        .map(|p| {
+            p.split("/repositories/")
+                .nth(1)
+                .unwrap()
+                .split('/')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    listed.sort();
+    listed.dedup();
+    assert_eq!(listed, ["a", "r3"], "{log:#?}");
+    let mut rows = rows_of(&events);
+    rows.sort();
+    let mut want: Vec<(String, String)> = again
+        .expected()
+        .into_iter()
+        .filter(|(repo, _)| repo == "alpha/a" || repo == "beta/r3")
+        .collect();
+    want.sort();
+    assert_eq!(rows, want);
+    assert_eq!(stamps_of(&events).len(), 10);
 }
