@@ -13,17 +13,32 @@ use crate::state::{use_app, AppState};
 /// At most this many reports per run: a bulk run must not hammer Harbor.
 pub const MAX_REPORTS: usize = 1000;
 
-/// The scanned rows among the matching ones, in table order, at most [`MAX_REPORTS`].
-fn wanted_rows(app: AppState) -> Vec<ArtifactRow> {
-    app.matching.with_untracked(|matching| {
-        app.rows.with_untracked(|set| {
-            matching
-                .iter()
-                .filter_map(|&i| set.rows().get(i as usize))
-                .filter(|r| r.scan.status == ScanStatus::Success && r.scan.total > 0)
-                .take(MAX_REPORTS)
-                .cloned()
-                .collect()
+/// Matching rows with findings whose report is not loaded yet, in table order; `limit`
+/// caps how many are collected (all are counted).
+fn without_report(app: AppState, limit: usize) -> (Vec<ArtifactRow>, usize) {
+    app.matching.with(|matching| {
+        app.rows.with(|set| {
+            app.reports.with(|reports| {
+                let loaded: HashSet<(&str, &str)> = reports
+                    .values()
+                    .filter_map(ReportState::loaded)
+                    .map(|r| (&*r.repository, &*r.digest))
+                    .collect();
+                let mut picked = Vec::new();
+                let mut count = 0;
+                let wanted = matching
+                    .iter()
+                    .filter_map(|&i| set.rows().get(i as usize))
+                    .filter(|r| r.scan.status == ScanStatus::Success && r.scan.total > 0)
+                    .filter(|r| !loaded.contains(&r.key()));
+                for row in wanted {
+                    count += 1;
+                    if picked.len() < limit {
+                        picked.push(row.clone());
+                    }
+                }
+                (picked, count)
+            })
         })
     })
 }
@@ -66,7 +81,23 @@ pub fn BulkReports(
     let progress = RwSignal::new(BulkProgress::default());
     let start = move |_| {
         rollup_open.set(true);
-        crawl::fetch_reports(app, wanted_rows(app), progress)
+        let rows = untrack(|| without_report(app, MAX_REPORTS).0);
+        crawl::fetch_reports(app, rows, progress)
+    };
+    // A run fetches at most MAX_REPORTS; say what is left, and that a click goes on.
+    let left = move || {
+        if progress.with(|p| p.running || p.planned == 0) {
+            return None;
+        }
+        let (_, count) = without_report(app, 0);
+        (count > 0).then(|| {
+            format!(
+                "{} matching scanned artifacts have no report yet: Fetch vulnerability \
+                 reports again for the next {}.",
+                thousands(count as u64),
+                thousands(count.min(MAX_REPORTS) as u64)
+            )
+        })
     };
     let line = move || {
         let p = progress.get();
@@ -87,6 +118,8 @@ pub fn BulkReports(
             <span class="muted">{line}</span>
             " "
             <span>{move || summary(app)}</span>
+            " "
+            <span class="muted">{left}</span>
         </div>
     }
 }

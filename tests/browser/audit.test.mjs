@@ -164,3 +164,37 @@ test("each audit preset shows its count before it is chosen, and selects exactly
   assert.equal(await matching(page), rows.length);
   await page.close();
 });
+
+test("a report run stops at 1,000 artifacts, says how many are left, and the next run goes on", async () => {
+  const medium = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.13"]);
+  const page = await chrome.newPage();
+  try {
+    await openSignedIn(page, medium.url);
+    await loadAll(page);
+    const rows = await truth(medium);
+    const withFindings = rows.filter((r) => r.scan.status === "Success" && r.scan.total > 0).length;
+    assert.ok(withFindings > 2000, `${withFindings}`);
+    await fetch(`${medium.url}/_sim/reset`, { method: "POST" });
+    const fetchOnce = async () => {
+      await page.getByRole("button", { name: "Fetch vulnerability reports" }).click();
+      await page.getByText(/^Reports finished: /).waitFor({ timeout: 120_000 });
+    };
+    await fetchOnce();
+    const left = page.getByText(/matching scanned artifacts have no report yet/);
+    assert.equal(
+      await left.textContent(),
+      `${(withFindings - 1000).toLocaleString("en-US")} matching scanned artifacts have no report yet: ` +
+        "Fetch vulnerability reports again for the next 1,000.",
+    );
+    await fetchOnce();
+    await page.getByText(`${(withFindings - 2000).toLocaleString("en-US")} matching scanned artifacts have no report yet`, { exact: false }).waitFor();
+    // 2,000 distinct reports, none fetched twice.
+    const stats = await medium.sim("stats");
+    const reports = Object.entries(stats.by_path).filter(([p]) => p.endsWith("/additions/vulnerabilities"));
+    assert.equal(reports.length, 2000);
+    assert.ok(reports.every(([, n]) => n === 1));
+  } finally {
+    await page.close();
+    await medium.stop();
+  }
+});
