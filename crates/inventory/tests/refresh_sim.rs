@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use harbor_client::crawl::{
-    CrawlConfig, CrawlReport, Crawler, Credentials, Event, RepoStamp, RetryPolicy, Scope,
+    CrawlConfig, CrawlReport, Crawler, Credentials, Event, Projects, RepoStamp, RetryPolicy, Scope,
 };
 use harbor_client::native::{NativeTransport, TokioClock};
 use harbor_client::slim::ArtifactRow;
@@ -35,11 +35,20 @@ fn crawler(handle: &SimHandle, who: Option<(&str, &str)>) -> Crawler<NativeTrans
     Crawler::new(transport, TokioClock::new(), config)
 }
 
-/// A full crawl (`known` is `None`) or a refresh.
+/// A full crawl (`known` is `None`) or a refresh, of every project.
 async fn run(
     handle: &SimHandle,
     who: Option<(&str, &str)>,
     known: Option<Vec<RepoStamp>>,
+) -> Outcome {
+    run_scope(handle, who, known, Scope::default()).await
+}
+
+async fn run_scope(
+    handle: &SimHandle,
+    who: Option<(&str, &str)>,
+    known: Option<Vec<RepoStamp>>,
+    scope: Scope,
 ) -> Outcome {
     let crawler = crawler(handle, who);
     let mut rows = Vec::new();
@@ -51,12 +60,8 @@ async fn run(
     };
     let cancel = CancelToken::new();
     let report = match known {
-        None => crawler.crawl(Scope::default(), &cancel, sink).await,
-        Some(known) => {
-            crawler
-                .refresh(Scope::default(), known, &cancel, sink)
-                .await
-        }
+        None => crawler.crawl(scope, &cancel, sink).await,
+        Some(known) => crawler.refresh(scope, known, &cancel, sink).await,
     }
     .expect("crawl finishes");
     Outcome {
@@ -234,4 +239,50 @@ async fn a_failed_refresh_loses_no_cached_row() {
     );
     assert!(done.summary().contains("some listings failed"));
     assert!(done.stamps.len() <= known);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_of_named_projects_lists_their_repositories_only() {
+    let who = Some(("admin", "Harbor12345"));
+    let handle = harbor_sim::spawn(SimConfig {
+        preset: Preset::Small,
+        version: HarborVersion::V2_13,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts");
+    let scope = Scope {
+        projects: Projects::Named(vec!["library".into(), "team".into()]),
+        ..Scope::default()
+    };
+    let full = run_scope(&handle, who, None, scope.clone()).await;
+    assert!(full.report.ledger.is_empty());
+    let in_scope = |repo: &str| repo.starts_with("library/") || repo.starts_with("team/");
+    assert!(!full.stamps.is_empty() && full.stamps.iter().all(|s| in_scope(&s.name)));
+    let changed = handle.sim().mutate(&Mutation {
+        repositories: 2,
+        push: 1,
+        delete: 1,
+        project: Some("team".into()),
+    });
+    handle.sim().reset_stats();
+    let fresh = run_scope(&handle, who, Some(full.stamps.clone()), scope).await;
+    assert!(fresh.report.ledger.is_empty());
+    let by_route = handle.sim().stats().by_route;
+    assert!(!by_route.contains_key("GET /repositories"), "{by_route:?}");
+    assert!(!by_route.contains_key("GET /projects"), "{by_route:?}");
+    assert_eq!(
+        relisted(&handle),
+        changed
+            .repositories
+            .iter()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+    );
+    let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
+    let want: BTreeSet<(String, String)> = truth_keys(&handle, who)
+        .into_iter()
+        .filter(|(repo, _)| in_scope(repo))
+        .collect();
+    assert_eq!(keys(&done.rows), want);
 }
