@@ -23,15 +23,16 @@ const SEVERITIES: [(&str, Option<Severity>); 5] = [
     ("critical", Some(Severity::Critical)),
 ];
 
-const COLUMNS: [(&str, CveColumn); 8] = [
-    ("CVE", CveColumn::Id),
-    ("Severity", CveColumn::Severity),
-    ("CVSS", CveColumn::Cvss),
-    ("Packages", CveColumn::Package),
-    ("Fixed in", CveColumn::Fixable),
-    ("Artifacts", CveColumn::Artifacts),
-    ("Repositories", CveColumn::Repositories),
-    ("Fixable", CveColumn::Fixable),
+/// The columns and what each sorts by ("Fixed in" lists versions and does not sort).
+const COLUMNS: [(&str, Option<CveColumn>); 8] = [
+    ("CVE", Some(CveColumn::Id)),
+    ("Severity", Some(CveColumn::Severity)),
+    ("CVSS", Some(CveColumn::Cvss)),
+    ("Packages", Some(CveColumn::Package)),
+    ("Fixed in", None),
+    ("Artifacts", Some(CveColumn::Artifacts)),
+    ("Repositories", Some(CveColumn::Repositories)),
+    ("Fixable", Some(CveColumn::Fixable)),
 ];
 
 /// Narrows the artifact table to the artifacts `id` affects (a new history entry, so
@@ -142,7 +143,10 @@ pub fn CveRollup(
             .and_then(|(_, s)| *s);
         filter.update(|f| f.min_severity = min);
     };
-    let header_cell = move |(name, column): (&'static str, CveColumn)| {
+    let header_cell = move |(name, column): (&'static str, Option<CveColumn>)| {
+        let Some(column) = column else {
+            return view! { <th scope="col">{name}</th> }.into_any();
+        };
         let state = move || {
             sort.with(|s| match (s.column == column, s.direction) {
                 (false, _) => "none",
@@ -163,10 +167,6 @@ pub fn CveRollup(
                 }
             })
         };
-        // "Fixed in" lists versions and does not sort on its own.
-        if name == "Fixed in" {
-            return view! { <th scope="col">{name}</th> }.into_any();
-        }
         view! {
             <th scope="col" aria-sort=state>
                 <button type="button" class="sort" on:click=click>{name}</button>

@@ -69,7 +69,13 @@ test("the CVE roll-up equals the simulator's reports, and a CVE narrows the tabl
   await section.getByRole("textbox", { name: "Package" }).fill(pkg);
   assert.equal(await count(), cves.filter((c) => c.package.includes(pkg)).length);
   await section.getByRole("textbox", { name: "Package" }).fill("");
-  const widest = [...cves].sort((a, b) => b.affected.length - a.affected.length)[0];
+  // Sorting by affected artifacts: most first, ties by id.
+  const byAffected = [...cves].sort((a, b) => b.affected.length - a.affected.length || (a.id < b.id ? -1 : 1));
+  await section.getByRole("button", { name: "Artifacts", exact: true }).click();
+  const firstIds = () => section.locator("table tbody tr td:first-child").allTextContents();
+  assert.deepEqual((await firstIds()).slice(0, 5), byAffected.slice(0, 5).map((c) => c.id));
+  assert.equal(await section.getByRole("columnheader", { name: "Artifacts" }).getAttribute("aria-sort"), "descending");
+  const widest = byAffected[0];
   await section.getByRole("textbox", { name: "CVE" }).fill(widest.id);
   assert.equal(await count(), 1);
 
