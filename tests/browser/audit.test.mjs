@@ -1,22 +1,13 @@
 // Audits against the simulator's ground truth: the CVE roll-up (every CVE, the artifacts
 // it affects, fixable or not; filters; the artifact table narrowed to one CVE) and the
 // audit presets (each one's count before and after it is chosen).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { startServer, useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, waitMatching, matching, pageDigests, truth, scriptErrors, DAY_MS } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
 
 async function download(page, name, scope = page) {
   const [file] = await Promise.all([page.waitForEvent("download"), scope.getByRole("button", { name }).click()]);
@@ -26,11 +17,11 @@ async function download(page, name, scope = page) {
 const SEVERITY_RANK = ["None", "Unknown", "Negligible", "Low", "Medium", "High", "Critical"];
 
 test("the CVE roll-up equals the simulator's reports, and a CVE narrows the table", async () => {
-  const page = await chrome.newPage({ acceptDownloads: true });
-  await openSignedIn(page, server.url);
+  const page = await lens.chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
-  const rows = await truth(server);
-  const cves = await server.sim("truth/cves?as=admin");
+  const rows = await truth(lens.server);
+  const cves = await lens.server.sim("truth/cves?as=admin");
   assert.ok(cves.length > 50, `the small preset has many CVEs (${cves.length})`);
 
   await page.getByRole("button", { name: "Fetch vulnerability reports" }).click();
@@ -98,8 +89,8 @@ test("the CVE roll-up equals the simulator's reports, and a CVE narrows the tabl
   await page.waitForURL((u) => !u.searchParams.has("cve"));
 
   // A link with a CVE opened before any report is loaded says why nothing matches.
-  const fresh = await chrome.newPage();
-  await openSignedIn(fresh, server.url, undefined, `/?cve=${widest.id}`);
+  const fresh = await lens.chrome.newPage();
+  await openSignedIn(fresh, lens.server.url, undefined, `/?cve=${widest.id}`);
   await loadAll(fresh);
   await waitMatching(fresh, 0);
   assert.match(await fresh.getByRole("status", { name: "CVE filter" }).textContent(), /no vulnerability report loaded yet/);
@@ -138,10 +129,10 @@ function presetTruth(rows, now) {
 }
 
 test("each audit preset shows its count before it is chosen, and selects exactly that", async () => {
-  const page = await chrome.newPage();
-  await openSignedIn(page, server.url);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
-  const rows = await truth(server);
+  const rows = await truth(lens.server);
   const now = Date.now();
   const want = presetTruth(rows, now);
   const select = page.getByRole("combobox", { name: "Audit preset" });
@@ -173,7 +164,7 @@ test("each audit preset shows its count before it is chosen, and selects exactly
 
 test("a report run stops at 1,000 artifacts, says how many are left, and the next run goes on", async () => {
   const medium = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.13"]);
-  const page = await chrome.newPage();
+  const page = await lens.chrome.newPage();
   try {
     await openSignedIn(page, medium.url);
     await loadAll(page);

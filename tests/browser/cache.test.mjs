@@ -1,25 +1,16 @@
 // The cached inventory: kept in IndexedDB after a crawl (without any secret), shown at
 // once after a reload with its age, kept apart per user, and gone after "Forget".
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, matching, waitMatching, truth, scriptErrors, dump, waitStored } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
 
 test("a reload shows the cached inventory at once; forget clears it; no secret is stored", async () => {
-  const rows = await truth(server);
-  const page = await chrome.newPage();
-  await openSignedIn(page, server.url);
+  const rows = await truth(lens.server);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
   const firstSave = await waitStored(page);
   const { keys, values } = await dump(page);
@@ -33,7 +24,7 @@ test("a reload shows the cached inventory at once; forget clears it; no secret i
 
   // A reload: signed in again, the table fills from the cache before any crawl.
   await page.reload();
-  await openSignedIn(page, server.url);
+  await openSignedIn(page, lens.server.url);
   await waitMatching(page, rows.length);
   const note = page.getByRole("status", { name: "Cached inventory" });
   // The refresh that follows (refresh.test.mjs) finds nothing changed and keeps every row.
@@ -47,11 +38,11 @@ test("a reload shows the cached inventory at once; forget clears it; no secret i
   await waitStored(page, firstSave);
 
   // Another user of the same browser does not see admin's inventory.
-  await openSignedIn(page, server.url, ["alice", "Alice12345"]);
+  await openSignedIn(page, lens.server.url, ["alice", "Alice12345"]);
   await page.waitForTimeout(500);
   assert.equal(await page.getByRole("status", { name: "Cached inventory" }).count(), 0);
   assert.equal(await matching(page), 0);
-  await openSignedIn(page, server.url);
+  await openSignedIn(page, lens.server.url);
   await waitMatching(page, rows.length);
 
   // Forget: the store is empty, and a reload starts from nothing.
@@ -59,7 +50,7 @@ test("a reload shows the cached inventory at once; forget clears it; no secret i
   await page.getByRole("status", { name: "Cached inventory" }).filter({ hasText: "Cached data forgotten." }).waitFor();
   assert.deepEqual((await dump(page)).keys, []);
   await page.reload();
-  await openSignedIn(page, server.url);
+  await openSignedIn(page, lens.server.url);
   await page.waitForTimeout(500);
   assert.equal(await matching(page), 0);
   assert.deepEqual(scriptErrors(page), []);

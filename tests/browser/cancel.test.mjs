@@ -1,25 +1,16 @@
 // Cancel stops the crawl (no more requests reach Harbor) and the page stays usable.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import { openSignedIn, status, matching, waitDone, truth, scriptErrors } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.10", "--latency-ms", "150"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.10", "--latency-ms", "150"]);
 
 test("Cancel stops the crawl and the page stays usable", async () => {
-  const rows = await truth(server);
-  const page = await chrome.newPage();
-  await openSignedIn(page, server.url);
+  const rows = await truth(lens.server);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
   await page.getByRole("button", { name: "Load artifacts" }).click();
   await page.waitForFunction(
     () => Number(document.querySelector('[aria-label="Matching artifacts"]')?.textContent) > 0,
@@ -32,9 +23,9 @@ test("Cancel stops the crawl and the page stays usable", async () => {
 
   // Requests that were in flight are aborted; nothing new is sent.
   await delay(500);
-  const before = (await server.sim("stats")).requests_total;
+  const before = (await lens.server.sim("stats")).requests_total;
   await delay(1500);
-  assert.equal((await server.sim("stats")).requests_total, before);
+  assert.equal((await lens.server.sim("stats")).requests_total, before);
   assert.equal(await matching(page), loaded, "no rows arrive after Cancel");
 
   // Still usable: filters work and a new crawl completes.

@@ -1,23 +1,14 @@
 // Connecting: clear messages for an unreachable Harbor and for an address with no
 // Harbor; anonymous access; `?embed=1` hides the page header.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import { loadAll, matching, truth, scriptErrors } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "tiny", "--harbor-version", "2.13"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const lens = useLens(["--demo", "--preset", "tiny", "--harbor-version", "2.13"]);
 
 async function connectTo(page, harborUrl) {
-  await page.goto(server.url + "/");
+  await page.goto(lens.server.url + "/");
   await page.getByRole("textbox", { name: "Harbor URL" }).fill(harborUrl);
   await page.getByRole("textbox", { name: "Username", exact: true }).fill("admin");
   await page.getByLabel("Password", { exact: true }).fill("Harbor12345");
@@ -28,7 +19,7 @@ async function connectTo(page, harborUrl) {
 }
 
 test("an unreachable Harbor gets a message about reachability, CORS and the proxy", async () => {
-  const page = await chrome.newPage();
+  const page = await lens.chrome.newPage();
   const text = await connectTo(page, "http://127.0.0.1:9");
   assert.match(text, /unreachable/i);
   assert.match(text, /CORS/);
@@ -36,35 +27,35 @@ test("an unreachable Harbor gets a message about reachability, CORS and the prox
 });
 
 test("an address without a Harbor says so", async () => {
-  const page = await chrome.newPage();
-  const text = await connectTo(page, server.url + "/no-harbor-here");
+  const page = await lens.chrome.newPage();
+  const text = await connectTo(page, lens.server.url + "/no-harbor-here");
   assert.match(text, /No Harbor at/);
 });
 
 test("without credentials the dashboard is anonymous and sees public projects only", async () => {
-  const page = await chrome.newPage();
-  await page.goto(server.url + "/");
+  const page = await lens.chrome.newPage();
+  await page.goto(lens.server.url + "/");
   await page.locator(".connection.ok").waitFor();
   assert.match(await page.locator(".connection .principal").textContent(), /anonymous/);
-  const expected = await truth(server, "anonymous");
+  const expected = await truth(lens.server, "anonymous");
   await loadAll(page);
   assert.equal(await matching(page), expected.length);
   assert.deepEqual(scriptErrors(page), []);
 });
 
 test("?embed=1 hides the page header", async () => {
-  const page = await chrome.newPage();
-  await page.goto(server.url + "/?embed=1");
+  const page = await lens.chrome.newPage();
+  await page.goto(lens.server.url + "/?embed=1");
   await page.getByRole("button", { name: "Load artifacts" }).waitFor();
   assert.equal(await page.getByRole("heading", { name: "Harbor Lens" }).isVisible(), false);
-  const plain = await chrome.newPage();
-  await plain.goto(server.url + "/");
+  const plain = await lens.chrome.newPage();
+  await plain.goto(lens.server.url + "/");
   await plain.getByRole("heading", { name: "Harbor Lens" }).waitFor();
 });
 
 test("the theme toggle switches light and dark", async () => {
-  const page = await chrome.newPage({ colorScheme: "light" });
-  await page.goto(server.url + "/");
+  const page = await lens.chrome.newPage({ colorScheme: "light" });
+  await page.goto(lens.server.url + "/");
   const toggle = page.getByRole("button", { name: /^Theme:/ });
   const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   const light = await background();
@@ -76,10 +67,10 @@ test("the theme toggle switches light and dark", async () => {
 });
 
 test("credentials stay out of localStorage, cookies, the URL and exports; opt-in keeps them for the tab", async () => {
-  const page = await chrome.newPage({ acceptDownloads: true });
+  const page = await lens.chrome.newPage({ acceptDownloads: true });
   const consoleText = [];
   page.on("console", (msg) => consoleText.push(msg.text()));
-  await page.goto(server.url + "/");
+  await page.goto(lens.server.url + "/");
   await page.getByRole("textbox", { name: "Username", exact: true }).fill("admin");
   await page.getByLabel("Password", { exact: true }).fill("Harbor12345");
   await page.getByRole("button", { name: "Connect", exact: true }).click();

@@ -1,24 +1,15 @@
 // Load artifacts on the `small` preset: every artifact the simulator holds arrives once.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { startServer, useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, matching, status, truth, pageDigests, scriptErrors } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
 
 test("Load artifacts on medium: every artifact arrives once", async () => {
   const medium = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.13"]);
   try {
-    const page = await chrome.newPage();
+    const page = await lens.chrome.newPage();
     await openSignedIn(page, medium.url);
     const expected = await truth(medium);
     assert.ok(expected.length > 10_000);
@@ -33,9 +24,9 @@ test("Load artifacts on medium: every artifact arrives once", async () => {
 });
 
 test("Load artifacts on small: matching count equals the truth, status ends with done", async () => {
-  const page = await chrome.newPage();
-  await openSignedIn(page, server.url);
-  const expected = await truth(server);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
+  const expected = await truth(lens.server);
   await loadAll(page);
   assert.equal(await matching(page), expected.length);
   assert.match((await status(page).textContent()).trim(), /done$/);
@@ -55,14 +46,14 @@ test("Load artifacts on small: matching count equals the truth, status ends with
 });
 
 test("a robot account sees only its projects", async () => {
-  const page = await chrome.newPage();
+  const page = await lens.chrome.newPage();
   const robot = ["robot$lens-audit", "RobotSecret1"];
-  await openSignedIn(page, server.url, robot);
+  await openSignedIn(page, lens.server.url, robot);
   assert.match(await page.locator(".connection .principal").textContent(), /robot account/);
-  const expected = await truth(server, robot[0]);
+  const expected = await truth(lens.server, robot[0]);
   await loadAll(page);
   assert.equal(await matching(page), expected.length);
-  const all = await truth(server);
+  const all = await truth(lens.server);
   assert.ok(expected.length < all.length, "the robot sees fewer artifacts than the admin");
   const projects = new Set(expected.map((r) => r.project));
   await page.getByRole("combobox", { name: "Rows per page" }).selectOption("250");
@@ -74,8 +65,8 @@ test("a robot account sees only its projects", async () => {
 });
 
 test("a wrong password shows a clear message", async () => {
-  const page = await chrome.newPage();
-  await page.goto(server.url + "/");
+  const page = await lens.chrome.newPage();
+  await page.goto(lens.server.url + "/");
   await page.getByRole("textbox", { name: "Username", exact: true }).fill("admin");
   await page.getByLabel("Password", { exact: true }).fill("wrong-password");
   await page.getByRole("button", { name: "Connect", exact: true }).click();

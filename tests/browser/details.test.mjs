@@ -1,26 +1,17 @@
 // The details panel: opens on a row (click or Enter), shows the artifact, and fetches
 // its full vulnerability report on demand; Esc closes it.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, truth, scriptErrors, ADMIN } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
 
 /** The CVE ids of an artifact's report, straight from the API. */
 async function reportIds(row) {
   const short = row.repository.slice(row.project.length + 1);
   const repo = encodeURIComponent(encodeURIComponent(short));
-  const url = `${server.url}/api/v2.0/projects/${row.project}/repositories/${repo}/artifacts/${row.digest}/additions/vulnerabilities`;
+  const url = `${lens.server.url}/api/v2.0/projects/${row.project}/repositories/${repo}/artifacts/${row.digest}/additions/vulnerabilities`;
   const auth = "Basic " + Buffer.from(ADMIN.join(":")).toString("base64");
   const resp = await fetch(url, { headers: { authorization: auth } });
   assert.equal(resp.status, 200);
@@ -30,9 +21,9 @@ async function reportIds(row) {
 }
 
 test("the details panel shows the vulnerability report of a scanned artifact", async () => {
-  const rows = await truth(server);
-  const page = await chrome.newPage();
-  await openSignedIn(page, server.url);
+  const rows = await truth(lens.server);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
   const scanned = rows.find((r) => r.scan.status === "Success" && r.scan.total > 0);
   await page.getByRole("textbox", { name: "Digest prefix" }).fill(scanned.digest);
@@ -56,9 +47,9 @@ test("the details panel shows the vulnerability report of a scanned artifact", a
 });
 
 test("Fetch vulnerability reports loads the reports of the matching scanned artifacts", async () => {
-  const rows = await truth(server);
-  const page = await chrome.newPage();
-  await openSignedIn(page, server.url);
+  const rows = await truth(lens.server);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
   const project = rows[0].project;
   await page.getByRole("textbox", { name: "Project", exact: true }).fill(`"${project}"`);
@@ -71,11 +62,11 @@ test("Fetch vulnerability reports loads the reports of the matching scanned arti
 });
 
 test("the details of a multi-arch index list its platforms and annotations", async () => {
-  const rows = await truth(server);
+  const rows = await truth(lens.server);
   const index = rows.find((r) => r.references > 0);
   assert.ok(index, "the dataset has an image index");
-  const page = await chrome.newPage();
-  await openSignedIn(page, server.url);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
   await page.getByRole("textbox", { name: "Digest prefix" }).fill(index.digest);
   await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Artifacts"] tbody tr').length === 1);

@@ -1,21 +1,12 @@
 // Snapshot diff: export, change the simulator, crawl again, drop the export on the page;
 // the diff must list exactly the changes the simulator made (checked against its truth).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, waitMatching, truth, scriptErrors } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
 
 const key = (r) => `${r.repository}@${r.digest}`;
 const tagSet = (r) => (r.tags ?? []).map((t) => (typeof t === "string" ? t : t.name)).sort().join(",");
@@ -26,20 +17,20 @@ async function download(page, name, scope = page) {
 }
 
 test("the diff with an earlier export lists exactly what the simulator changed", async () => {
-  const page = await chrome.newPage({ acceptDownloads: true });
-  await openSignedIn(page, server.url);
+  const page = await lens.chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
-  const before = await truth(server);
+  const before = await truth(lens.server);
   const exported = await download(page, "Export JSON");
 
-  const resp = await fetch(`${server.url}/_sim/mutate`, {
+  const resp = await fetch(`${lens.server.url}/_sim/mutate`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ repositories: 4, push: 2, delete: 1 }),
   });
   const report = await resp.json();
   assert.ok(report.pushed.length > 0 && report.deleted.length > 0, JSON.stringify(report));
-  const after = await truth(server);
+  const after = await truth(lens.server);
   await page.getByRole("button", { name: "Load artifacts" }).click();
   await waitMatching(page, after.length, 30_000);
 
@@ -96,21 +87,21 @@ test("the diff with an earlier export lists exactly what the simulator changed",
 });
 
 test("with reports on both sides, the diff names the vulnerabilities new and fixed", async () => {
-  const page = await chrome.newPage({ acceptDownloads: true });
-  await openSignedIn(page, server.url);
+  const page = await lens.chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
   const fetchReports = async () => {
     await page.getByRole("button", { name: "Fetch vulnerability reports" }).click();
     await page.getByText(/^Reports finished: /).waitFor({ timeout: 60_000 });
   };
   await fetchReports();
-  const ids = async () => new Set((await server.sim("truth/cves?as=admin")).map((c) => c.id));
+  const ids = async () => new Set((await lens.server.sim("truth/cves?as=admin")).map((c) => c.id));
   const before = await ids();
   const exported = await download(page, "Export JSON");
   assert.ok(JSON.parse(exported).reports.length > 100, "the export carries the fetched reports");
 
   // Many deletes take the last artifacts carrying some CVEs; pushes bring others.
-  const resp = await fetch(`${server.url}/_sim/mutate`, {
+  const resp = await fetch(`${lens.server.url}/_sim/mutate`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ repositories: 40, push: 3, delete: 6 }),

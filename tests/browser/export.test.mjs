@@ -1,20 +1,11 @@
 // CSV and JSON exports hold exactly the filtered rows, in the table's order.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, matching, waitMatching, pageDigests, truth, scriptErrors } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
 
 /** RFC 4180 records (quoted fields may hold commas, quotes and line breaks). */
 function parseCsv(text) {
@@ -48,9 +39,9 @@ async function download(page, name) {
 }
 
 test("Export CSV and Export JSON hold exactly the filtered rows in table order", async () => {
-  const rows = await truth(server);
-  const page = await chrome.newPage({ acceptDownloads: true });
-  await openSignedIn(page, server.url);
+  const rows = await truth(lens.server);
+  const page = await lens.chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
   const project = rows[0].project;
   const expected = rows.filter((r) => r.project.includes(project));

@@ -1,27 +1,18 @@
 // A seeded fault plan: the failed-requests panel lists exactly the failed requests,
 // the banner gives the missing numbers, and "Retry failed requests" completes the set.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, matching, waitMatching, waitDone, truth, scriptErrors } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  // 2.10 lists artifacts per repository, so a fault can hit exactly one repository.
-  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.10"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+// 2.10 lists artifacts per repository, so a fault can hit exactly one repository.
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.10"]);
 
 const FAILING = ["library/cache-cron", "library/api"];
 
 /** PUT/POST to the simulator's control routes (their bodies may be empty). */
 async function control(route, method, body) {
-  const resp = await fetch(`${server.url}/_sim/${route}`, {
+  const resp = await fetch(`${lens.server.url}/_sim/${route}`, {
     method,
     headers: { "content-type": "application/json" },
     body,
@@ -30,7 +21,7 @@ async function control(route, method, body) {
 }
 
 test("failed requests are listed exactly, the banner counts the missing, retry completes", async () => {
-  const rows = await truth(server);
+  const rows = await truth(lens.server);
   const missing = rows.filter((r) => FAILING.includes(r.repository)).length;
   assert.ok(missing > 0);
   const rules = FAILING.map((repo) => ({
@@ -40,12 +31,12 @@ test("failed requests are listed exactly, the banner counts the missing, retry c
   await control("faults", "PUT", JSON.stringify({ rules }));
   await control("reset", "POST");
 
-  const page = await chrome.newPage();
-  await openSignedIn(page, server.url);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
   assert.equal(await matching(page), rows.length - missing);
 
-  const stats = await server.sim("stats");
+  const stats = await lens.server.sim("stats");
   const injected = stats.faults_injected;
   const paths = [...new Set(injected.map((f) => f.path_and_query))];
   assert.equal(paths.length, FAILING.length, "one failing URL per repository");
@@ -78,7 +69,7 @@ test("failed requests are listed exactly, the banner counts the missing, retry c
 });
 
 test("a single failed request can be retried on its own", async () => {
-  const rows = await truth(server);
+  const rows = await truth(lens.server);
   const one = rows.filter((r) => r.repository === FAILING[0]).length;
   const two = rows.filter((r) => r.repository === FAILING[1]).length;
   const rules = FAILING.map((repo) => ({
@@ -86,8 +77,8 @@ test("a single failed request can be retried on its own", async () => {
     kind: "http503",
   }));
   await control("faults", "PUT", JSON.stringify({ rules }));
-  const page = await chrome.newPage();
-  await openSignedIn(page, server.url);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
   assert.equal(await matching(page), rows.length - one - two);
   const items = page.getByRole("complementary", { name: "Failed requests" }).getByRole("listitem");

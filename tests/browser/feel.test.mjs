@@ -1,21 +1,13 @@
 // Keyboard use, a sub-path deployment, and a narrow screen.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, matching, scriptErrors } from "./lens.mjs";
 
-let server;
-let chrome;
 let origin;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "small", "--base-path", "/lens/"]);
+const lens = useLens(["--demo", "--preset", "small", "--base-path", "/lens/"], (lens) => {
   // lens-serve announces the sub-path address; the simulator's routes stay at the root.
-  origin = new URL(server.url).origin;
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
+  origin = new URL(lens.server.url).origin;
 });
 
 const focused = (page) =>
@@ -25,7 +17,7 @@ const focused = (page) =>
   });
 
 test("served under a sub-path, the dashboard loads, crawls and keeps its URL state", async () => {
-  const page = await chrome.newPage();
+  const page = await lens.chrome.newPage();
   await openSignedIn(page, origin, undefined, "/lens/?per_page=25");
   const rows = await (await fetch(`${origin}/_sim/truth?as=admin`)).json();
   await loadAll(page);
@@ -39,7 +31,7 @@ test("served under a sub-path, the dashboard loads, crawls and keeps its URL sta
 });
 
 test("keyboard: / focuses the first filter, arrows move through rows, Enter opens, Esc closes", async () => {
-  const page = await chrome.newPage();
+  const page = await lens.chrome.newPage();
   await openSignedIn(page, origin, undefined, "/lens/");
   await loadAll(page);
   await page.locator("body").click({ position: { x: 5, y: 5 } });
@@ -64,7 +56,7 @@ test("keyboard: / focuses the first filter, arrows move through rows, Enter open
 });
 
 test("on a narrow screen the page does not scroll sideways (the table scrolls in its box)", async () => {
-  const page = await chrome.newPage({ viewport: { width: 390, height: 844 } });
+  const page = await lens.chrome.newPage({ viewport: { width: 390, height: 844 } });
   await openSignedIn(page, origin, undefined, "/lens/");
   await loadAll(page);
   const widths = await page.evaluate(() => ({

@@ -1,6 +1,7 @@
 // Shared set-up for the browser tests: a real lens-serve process (with the simulator
 // mounted) on a free loopback port, and headless Chromium driven by playwright-core.
 import { spawn } from "node:child_process";
+import { before, after } from "node:test";
 import { once } from "node:events";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -77,4 +78,23 @@ export async function launchBrowser() {
     },
     close: () => browser.close(),
   };
+}
+
+/**
+ * Starts lens-serve with `args` and headless Chromium before a file's tests and stops
+ * both after them; `setup(lens)` runs once both are up. The tests read them from the
+ * returned object: `lens.server`, `lens.chrome`.
+ */
+export function useLens(args, setup) {
+  const lens = {};
+  before(async () => {
+    lens.server = await startServer(args);
+    lens.chrome = await launchBrowser();
+    await setup?.(lens);
+  });
+  after(async () => {
+    await lens.chrome?.close();
+    await lens.server?.stop();
+  });
+  return lens;
 }

@@ -1,25 +1,16 @@
 // The hostile dataset: no script runs, no dialog opens, strings show as text, and only
 // http(s) links are clickable.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, matching, truth, scriptErrors } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "tiny", "--harbor-version", "2.13", "--hostile"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const lens = useLens(["--demo", "--preset", "tiny", "--harbor-version", "2.13", "--hostile"]);
 
 test("hostile strings render as text: no dialog, no script error, only http(s) links", async () => {
-  const rows = await truth(server);
-  const page = await chrome.newPage();
-  await openSignedIn(page, server.url);
+  const rows = await truth(lens.server);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
   assert.equal(await matching(page), rows.length);
 

@@ -2,26 +2,17 @@
 // lists repositories and lists artifacts again only where the simulator changed them
 // (checked with the simulator's per-path request counts); the table then equals a full
 // crawl of the changed Harbor.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, waitDone, waitMatching, truth, scriptErrors, waitStored } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  // Some latency, so the refresh is still running when the cached rows are already shown.
-  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13", "--latency-ms", "80"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+// Some latency, so the refresh is still running when the cached rows are already shown.
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13", "--latency-ms", "80"]);
 
 const post = (path, body, method = "POST") =>
-  fetch(`${server.url}/_sim/${path}`, {
+  fetch(`${lens.server.url}/_sim/${path}`, {
     method,
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body ?? {}),
@@ -31,7 +22,7 @@ const post = (path, body, method = "POST") =>
 
 /** Repositories whose artifacts were listed since the last reset. */
 async function relisted() {
-  const stats = await server.sim("stats");
+  const stats = await lens.server.sim("stats");
   return Object.keys(stats.by_path)
     .map((p) => p.match(/^\/api\/v2\.0\/projects\/([^/]+)\/repositories\/([^/]+)\/artifacts$/))
     .filter(Boolean)
@@ -43,20 +34,20 @@ const key = (r) => `${r.repository}@${r.digest}`;
 const tags = (r) => (r.tags ?? []).map((t) => (typeof t === "string" ? t : t.name)).sort().join(",");
 
 test("a reload refreshes only the repositories that changed, and the table equals the truth", async () => {
-  const info = await server.sim("info");
-  const page = await chrome.newPage({ acceptDownloads: true });
-  await openSignedIn(page, server.url);
+  const info = await lens.server.sim("info");
+  const page = await lens.chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
-  const before = await truth(server);
+  const before = await truth(lens.server);
   await waitStored(page);
 
   const changed = await post("mutate", { repositories: 3, push: 2, delete: 1 });
   assert.equal(changed.repositories.length, 3);
-  const after = await truth(server);
+  const after = await truth(lens.server);
   await post("reset");
 
   await page.reload();
-  await openSignedIn(page, server.url);
+  await openSignedIn(page, lens.server.url);
   // The cached rows at once, marked as such, while the refresh runs.
   await waitMatching(page, before.length);
   assert.match(
@@ -70,7 +61,7 @@ test("a reload refreshes only the repositories that changed, and the table equal
     `Refreshed: 3 repositories changed, ${info.repositories - 3} unchanged.`,
   );
   assert.deepEqual(await relisted(), [...changed.repositories].sort(), "only the changed repositories are listed again");
-  const stats = await server.sim("stats");
+  const stats = await lens.server.sim("stats");
   // The page's first probe (2), sign-in (2), discovery (2), the repository list, one
   // artifact page per changed repository.
   assert.ok(
@@ -115,10 +106,10 @@ test("a reload refreshes only the repositories that changed, and the table equal
 });
 
 test("a refresh whose listings fail keeps every row and lists what failed", async () => {
-  const page = await chrome.newPage();
-  await openSignedIn(page, server.url);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
-  const rows = await truth(server);
+  const rows = await truth(lens.server);
   await post("mutate", { repositories: 2, push: 1, delete: 0 });
   await post("faults", { rules: [{ pattern: "*/artifacts?*", kind: "http500" }] }, "PUT");
   try {
@@ -139,6 +130,6 @@ test("a refresh whose listings fail keeps every row and lists what failed", asyn
   // Retrying the failed requests brings the pushed artifacts.
   await page.getByRole("button", { name: "Retry failed requests" }).click();
   await waitDone(page);
-  await waitMatching(page, (await truth(server)).length);
+  await waitMatching(page, (await truth(lens.server)).length);
   await page.close();
 });

@@ -1,9 +1,9 @@
 // Reliability in the browser: a fault matrix over the `medium` preset, the network cut
 // mid-crawl and restored, and the Content-Security-Policy really sent and obeyed.
 // Each case checks the outcome against the simulator's own log of what it failed.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { startServer, useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, matching, waitMatching, waitDone, status, truth, scriptErrors } from "./lens.mjs";
 
 /** The dashboard's attempts per request (harbor-client's `RetryPolicy::default`). */
@@ -16,29 +16,21 @@ const CSP =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
   "connect-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors 'none'";
 
-let server;
-let chrome;
 let rows;
-before(async () => {
-  // 2.10 lists artifacts per repository with `artifact_count` known up front, so what a
-  // failed page leaves out is always countable.
-  server = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.10"]);
-  chrome = await launchBrowser();
-  rows = await truth(server);
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
+// 2.10 lists artifacts per repository with `artifact_count` known up front, so what a
+// failed page leaves out is always countable.
+const lens = useLens(["--demo", "--preset", "medium", "--harbor-version", "2.10"], async (lens) => {
+  rows = await truth(lens.server);
 });
 
 async function setFaults(plan) {
-  const resp = await fetch(`${server.url}/_sim/faults`, {
+  const resp = await fetch(`${lens.server.url}/_sim/faults`, {
     method: "PUT",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(plan),
   });
   assert.ok(resp.ok, `/_sim/faults: ${resp.status}`);
-  const reset = await fetch(`${server.url}/_sim/reset`, { method: "POST" });
+  const reset = await fetch(`${lens.server.url}/_sim/reset`, { method: "POST" });
   assert.ok(reset.ok);
 }
 
@@ -88,11 +80,11 @@ CASES.push([
 for (const [name, plan, path = "/"] of CASES) {
   test(`fault matrix on medium: ${name}`, async () => {
     await setFaults(plan);
-    const page = await chrome.newPage();
-    await openSignedIn(page, server.url, undefined, path);
+    const page = await lens.chrome.newPage();
+    await openSignedIn(page, lens.server.url, undefined, path);
     await loadAll(page, 180_000);
 
-    const stats = await server.sim("stats");
+    const stats = await lens.server.sim("stats");
     const byUrl = new Map();
     for (const f of stats.faults_injected.filter((f) => FAILS(f.kind))) {
       byUrl.set(f.path_and_query, [...(byUrl.get(f.path_and_query) ?? []), f]);
@@ -143,7 +135,7 @@ test("the network cut mid-crawl: the panel says what failed, and retry completes
   // Latency so that the crawl is still running when the network goes.
   const slow = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.10", "--latency-ms", "20"]);
   try {
-    const page = await chrome.newPage();
+    const page = await lens.chrome.newPage();
     await openSignedIn(page, slow.url);
     const all = await truth(slow);
     await page.getByRole("button", { name: "Load artifacts" }).click();
@@ -178,7 +170,7 @@ test("the network cut mid-crawl: the panel says what failed, and retry completes
 
 test("the strict Content-Security-Policy is sent, and the dashboard crawls under it", async () => {
   await setFaults({});
-  const page = await chrome.newPage();
+  const page = await lens.chrome.newPage();
   const documents = [];
   page.on("response", (r) => {
     if (r.request().resourceType() === "document") documents.push(r);
@@ -189,7 +181,7 @@ test("the strict Content-Security-Policy is sent, and the dashboard crawls under
       window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
     );
   });
-  await openSignedIn(page, server.url);
+  await openSignedIn(page, lens.server.url);
   assert.equal(documents.length, 1);
   const policy = (await documents[0].allHeaders())["content-security-policy"];
   assert.equal(policy, CSP);

@@ -1,23 +1,14 @@
 // The whole chain: release build, lens-serve, the simulator, a real browser.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import { scriptErrors } from "./lens.mjs";
 
-let server;
-let chrome;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "tiny", "--harbor-version", "2.13"]);
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const lens = useLens(["--demo", "--preset", "tiny", "--harbor-version", "2.13"]);
 
 test("the page shows the simulator's Harbor version after signing in", async () => {
-  const page = await chrome.newPage();
-  await page.goto(server.url + "/");
+  const page = await lens.chrome.newPage();
+  await page.goto(lens.server.url + "/");
   await page.getByRole("textbox", { name: "Username" }).fill("admin");
   await page.getByLabel("Password").fill("Harbor12345");
   await page.getByRole("button", { name: "Connect" }).click();

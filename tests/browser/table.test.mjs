@@ -1,26 +1,18 @@
 // Filters, sorting, pagination and the URL, checked against the simulator's truth.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser } from "./harness.mjs";
+import { useLens } from "./harness.mjs";
 import {
   openSignedIn, loadAll, matching, waitMatching, pageOf, pageDigests, truth, scriptErrors, DAY_MS,
 } from "./lens.mjs";
 
-let server;
-let chrome;
 let rows;
 let page;
-before(async () => {
-  server = await startServer(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
-  chrome = await launchBrowser();
-  rows = await truth(server);
-  page = await chrome.newPage();
-  await openSignedIn(page, server.url);
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"], async (lens) => {
+  rows = await truth(lens.server);
+  page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
   await loadAll(page);
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
 });
 
 const SEVERITY = ["None", "Unknown", "Negligible", "Low", "Medium", "High", "Critical"];
@@ -139,8 +131,8 @@ test("a view's URL opened in a new page reproduces filters, sort and page; Back 
   assert.equal(url.searchParams.get("page"), "3");
   assert.equal(url.searchParams.get("per_page"), "25");
 
-  const other = await chrome.newPage();
-  await openSignedIn(other, server.url, undefined, url.pathname + url.search);
+  const other = await lens.chrome.newPage();
+  await openSignedIn(other, lens.server.url, undefined, url.pathname + url.search);
   await loadAll(other);
   assert.equal(await other.getByRole("textbox", { name: "Repository", exact: true }).inputValue(), "/");
   assert.equal(
