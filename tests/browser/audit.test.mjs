@@ -99,6 +99,24 @@ test("the CVE roll-up equals the simulator's reports, and a CVE narrows the tabl
   await page.close();
 });
 
+test("a robot account's roll-up covers exactly what it can read", async () => {
+  const robot = ["robot$lens-audit", "RobotSecret1"];
+  const page = await lens.chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, lens.server.url, robot);
+  await loadAll(page);
+  const cves = await lens.server.sim(`truth/cves?as=${encodeURIComponent(robot[0])}`);
+  const all = await lens.server.sim("truth/cves?as=admin");
+  assert.ok(cves.length > 0 && cves.length < all.length, `${cves.length} of ${all.length}`);
+  await page.getByRole("button", { name: "Fetch vulnerability reports" }).click();
+  await page.getByText(/^Reports finished: /).waitFor({ timeout: 60_000 });
+  const section = page.getByRole("region", { name: "CVE roll-up" });
+  const exported = JSON.parse(await download(page, "Export CVEs JSON", section));
+  const got = exported.cves.map((c) => [c.id, c.artifacts.map((a) => `${a.repository}@${a.digest}`).sort()]);
+  assert.deepEqual(got.sort(), cves.map((c) => [c.id, c.affected]).sort());
+  assert.deepEqual(scriptErrors(page), []);
+  await page.close();
+});
+
 /** What each preset selects, from the simulator's rows (same rules as the presets). */
 function presetTruth(rows, now) {
   const never = (t) => !t || t.startsWith("0001-");
