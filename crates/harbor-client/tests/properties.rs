@@ -10,9 +10,19 @@ use harbor_client::model::{Artifact, Interner, Project, Repository, VulnReport};
 use harbor_client::transport::Response;
 use harbor_client::url::{encode_repository, parse_link_header, percent_decode, ApiPath, Q};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
+/// 128 cases; random inputs on a developer's machine, a fixed seed under CI so a run
+/// there is reproducible (a failure found locally is kept in the regressions file).
 fn config() -> ProptestConfig {
-    ProptestConfig::with_cases(128)
+    ProptestConfig {
+        rng_seed: if std::env::var_os("CI").is_some() {
+            RngSeed::Fixed(0x4c45_4e53)
+        } else {
+            RngSeed::Random
+        },
+        ..ProptestConfig::with_cases(128)
+    }
 }
 
 /// Any JSON value, nested a few levels, with the awkward scalars.
@@ -90,7 +100,9 @@ proptest! {
             prop_assert_eq!(text.matches(',').count(), 0, "{}", text);
             let prefix = format!("{key}=");
             prop_assert!(text.starts_with(&prefix), "{}", text);
-            prop_assert!(!text.ends_with('='), "no empty value: {}", text);
+            // Harbor splits a term at its first `=`: what follows is the value.
+            let value = &text[prefix.len()..];
+            prop_assert!(!value.is_empty(), "no empty value: {}", text);
         }
     }
 
