@@ -129,14 +129,24 @@ pub fn refresh(app: AppState) {
             .await;
         sink.flush();
         if let Ok(report) = &result {
-            let cached = app.rows.with_untracked(|set| set.rows().to_vec());
-            let done = inventory::refresh::apply(
-                cached,
-                &base.stamps,
-                std::mem::take(&mut sink.stamps),
-                sink.held.take().unwrap_or_default(),
-                &report.ledger.entries,
-            );
+            let fresh = std::mem::take(&mut sink.stamps);
+            let recrawled = sink.held.take().unwrap_or_default();
+            let mut done = None;
+            // The shown rows move into the merge and its result moves back: no copy.
+            app.rows.update(|set| {
+                let mut folded = inventory::refresh::apply(
+                    set.take_rows(),
+                    &base.stamps,
+                    fresh,
+                    recrawled,
+                    &report.ledger.entries,
+                );
+                set.merge(std::mem::take(&mut folded.rows));
+                done = Some(folded);
+            });
+            let Some(done) = done else {
+                return; // the rows signal is gone with the page
+            };
             let summary = done.summary();
             app.refresh_changes.set(Some(Arc::new(RefreshChanges {
                 at: js_sys::Date::now() as i64,
@@ -145,10 +155,6 @@ pub fn refresh(app: AppState) {
             })));
             app.now.set(js_sys::Date::now() as i64);
             app.selected.set(None);
-            app.rows.update(|set| {
-                set.clear();
-                set.merge(done.rows);
-            });
             app.rows_replaced.update(|n| *n += 1);
             app.baseline.set_value(Some(Baseline {
                 scope: base.scope,

@@ -43,29 +43,17 @@ fn without_report(app: AppState, limit: usize) -> (Vec<ArtifactRow>, usize) {
     })
 }
 
-/// "412 reports: 1,203 distinct CVEs, 388 with a fix available".
+/// "412 reports loaded: 1,203 distinct vulnerabilities, 388 with a fix available", from
+/// the CVE roll-up (which already joined the reports to the rows).
 fn summary(app: AppState) -> Option<String> {
-    app.reports.with(|reports| {
-        let mut ids = HashSet::new();
-        let mut fixable = HashSet::new();
-        let mut count = 0u64;
-        for state in reports.values() {
-            if let ReportState::Loaded(report) = state {
-                count += 1;
-                for v in &report.vulnerabilities {
-                    ids.insert(v.id.clone());
-                    if !v.fix_version.is_empty() {
-                        fixable.insert(v.id.clone());
-                    }
-                }
-            }
-        }
-        (count > 0).then(|| {
+    app.rollup.with(|r| {
+        let r = &r.data;
+        (r.reports_used > 0).then(|| {
             format!(
                 "{} reports loaded: {} distinct vulnerabilities, {} with a fix available",
-                thousands(count),
-                thousands(ids.len() as u64),
-                thousands(fixable.len() as u64)
+                thousands(r.reports_used as u64),
+                thousands(r.cves.len() as u64),
+                thousands(r.cves.iter().filter(|c| c.fixable).count() as u64)
             )
         })
     })

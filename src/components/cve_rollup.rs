@@ -6,22 +6,14 @@
 use inventory::format::{severity_name, thousands};
 use inventory::rollup::{to_csv, to_json, CveColumn, CveFilter, CveRow, CveSort};
 use inventory::sort::Direction;
-use inventory::Severity;
 use leptos::prelude::*;
 
 use crate::components::export_buttons::{download, header};
+use crate::components::filter_bar::SEVERITIES;
 use crate::state::{use_app, AppState};
 
 /// Rows rendered at first; `Show more CVEs` adds as many again (the exports hold all).
 const SHOWN: usize = 100;
-
-const SEVERITIES: [(&str, Option<Severity>); 5] = [
-    ("any", None),
-    ("low", Some(Severity::Low)),
-    ("medium", Some(Severity::Medium)),
-    ("high", Some(Severity::High)),
-    ("critical", Some(Severity::Critical)),
-];
 
 /// The columns and what each sorts by ("Fixed in" lists versions and does not sort).
 const COLUMNS: [(&str, Option<CveColumn>); 8] = [

@@ -37,7 +37,8 @@ fn text_filter(
     }
 }
 
-const SEVERITIES: [(&str, Option<Severity>); 5] = [
+/// The minimum-severity choices, shared with the CVE roll-up's filter.
+pub(crate) const SEVERITIES: [(&str, Option<Severity>); 5] = [
     ("any", None),
     ("low", Some(Severity::Low)),
     ("medium", Some(Severity::Medium)),

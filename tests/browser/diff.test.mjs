@@ -11,6 +11,18 @@ const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"]
 const key = (r) => `${r.repository}@${r.digest}`;
 const tagSet = (r) => (r.tags ?? []).map((t) => (typeof t === "string" ? t : t.name)).sort().join(",");
 
+/** Opens the snapshot diff and picks `exported` as the earlier export; returns the section. */
+async function compareWith(page, exported) {
+  await page.getByText("Snapshot diff", { exact: true }).click();
+  const section = page.getByRole("region", { name: "Snapshot diff" });
+  await section.getByLabel("Earlier export").setInputFiles({
+    name: "before.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(exported),
+  });
+  return section;
+}
+
 async function download(page, name, scope = page) {
   const [file] = await Promise.all([page.waitForEvent("download"), scope.getByRole("button", { name }).click()]);
   return readFile(await file.path(), "utf8");
@@ -42,13 +54,7 @@ test("the diff with an earlier export lists exactly what the simulator changed",
   assert.deepEqual(added.map((r) => r.digest).sort(), [...report.pushed].sort());
   assert.deepEqual(removed.map((r) => r.digest).sort(), [...report.deleted].sort());
 
-  await page.getByText("Snapshot diff", { exact: true }).click();
-  const section = page.getByRole("region", { name: "Snapshot diff" });
-  await section.getByLabel("Earlier export").setInputFiles({
-    name: "before.json",
-    mimeType: "application/json",
-    buffer: Buffer.from(exported),
-  });
+  const section = await compareWith(page, exported);
   const summary = section.getByRole("status", { name: "Diff summary" });
   await summary.waitFor();
   assert.match(
@@ -114,13 +120,7 @@ test("with reports on both sides, the diff names the vulnerabilities new and fix
   await loadAll(page);
   await fetchReports();
 
-  await page.getByText("Snapshot diff", { exact: true }).click();
-  const section = page.getByRole("region", { name: "Snapshot diff" });
-  await section.getByLabel("Earlier export").setInputFiles({
-    name: "before.json",
-    mimeType: "application/json",
-    buffer: Buffer.from(exported),
-  });
+  const section = await compareWith(page, exported);
   await section.getByRole("status", { name: "Diff summary" }).waitFor();
   assert.match(await section.getByRole("note", { name: "Vulnerability ids" }).textContent(), /compared where both sides/);
   const list = (name) => section.getByRole("list", { name }).getByRole("listitem").allTextContents();

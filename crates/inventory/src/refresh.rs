@@ -281,6 +281,11 @@ mod tests {
         }
     }
 
+    /// A row of repository `repo` with digest `d`.
+    fn r(repo: &str, d: &str) -> ArtifactRow {
+        row(&RowSpec::new("p", repo).digest(d))
+    }
+
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
     }
@@ -341,7 +346,6 @@ mod tests {
 
     #[test]
     fn merge_replaces_only_planned_repositories() {
-        let r = |repo: &str, d: &str| row(&RowSpec::new("p", repo).digest(d));
         let cached = vec![
             r("p/keep", "sha256:1"),
             r("p/change", "sha256:2"),
@@ -360,12 +364,7 @@ mod tests {
             r("p/new", "sha256:7"),
             r("p/keep", "sha256:8"),
         ];
-        let merged = merge(
-            cached.clone(),
-            &plan,
-            recrawled.clone(),
-            &Unconfirmed::default(),
-        );
+        let merged = merge(cached, &plan, recrawled, &Unconfirmed::default());
         let keys: Vec<(&str, &str)> = merged.iter().map(ArtifactRow::key).collect();
         assert_eq!(
             keys,
@@ -380,7 +379,6 @@ mod tests {
 
     #[test]
     fn merge_keeps_what_a_failure_leaves_in_doubt() {
-        let r = |repo: &str, d: &str| row(&RowSpec::new("p", repo).digest(d));
         let cached = vec![
             r("p/change", "sha256:1"),
             r("p/change", "sha256:2"),
@@ -460,7 +458,6 @@ mod tests {
 
     #[test]
     fn apply_folds_a_refresh_in() {
-        let r = |repo: &str, d: &str| row(&RowSpec::new("p", repo).digest(d));
         let known = vec![stamp("p/a", Some(1), "t1"), stamp("p/b", Some(1), "t1")];
         let fresh = vec![stamp("p/a", Some(1), "t1"), stamp("p/b", Some(2), "t2")];
         let cached = vec![r("p/a", "sha256:1"), r("p/b", "sha256:2")];

@@ -15,6 +15,17 @@ use harbor_sim::{
 };
 use inventory::refresh::apply;
 
+/// The `small` simulator of `version`, on a free port.
+async fn small(version: HarborVersion) -> SimHandle {
+    harbor_sim::spawn(SimConfig {
+        preset: Preset::Small,
+        version,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts")
+}
+
 struct Outcome {
     report: CrawlReport,
     rows: Vec<ArtifactRow>,
@@ -106,13 +117,7 @@ fn relisted(handle: &SimHandle) -> BTreeSet<String> {
 }
 
 async fn refresh_lists_only_what_changed(version: HarborVersion, who: Option<(&str, &str)>) {
-    let handle = harbor_sim::spawn(SimConfig {
-        preset: Preset::Small,
-        version,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts");
+    let handle = small(version).await;
     let full = run(&handle, who, None).await;
     assert!(full.report.ledger.is_empty(), "{:?}", full.report.ledger);
     assert_eq!(keys(&full.rows), truth_keys(&handle, who));
@@ -199,13 +204,7 @@ async fn refresh_on_2_13_anonymous() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_refresh_loses_no_cached_row() {
     let who = Some(("admin", "Harbor12345"));
-    let handle = harbor_sim::spawn(SimConfig {
-        preset: Preset::Small,
-        version: HarborVersion::V2_10,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts");
+    let handle = small(HarborVersion::V2_10).await;
     let full = run(&handle, who, None).await;
     let before = keys(&full.rows);
     handle.sim().mutate(&Mutation {
@@ -244,13 +243,7 @@ async fn a_failed_refresh_loses_no_cached_row() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_of_named_projects_lists_their_repositories_only() {
     let who = Some(("admin", "Harbor12345"));
-    let handle = harbor_sim::spawn(SimConfig {
-        preset: Preset::Small,
-        version: HarborVersion::V2_13,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts");
+    let handle = small(HarborVersion::V2_13).await;
     let scope = Scope {
         projects: Projects::Named(vec!["library".into(), "team".into()]),
         ..Scope::default()

@@ -256,6 +256,14 @@ impl RowSet {
         self.index.clear();
     }
 
+    /// Moves every row out (the set is left empty, its memory kept, as by
+    /// [`RowSet::clear`]), e.g. to fold them into a refreshed inventory and merge the
+    /// result back without copying them.
+    pub fn take_rows(&mut self) -> Vec<ArtifactRow> {
+        self.index.clear();
+        self.rows.drain(..).collect()
+    }
+
     /// The rows, in first-seen order.
     pub fn rows(&self) -> &[ArtifactRow] {
         &self.rows

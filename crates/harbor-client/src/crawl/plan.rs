@@ -1289,7 +1289,9 @@ impl Planner {
             .known
             .as_ref()
             .and_then(|known| known.get(&repo.name))
-            .is_some_and(|stamp| *stamp == RepoStamp::from(repo));
+            .is_some_and(|stamp| {
+                stamp.artifact_count == repo.artifact_count && stamp.update_time == repo.update_time
+            });
         if unchanged {
             return;
         }

@@ -45,16 +45,26 @@ pub async fn get_faults(State(sim): State<Arc<Sim>>) -> Response {
     json_response(&json!(sim.faults()))
 }
 
+/// A ground-truth answer for the principal named by `?as=` (anonymous when absent).
+fn truth_as<T: serde::Serialize>(
+    sim: &Sim,
+    q: &HashMap<String, String>,
+    of: impl FnOnce(&crate::Dataset, &crate::Principal) -> T,
+) -> Response {
+    let name = q.get("as").map(String::as_str).unwrap_or("anonymous");
+    let ds = sim.dataset();
+    match ds.principal_by_name(name) {
+        Some(p) => super::serialized_response(&of(ds, &p)),
+        None => ApiError::not_found(format!("no principal {name:?}")).into_response(),
+    }
+}
+
 /// `GET /_sim/truth?as=<username|anonymous>`: every artifact that principal can list.
 pub async fn truth(
     State(sim): State<Arc<Sim>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let name = q.get("as").map(String::as_str).unwrap_or("anonymous");
-    match sim.dataset().principal_by_name(name) {
-        Some(p) => super::serialized_response(&sim.dataset().truth(&p)),
-        None => ApiError::not_found(format!("no principal {name:?}")).into_response(),
-    }
+    truth_as(&sim, &q, crate::Dataset::truth)
 }
 
 /// `GET /_sim/truth/cves?as=<username|anonymous>`: every CVE in the reports of the
@@ -63,11 +73,7 @@ pub async fn cve_truth(
     State(sim): State<Arc<Sim>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let name = q.get("as").map(String::as_str).unwrap_or("anonymous");
-    match sim.dataset().principal_by_name(name) {
-        Some(p) => super::serialized_response(&sim.dataset().cve_truth(&p)),
-        None => ApiError::not_found(format!("no principal {name:?}")).into_response(),
-    }
+    truth_as(&sim, &q, crate::Dataset::cve_truth)
 }
 
 /// `POST /_sim/mutate`: body `{"repositories":N,"push":K,"delete":D,"project":"name"}`
