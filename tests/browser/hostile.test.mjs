@@ -30,6 +30,13 @@ test("hostile strings render as text: no dialog, no script error, only http(s) l
   }
   assert.ok(sawMarkupAsText, "hostile markup is visible as text");
 
+  // The CVE roll-up over the hostile reports renders, as text, and keeps every row.
+  await page.getByRole("textbox", { name: "Digest prefix" }).fill("");
+  await page.getByRole("button", { name: "Fetch vulnerability reports" }).click();
+  await page.getByText(/^Reports finished: /).waitFor({ timeout: 30_000 });
+  await page.getByRole("region", { name: "CVE roll-up" }).getByRole("table", { name: "CVEs" }).waitFor();
+  assert.equal(await matching(page), rows.length);
+
   const dom = await page.evaluate(() => ({
     scripts: document.querySelectorAll("script").length,
     handlers: [...document.querySelectorAll("body *")].filter((el) =>
