@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use harbor_client::slim::ArtifactRow;
 use harbor_client::transport::{CancelToken, Request, Transport};
-use harbor_client::url::{encode_component, ApiPath};
+use harbor_client::url::ApiPath;
 use serde_json::Value;
 
 /// Platforms and annotations of one artifact.
@@ -64,20 +64,25 @@ pub fn extras_from_json(body: &Value) -> ArtifactExtras {
     }
 }
 
+/// Why the extras are not shown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtrasError {
+    #[error("{0}")]
+    Network(String),
+    #[error("Harbor answered {0}")]
+    Status(u16),
+    #[error("the artifact is not valid JSON: {0}")]
+    Body(String),
+}
+
 /// Fetches the artifact and reads its extras.
 pub async fn fetch<T: Transport>(
     transport: &T,
     auth: Option<String>,
     row: &ArtifactRow,
-) -> Result<ArtifactExtras, String> {
-    let list = ApiPath::artifacts(&row.project, row.short_repository());
-    let path = ApiPath::parse(&format!(
-        "{}/{}",
-        list.as_str(),
-        encode_component(&row.digest)
-    ))
-    .map_err(|e| e.to_string())?
-    .with_param("with_tag", false);
+) -> Result<ArtifactExtras, ExtrasError> {
+    let path = ApiPath::artifact(&row.project, row.short_repository(), &row.digest)
+        .with_param("with_tag", false);
     let headers = auth.map(|a| vec![("Authorization", a)]).unwrap_or_default();
     let request = Request {
         path,
@@ -85,11 +90,15 @@ pub async fn fetch<T: Transport>(
         timeout: Duration::from_secs(20),
         cancel: CancelToken::new(),
     };
-    let resp = transport.get(request).await.map_err(|e| e.to_string())?;
+    let resp = transport
+        .get(request)
+        .await
+        .map_err(|e| ExtrasError::Network(e.to_string()))?;
     if resp.status != 200 {
-        return Err(format!("Harbor answered {}", resp.status));
+        return Err(ExtrasError::Status(resp.status));
     }
-    let body: Value = serde_json::from_slice(&resp.body).map_err(|e| e.to_string())?;
+    let body: Value =
+        serde_json::from_slice(&resp.body).map_err(|e| ExtrasError::Body(e.to_string()))?;
     Ok(extras_from_json(&body))
 }
 

@@ -43,10 +43,20 @@ impl RuntimeConfig {
         self
     }
 
-    /// Parses `config.json`; a missing or broken file means defaults (it is optional).
-    pub fn from_json(text: &str) -> Self {
-        serde_json::from_str(text).unwrap_or_default()
+    /// Parses `config.json`.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        serde_json::from_str(text).map_err(|e| ConfigError::Broken(e.to_string()))
     }
+}
+
+/// Why `config.json` was not used. The page then runs on defaults, and says so: an
+/// operator's setting silently ignored is worse than a visible complaint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config.json is not valid ({0}); running with the default settings")]
+    Broken(String),
+    #[error("config.json could not be read (HTTP {0}); running with the default settings")]
+    Status(u16),
 }
 
 fn is_true(value: &str) -> bool {
@@ -54,17 +64,22 @@ fn is_true(value: &str) -> bool {
 }
 
 /// Fetches `config.json` beside `index.html` (relative, so it works under a sub-path).
-pub async fn fetch_file() -> RuntimeConfig {
+/// It is optional: none there (404, or no answer) means defaults; one there that cannot
+/// be used is an error.
+pub async fn fetch_file() -> Result<RuntimeConfig, ConfigError> {
     let Ok(resp) = gloo_net::http::Request::get("config.json").send().await else {
-        return RuntimeConfig::default();
+        return Ok(RuntimeConfig::default());
     };
-    if !resp.ok() {
-        return RuntimeConfig::default();
+    match resp.status() {
+        404 => return Ok(RuntimeConfig::default()),
+        200..=299 => {}
+        status => return Err(ConfigError::Status(status)),
     }
-    resp.text()
+    let text = resp
+        .text()
         .await
-        .map(|t| RuntimeConfig::from_json(&t))
-        .unwrap_or_default()
+        .map_err(|e| ConfigError::Broken(e.to_string()))?;
+    RuntimeConfig::from_json(&text)
 }
 
 #[cfg(test)]
@@ -73,7 +88,8 @@ mod tests {
 
     #[test]
     fn file_then_params() {
-        let file = RuntimeConfig::from_json(r#"{"harbor_url":"https://h","concurrency":8}"#);
+        let file = RuntimeConfig::from_json(r#"{"harbor_url":"https://h","concurrency":8}"#)
+            .unwrap_or_default();
         assert_eq!(file.harbor_url, "https://h");
         assert_eq!(file.concurrency, Some(8));
         let params = [
@@ -87,9 +103,13 @@ mod tests {
         let junk = RuntimeConfig::default().with_params(&[("timeout".into(), "soon".into())]);
         assert_eq!(junk.request_timeout_secs, None);
         assert_eq!(both.harbor_url, "https://k");
-        assert_eq!(
+        assert!(matches!(
             RuntimeConfig::from_json("not json"),
-            RuntimeConfig::default()
-        );
+            Err(ConfigError::Broken(_))
+        ));
+        assert!(matches!(
+            RuntimeConfig::from_json(r#"{"embed":"sometimes"}"#),
+            Err(ConfigError::Broken(_))
+        ));
     }
 }

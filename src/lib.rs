@@ -1,17 +1,17 @@
 //! Harbor Lens: the Leptos shell over the plain-Rust crates.
 //!
-//! Everything that is not markup lives in `harbor-client` (talking to Harbor) and
-//! `inventory` (the table logic); this crate only wires them to signals and the DOM:
-//! `transport` gives the crawl engine a browser network, `crawl` runs it into signals,
-//! `url_state` mirrors the table query in the address bar, and `components/` render.
+//! Data flows one way: `harbor-client` talks to Harbor and `inventory` shapes the table
+//! (both plain Rust); [`actions`] run them and write the [`state`] contexts; the
+//! [`components`] render the state and call actions. Only `actions` spawn tasks;
+//! [`transport`] gives the engine a browser network, [`idb`] the cache's storage,
+//! [`url_state`] mirrors the table query in the address bar.
 
+pub mod actions;
 pub mod artifact_info;
-pub mod cache;
 pub mod components;
 pub mod config;
-pub mod connect;
-pub mod crawl;
-pub mod session;
+pub mod idb;
+pub mod remember;
 pub mod state;
 pub mod transport;
 pub mod url_state;
@@ -19,12 +19,12 @@ pub mod url_state;
 use leptos::prelude::*;
 
 use components::{
-    ArtifactTable, BulkReports, CacheNote, ConnectForm, CrawlControls, CrawlProgress, CveRollup,
-    DetailsPanel, ExportButtons, FailedRequests, FilterBar, MissingBanner, OverviewCharts, Pager,
-    SnapshotDiff, ThemeToggle,
+    ArtifactTable, BulkReports, CacheNote, ConfigProblem, ConnectForm, CrawlControls,
+    CrawlProgress, CveRollup, DetailsPanel, ExportButtons, FailedRequests, FilterBar,
+    MissingBanner, OverviewCharts, Pager, SnapshotDiff, ThemeToggle,
 };
-use config::RuntimeConfig;
-use state::AppState;
+use config::{ConfigError, RuntimeConfig};
+use state::Lens;
 
 /// Mounts the app on `<body>` once the optional `config.json` has been read, so every
 /// component starts from the operator's settings. Called by the tiny `main.rs`.
@@ -33,8 +33,14 @@ pub fn mount() {
     // The reactive executor starts with the mount, so this first step uses the plain one.
     wasm_bindgen_futures::spawn_local(async {
         let params = url_state::current_params();
-        let config = config::fetch_file().await.with_params(&params);
-        leptos::mount::mount_to_body(move || view! { <App config=config.clone()/> });
+        let (config, problem) = match config::fetch_file().await {
+            Ok(config) => (config, None),
+            Err(e) => (RuntimeConfig::default(), Some(e)),
+        };
+        let config = config.with_params(&params);
+        leptos::mount::mount_to_body(move || {
+            view! { <App config=config.clone() problem=problem.clone()/> }
+        });
     });
 }
 
@@ -43,20 +49,17 @@ pub fn mount() {
 pub fn App(
     /// Runtime settings from `config.json` and the URL.
     config: RuntimeConfig,
+    /// Why `config.json` could not be used, if it could not (the page runs on defaults).
+    problem: Option<ConfigError>,
 ) -> impl IntoView {
     let embed = config.embed;
-    let app = AppState::provide(config, url_state::query_from_location());
-    url_state::sync(app);
-    if let Some(kept) = session::load() {
-        components::start_connect(app, Some(kept));
-    } else {
-        // Same origin: a user signed in to Harbor's portal is signed in here too.
-        components::start_connect(app, None);
-    }
+    let lens = Lens::provide(config, url_state::query_from_location());
+    url_state::sync(lens.table.query);
+    actions::connect::on_load(lens);
     if let Some(root) = document().document_element() {
         let _ = root.class_list().toggle_with_force("embed", embed);
     }
-    components::install_shortcuts(app);
+    components::install_shortcuts(lens);
     let rollup_open = RwSignal::new(false);
     view! {
         <header class="app-header">
@@ -64,6 +67,7 @@ pub fn App(
             <ThemeToggle/>
         </header>
         <main>
+            <ConfigProblem problem/>
             <section class="connect-panel" aria-label="Connection">
                 <ConnectForm/>
             </section>

@@ -12,8 +12,6 @@ use inventory::query::PARAMS as TABLE_PARAMS;
 use inventory::TableQuery;
 use leptos::prelude::*;
 
-use crate::state::AppState;
-
 thread_local! {
     /// Set by typing in a text filter: that change replaces the history entry instead of
     /// adding one per keystroke.
@@ -57,11 +55,11 @@ pub fn merged_search(current: &str, query: &TableQuery) -> String {
     }
 }
 
-/// Mirrors `app.query` into the URL and follows Back/Forward.
-pub fn sync(app: AppState) {
+/// Mirrors the table query into the URL and follows Back/Forward.
+pub fn sync(query: RwSignal<TableQuery>) {
     let first = StoredValue::new(true);
     Effect::new(move || {
-        let next = app.query.with(|q| merged_search(&search(), q));
+        let next = query.with(|q| merged_search(&search(), q));
         // The first sync only normalises the address the page was opened with.
         let replace = REPLACE_NEXT.with(|c| c.replace(false)) || first.get_value();
         first.set_value(false);
@@ -85,7 +83,7 @@ pub fn sync(app: AppState) {
     });
     // The listener lives as long as the page, so its handle is not kept.
     _ = window_event_listener(leptos::ev::popstate, move |_| {
-        app.query.set(query_from_location());
+        query.set(query_from_location());
     });
 }
 

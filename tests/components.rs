@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use harbor_lens::components::{ArtifactTable, FilterBar, Pager};
 use harbor_lens::config::RuntimeConfig;
-use harbor_lens::state::AppState;
+use harbor_lens::state::Lens;
 use harbor_lens::transport::sleep;
 use inventory::{view, TableQuery};
 use leptos::prelude::*;
@@ -22,15 +22,15 @@ wasm_bindgen_test_configure!(run_in_browser);
 const ROWS: usize = 130;
 
 /// Mounts the three components over `ROWS` synthetic rows in a fresh element.
-fn mount() -> (HtmlElement, AppState) {
+fn mount() -> (HtmlElement, Lens) {
     let document = document();
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     let handle = leptos::mount::mount_to(root.clone(), move || {
-        let app = AppState::provide(RuntimeConfig::default(), TableQuery::default());
-        app.now.set(inventory::synthetic::NOW);
-        app.rows.update(|set| {
+        let app = Lens::provide(RuntimeConfig::default(), TableQuery::default());
+        app.inventory.now.set(inventory::synthetic::NOW);
+        app.inventory.rows.update(|set| {
             set.merge(inventory::synthetic::rows(ROWS, 7));
         });
         tx.send(app).unwrap();
@@ -111,6 +111,7 @@ async fn filter_bar_filters_like_inventory() {
     let mut expected = TableQuery::default();
     expected.update_filters(|f| f.project = "proj-1".into());
     let want = app
+        .inventory
         .rows
         .with_untracked(|set| view(set.rows(), &expected, inventory::synthetic::NOW));
     assert!(want.total_matching < ROWS);
@@ -144,7 +145,7 @@ async fn header_click_sorts_and_sets_aria_sort() {
         .unwrap()
         .get_attribute("title")
         .unwrap();
-    let largest = app.rows.with_untracked(|set| {
+    let largest = app.inventory.rows.with_untracked(|set| {
         set.rows()
             .iter()
             .max_by_key(|r| r.size)

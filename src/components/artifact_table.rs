@@ -9,7 +9,7 @@ use inventory::Column;
 use leptos::prelude::*;
 
 use crate::components::copy_text;
-use crate::state::{use_app, AppState};
+use crate::state::{use_lens, Lens};
 
 /// How many tags a cell shows before "+N more".
 const TAGS_SHOWN: usize = 3;
@@ -38,13 +38,13 @@ pub fn label_chips(labels: &[std::sync::Arc<LabelRef>]) -> impl IntoView {
 }
 
 /// The sortable header cell of one column.
-fn header(app: AppState, column: Column) -> impl IntoView {
+fn header(lens: Lens, column: Column) -> impl IntoView {
     view! {
-        <th scope="col" aria-sort=move || app.query.with(|q| q.aria_sort(column))>
-            <button type="button" on:click=move |_| app.query.update(|q| q.click_sort(column))>
+        <th scope="col" aria-sort=move || lens.table.query.with(|q| q.aria_sort(column))>
+            <button type="button" on:click=move |_| lens.table.query.update(|q| q.click_sort(column))>
                 {column.header()}
                 <span class="sort-mark" aria-hidden="true">
-                    {move || match app.query.with(|q| q.aria_sort(column)) {
+                    {move || match lens.table.query.with(|q| q.aria_sort(column)) {
                         "ascending" => " ▲",
                         "descending" => " ▼",
                         _ => "",
@@ -88,14 +88,14 @@ fn tags_cell(tags: Vec<TagRow>) -> impl IntoView {
 }
 
 /// One row; `index` points into the loaded rows.
-fn row_view(app: AppState, index: usize, row: &ArtifactRow, now: i64) -> impl IntoView {
+fn row_view(lens: Lens, index: usize, row: &ArtifactRow, now: i64) -> impl IntoView {
     let digest = row.digest.to_string();
     let full = digest.clone();
-    let selected = move || app.selected.get() == Some(index);
+    let selected = move || lens.inventory.selected.get() == Some(index);
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" {
             ev.prevent_default();
-            app.selected.set(Some(index));
+            lens.inventory.selected.set(Some(index));
         }
     };
     let scan = &row.scan;
@@ -105,7 +105,7 @@ fn row_view(app: AppState, index: usize, row: &ArtifactRow, now: i64) -> impl In
             tabindex="0"
             data-row=index.to_string()
             aria-selected=move || selected().to_string()
-            on:click=move |_| app.selected.set(Some(index))
+            on:click=move |_| lens.inventory.selected.set(Some(index))
             on:keydown=on_key
         >
             <td class="wrap">{row.project.to_string()}</td>
@@ -135,29 +135,29 @@ fn row_view(app: AppState, index: usize, row: &ArtifactRow, now: i64) -> impl In
 /// The `Artifacts` table with sortable headers (`aria-sort`).
 #[component]
 pub fn ArtifactTable() -> impl IntoView {
-    let app = use_app();
+    let lens = use_lens();
     // The page's row indices alone: while a crawl appends rows behind the first page, or
     // a filter keeps the same first rows, the page is not rendered again.
-    let page = Memo::new(move |_| app.table.with(|t| t.indices.clone()));
+    let page = Memo::new(move |_| lens.table.page.with(|t| t.indices.clone()));
     let body = move || {
-        let now = app.now.get();
-        app.rows_replaced.track();
+        let now = lens.inventory.now.get();
+        lens.inventory.rows_replaced.track();
         page.with(|indices| {
-            app.rows.with_untracked(|set| {
+            lens.inventory.rows.with_untracked(|set| {
                 let rows = set.rows();
                 indices
                     .iter()
                     .filter_map(|&i| {
                         rows.get(i as usize)
-                            .map(|r| row_view(app, i as usize, r, now))
+                            .map(|r| row_view(lens, i as usize, r, now))
                     })
                     .collect_view()
             })
         })
     };
     let empty = move || {
-        (app.table.with(|t| t.total_matching) == 0).then(|| {
-            let text = if app.rows.with(|r| r.is_empty()) {
+        (lens.table.page.with(|t| t.total_matching) == 0).then(|| {
+            let text = if lens.inventory.rows.with(|r| r.is_empty()) {
                 "No artifacts loaded yet."
             } else {
                 "No artifact matches the filters."
@@ -169,7 +169,7 @@ pub fn ArtifactTable() -> impl IntoView {
         <div class="table-wrap">
             <table class="artifacts" aria-label="Artifacts">
                 <thead>
-                    <tr>{Column::ALL.into_iter().map(|c| header(app, c)).collect_view()}</tr>
+                    <tr>{Column::ALL.into_iter().map(|c| header(lens, c)).collect_view()}</tr>
                 </thead>
                 <tbody>{body}</tbody>
             </table>

@@ -1,43 +1,28 @@
-//! Fetches the full vulnerability reports of the matching artifacts, bounded, with
-//! progress, and sums them up.
+//! `Fetch vulnerability reports` for the matching artifacts, its progress and a way to
+//! stop it, and the sum of what was fetched.
 
 use std::collections::HashSet;
 
-use harbor_client::slim::{ArtifactRow, ScanStatus};
+use harbor_client::slim::ArtifactRow;
 use inventory::format::thousands;
+use inventory::rollup::without_report;
 use leptos::prelude::*;
 
-use crate::crawl::{self, BulkProgress, ReportState};
-use crate::state::{use_app, AppState};
-
-/// At most this many reports per run: a bulk run must not hammer Harbor.
-pub const MAX_REPORTS: usize = 1000;
+use crate::actions::reports::{cancel, fetch_many, MAX_REPORTS};
+use crate::state::{use_lens, Lens, ReportRun};
 
 /// Matching rows with findings whose report is not loaded yet, in table order; `limit`
 /// caps how many are collected (all are counted).
-fn without_report(app: AppState, limit: usize) -> (Vec<ArtifactRow>, usize) {
-    app.matching.with(|matching| {
-        app.rows.with(|set| {
-            app.reports.with(|reports| {
+fn pending(lens: Lens, limit: usize) -> (Vec<ArtifactRow>, usize) {
+    lens.table.matching.with(|matching| {
+        lens.inventory.rows.with(|set| {
+            lens.inventory.with_loaded_reports(|reports| {
                 let loaded: HashSet<(&str, &str)> = reports
-                    .values()
-                    .filter_map(ReportState::loaded)
+                    .iter()
                     .map(|r| (&*r.repository, &*r.digest))
                     .collect();
-                let mut picked = Vec::new();
-                let mut count = 0;
-                let wanted = matching
-                    .iter()
-                    .filter_map(|&i| set.rows().get(i as usize))
-                    .filter(|r| r.scan.status == ScanStatus::Success && r.scan.total > 0)
-                    .filter(|r| !loaded.contains(&r.key()));
-                for row in wanted {
-                    count += 1;
-                    if picked.len() < limit {
-                        picked.push(row.clone());
-                    }
-                }
-                (picked, count)
+                let (picked, count) = without_report(set.rows(), matching, &loaded, limit);
+                (picked.into_iter().cloned().collect(), count)
             })
         })
     })
@@ -45,8 +30,8 @@ fn without_report(app: AppState, limit: usize) -> (Vec<ArtifactRow>, usize) {
 
 /// "412 reports loaded: 1,203 distinct vulnerabilities, 388 with a fix available", from
 /// the CVE roll-up (which already joined the reports to the rows).
-fn summary(app: AppState) -> Option<String> {
-    app.rollup.with(|r| {
+fn summary(lens: Lens) -> Option<String> {
+    lens.table.rollup.with(|r| {
         let r = &r.data;
         (r.reports_used > 0).then(|| {
             format!(
@@ -59,25 +44,40 @@ fn summary(app: AppState) -> Option<String> {
     })
 }
 
+/// `Reports fetching: 10 of 40 (0 failed)`, once a run started.
+fn progress_line(run: &ReportRun) -> Option<String> {
+    (run.running || run.planned > 0).then(|| {
+        let state = match (run.running, run.cancelled) {
+            (true, _) => "fetching",
+            (false, true) => "stopped",
+            (false, false) => "finished",
+        };
+        format!(
+            "Reports {state}: {} of {} ({} failed)",
+            run.done, run.planned, run.failed
+        )
+    })
+}
+
 /// `Fetch vulnerability reports` for the matching artifacts, and its progress.
 #[component]
 pub fn BulkReports(
     /// Opens the CVE roll-up, where the reports are summed up.
     rollup_open: RwSignal<bool>,
 ) -> impl IntoView {
-    let app = use_app();
-    let progress = RwSignal::new(BulkProgress::default());
+    let lens = use_lens();
+    let run = lens.work.reports;
     let start = move |_| {
         rollup_open.set(true);
-        let rows = untrack(|| without_report(app, MAX_REPORTS).0);
-        crawl::fetch_reports(app, rows, progress)
+        let rows = untrack(|| pending(lens, MAX_REPORTS).0);
+        fetch_many(lens, rows);
     };
     // A run fetches at most MAX_REPORTS; say what is left, and that a click goes on.
     let left = move || {
-        if progress.with(|p| p.running || p.planned == 0) {
+        if run.with(|p| p.running || p.planned == 0) {
             return None;
         }
-        let (_, count) = without_report(app, 0);
+        let (_, count) = pending(lens, 0);
         (count > 0).then(|| {
             format!(
                 "{} matching scanned artifacts have no report yet: Fetch vulnerability \
@@ -87,27 +87,48 @@ pub fn BulkReports(
             )
         })
     };
-    let line = move || {
-        let p = progress.get();
-        (p.running || p.planned > 0).then(|| {
-            let state = if p.running { "fetching" } else { "finished" };
-            format!(
-                "Reports {state}: {} of {} ({} failed)",
-                p.done, p.planned, p.failed
-            )
-        })
-    };
+    let running = move || run.with(|p| p.running);
     view! {
         <div class="bulk-reports">
-            <button type="button" on:click=start disabled=move || progress.with(|p| p.running)>
+            <button type="button" on:click=start disabled=running>
                 "Fetch vulnerability reports"
             </button>
             " "
-            <span class="muted">{line}</span>
+            <button type="button" on:click=move |_| cancel(lens) disabled=move || !running()>
+                "Stop fetching reports"
+            </button>
             " "
-            <span>{move || summary(app)}</span>
+            <span class="muted" role="status" aria-label="Report run">{move || run.with(progress_line)}</span>
+            " "
+            <span>{move || summary(lens)}</span>
             " "
             <span class="muted">{left}</span>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn says_how_a_run_stands() {
+        assert_eq!(progress_line(&ReportRun::default()), None);
+        let running = ReportRun {
+            done: 3,
+            planned: 9,
+            running: true,
+            ..ReportRun::default()
+        };
+        assert_eq!(
+            progress_line(&running).as_deref(),
+            Some("Reports fetching: 3 of 9 (0 failed)")
+        );
+        let stopped = ReportRun {
+            running: false,
+            cancelled: true,
+            ..running
+        };
+        assert!(progress_line(&stopped).is_some_and(|l| l.starts_with("Reports stopped")));
     }
 }

@@ -4,16 +4,15 @@
 use inventory::format::{exact_time, relative_time};
 use leptos::prelude::*;
 
-use crate::cache;
-use crate::state::use_app;
+use crate::state::{use_lens, CrawlPhase};
 
 /// `Showing the inventory cached 5 minutes ago …` and `Forget cached data`.
 #[component]
 pub fn CacheNote() -> impl IntoView {
-    let app = use_app();
+    let lens = use_lens();
     let line = move || {
-        let view = app.cache.get();
-        let refreshing = app.crawl.with(|c| c.running && c.refreshing);
+        let view = lens.inventory.cache.get();
+        let refreshing = lens.work.crawl.with(|c| c.phase == CrawlPhase::Refreshing);
         let text = if let Some(at) = view.showing {
             let now = js_sys::Date::now() as i64;
             let next = if refreshing {
@@ -34,17 +33,17 @@ pub fn CacheNote() -> impl IntoView {
         text.map(|t| view! { <span role="status" aria-label="Cached inventory">{t}</span> })
     };
     let refreshed = move || {
-        app.cache.with(|c| c.refreshed.clone()).map(|t| {
+        lens.inventory.cache.with(|c| c.refreshed.clone()).map(|t| {
             view! { <span role="status" aria-label="Refresh summary">{t}</span> }
         })
     };
     let can_refresh = move || {
-        app.rows.with(|r| !r.is_empty())
-            && !app.crawl.with(|c| c.running)
-            && app.baseline.with_value(Option::is_some)
+        lens.inventory.rows.with(|r| !r.is_empty())
+            && !lens.work.crawling()
+            && lens.inventory.baseline.with(Option::is_some)
     };
     let error = move || {
-        app.cache.with(|c| c.error.clone()).map(|e| {
+        lens.inventory.cache.with(|c| c.error.clone()).map(|e| {
             view! { <span class="error" role="alert">{format!("Cache: {e}")}</span> }
         })
     };
@@ -58,12 +57,12 @@ pub fn CacheNote() -> impl IntoView {
                 class="more"
                 title="List repositories and load artifacts again only where something changed"
                 disabled=move || !can_refresh()
-                on:click=move |_| crate::crawl::refresh(app)
+                on:click=move |_| crate::actions::crawl::refresh(lens)
             >
                 "Refresh"
             </button>
             " "
-            <button type="button" class="more" on:click=move |_| cache::forget(app)>
+            <button type="button" class="more" on:click=move |_| crate::actions::cache::forget(lens)>
                 "Forget cached data"
             </button>
             {error}

@@ -3,8 +3,8 @@
 use harbor_client::crawl::{Projects, Scope};
 use leptos::prelude::*;
 
-use crate::crawl;
-use crate::state::use_app;
+use crate::actions::crawl::{cancel, load};
+use crate::state::use_lens;
 
 /// Splits a comma- or space-separated list, dropping empty parts.
 fn names(text: &str) -> Vec<String> {
@@ -33,55 +33,59 @@ fn scope(projects: &str, repositories: &str, tag: &str, q: &str, scan: bool) -> 
     }
 }
 
-/// Scope fields (search boxes, so their names never clash with the table's filters),
-/// `Load artifacts` and `Cancel`.
+/// One scope field: a search box, so its name never clashes with the table's filters.
+fn scope_field(
+    label: &'static str,
+    aria: &'static str,
+    placeholder: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input type="search" placeholder=placeholder aria-label=aria bind:value=value/>
+        </label>
+    }
+}
+
+/// Scope fields, `Load artifacts` (which signs in first when credentials were typed
+/// and not used yet) and `Cancel`.
 #[component]
 pub fn CrawlControls() -> impl IntoView {
-    let app = use_app();
+    let lens = use_lens();
     let projects = RwSignal::new(String::new());
     let repositories = RwSignal::new(String::new());
     let tag = RwSignal::new(String::new());
     let q = RwSignal::new(String::new());
     let scan = RwSignal::new(
-        app.config
+        lens.session
+            .config
             .with_untracked(|c| c.scan_overview.unwrap_or(true)),
     );
-    let running = move || app.crawl.with(|c| c.running);
-    let load = move |ev: leptos::ev::SubmitEvent| {
+    let running = move || lens.work.crawling();
+    let on_load = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let scope = scope(
-            &projects.get(),
-            &repositories.get(),
-            &tag.get(),
-            &q.get(),
-            scan.get(),
+            &projects.get_untracked(),
+            &repositories.get_untracked(),
+            &tag.get_untracked(),
+            &q.get_untracked(),
+            scan.get_untracked(),
         );
-        crawl::start(app, scope);
+        load(lens, scope);
     };
     view! {
-        <form class="crawl-controls" on:submit=load>
-            <label>
-                "Crawl only these projects"
-                <input type="search" placeholder="all" aria-label="Crawl only these projects" bind:value=projects/>
-            </label>
-            <label>
-                "and these repositories"
-                <input type="search" placeholder="all" aria-label="Crawl only these repositories" bind:value=repositories/>
-            </label>
-            <label>
-                "with the tag"
-                <input type="search" placeholder="any" aria-label="Crawl only this tag" bind:value=tag/>
-            </label>
-            <label>
-                "Harbor q"
-                <input type="search" placeholder="e.g. media_type=~image" aria-label="Harbor q" bind:value=q/>
-            </label>
+        <form class="crawl-controls" on:submit=on_load>
+            {scope_field("Crawl only these projects", "Crawl only these projects", "all", projects)}
+            {scope_field("and these repositories", "Crawl only these repositories", "all", repositories)}
+            {scope_field("with the tag", "Crawl only this tag", "any", tag)}
+            {scope_field("Harbor q", "Harbor q", "e.g. media_type=~image", q)}
             <label class="inline">
                 <input type="checkbox" bind:checked=scan/>
                 "Scan overview"
             </label>
             <button type="submit" class="primary" disabled=running>"Load artifacts"</button>
-            <button type="button" on:click=move |_| crawl::cancel(app) disabled=move || !running()>
+            <button type="button" on:click=move |_| cancel(lens) disabled=move || !running()>
                 "Cancel"
             </button>
         </form>

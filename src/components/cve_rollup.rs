@@ -3,14 +3,12 @@
 //! by any column, exported like the artifact table. A CVE's `Show artifacts affected
 //! by …` button narrows the artifact table to the artifacts whose report lists it.
 
-use inventory::format::{severity_name, thousands};
+use inventory::format::{min_severity_choice, min_severity_label, thousands, MIN_SEVERITY_CHOICES};
 use inventory::rollup::{to_csv, to_json, CveColumn, CveFilter, CveRow, CveSort};
-use inventory::sort::Direction;
 use leptos::prelude::*;
 
-use crate::components::export_buttons::{download, header};
-use crate::components::filter_bar::SEVERITIES;
-use crate::state::{use_app, AppState};
+use crate::components::export_buttons::{export_pair, header};
+use crate::state::{use_lens, Lens};
 
 /// Rows rendered at first; `Show more CVEs` adds as many again (the exports hold all).
 const SHOWN: usize = 100;
@@ -29,8 +27,9 @@ const COLUMNS: [(&str, Option<CveColumn>); 8] = [
 
 /// Narrows the artifact table to the artifacts `id` affects (a new history entry, so
 /// Back returns to the table as it was).
-pub fn show_affected(app: AppState, id: &str) {
-    app.query
+pub fn show_affected(lens: Lens, id: &str) {
+    lens.table
+        .query
         .update(|q| q.update_filters(|f| f.cve = id.to_owned()));
     if let Some(table) = document().query_selector("table.artifacts").ok().flatten() {
         table.scroll_into_view();
@@ -38,14 +37,16 @@ pub fn show_affected(app: AppState, id: &str) {
 }
 
 /// Removes the CVE filter.
-pub fn clear_cve_filter(app: AppState) {
-    app.query.update(|q| q.update_filters(|f| f.cve.clear()));
+pub fn clear_cve_filter(lens: Lens) {
+    lens.table
+        .query
+        .update(|q| q.update_filters(|f| f.cve.clear()));
 }
 
-fn cve_row(app: AppState, c: &CveRow) -> impl IntoView {
+fn cve_row(lens: Lens, c: &CveRow) -> impl IntoView {
     let id = c.id.to_string();
     let label = format!("Show artifacts affected by {id}");
-    let severity = severity_name(c.severity);
+    let severity = c.severity.name();
     let cvss = c.cvss_v3.map_or(String::from("–"), |s| format!("{s:.1}"));
     let fixed = if c.fixed_versions.is_empty() {
         "–".to_owned()
@@ -56,11 +57,11 @@ fn cve_row(app: AppState, c: &CveRow) -> impl IntoView {
     view! {
         <tr>
             <td>
-                <button type="button" class="link" aria-label=label on:click=move |_| show_affected(app, &pick)>
+                <button type="button" class="link" aria-label=label on:click=move |_| show_affected(lens, &pick)>
                     {id}
                 </button>
             </td>
-            <td><span class=format!("sev sev-{}", severity.to_lowercase())>{severity}</span></td>
+            <td><span class=format!("sev sev-{}", c.severity.key())>{severity}</span></td>
             <td class="num">{cvss}</td>
             <td>{c.packages.join(", ")}</td>
             <td>{fixed}</td>
@@ -71,23 +72,18 @@ fn cve_row(app: AppState, c: &CveRow) -> impl IntoView {
     }
 }
 
-fn export(app: AppState, order: &[u32], json: bool) -> Result<(), String> {
-    let header = header(app);
-    let text = app.rollup.with_untracked(|r| {
+fn export(lens: Lens, order: &[u32], json: bool) -> Result<String, String> {
+    let header = header(lens);
+    lens.table.rollup.with_untracked(|r| {
         if json {
-            app.rows
+            lens.inventory
+                .rows
                 .with_untracked(|set| to_json(&r.data, set.rows(), order, &header))
                 .map_err(|e| e.to_string())
         } else {
             Ok(to_csv(&r.data, order, &header))
         }
-    })?;
-    let (name, mime) = if json {
-        ("harbor-lens-cves.json", "application/json")
-    } else {
-        ("harbor-lens-cves.csv", "text/csv")
-    };
-    download(&text, name, mime).map_err(|e| format!("{e:?}"))
+    })
 }
 
 /// The roll-up section; opens by itself when a report run starts.
@@ -96,20 +92,16 @@ pub fn CveRollup(
     /// Open the section (the report run sets it).
     open: RwSignal<bool>,
 ) -> impl IntoView {
-    let app = use_app();
+    let lens = use_lens();
     let filter = RwSignal::new(CveFilter::default());
     let sort = RwSignal::new(CveSort::default());
     let shown = RwSignal::new(SHOWN);
     let order = Memo::new(move |_| {
         let f = filter.get();
         let s = sort.get();
-        app.rollup.with(|r| r.data.view(&f, s))
+        lens.table.rollup.with(|r| r.data.view(&f, s))
     });
-    let export_error = RwSignal::new(None::<String>);
-    let do_export = move |json: bool| {
-        let result = order.with_untracked(|o| export(app, o, json));
-        export_error.set(result.err().map(|e| format!("Export failed: {e}")));
-    };
+    let write = move |json: bool| order.with_untracked(|o| export(lens, o, json));
     let text_input = move |name: &'static str, set: fn(&mut CveFilter, String)| {
         view! {
             <label>
@@ -128,37 +120,15 @@ pub fn CveRollup(
         }
     };
     let on_severity = move |ev: leptos::ev::Event| {
-        let choice = event_target_value(&ev);
-        let min = SEVERITIES
-            .iter()
-            .find(|(n, _)| *n == choice)
-            .and_then(|(_, s)| *s);
+        let min = min_severity_choice(&event_target_value(&ev));
         filter.update(|f| f.min_severity = min);
     };
     let header_cell = move |(name, column): (&'static str, Option<CveColumn>)| {
         let Some(column) = column else {
             return view! { <th scope="col">{name}</th> }.into_any();
         };
-        let state = move || {
-            sort.with(|s| match (s.column == column, s.direction) {
-                (false, _) => "none",
-                (true, Direction::Ascending) => "ascending",
-                (true, Direction::Descending) => "descending",
-            })
-        };
-        let click = move |_| {
-            sort.update(|s| {
-                if s.column == column {
-                    s.direction = s.direction.reversed();
-                } else {
-                    s.column = column;
-                    s.direction = match column {
-                        CveColumn::Id | CveColumn::Package => Direction::Ascending,
-                        _ => Direction::Descending,
-                    };
-                }
-            })
-        };
+        let state = move || sort.with(|s| s.aria(column));
+        let click = move |_| sort.update(|s| s.click(column));
         view! {
             <th scope="col" aria-sort=state>
                 <button type="button" class="sort" on:click=click>{name}</button>
@@ -167,7 +137,7 @@ pub fn CveRollup(
         .into_any()
     };
     let body = move || {
-        let reports = app.rollup.with(|r| r.data.reports_used);
+        let reports = lens.table.rollup.with(|r| r.data.reports_used);
         if reports == 0 {
             return view! {
                 <p class="muted">
@@ -177,15 +147,15 @@ pub fn CveRollup(
             }
             .into_any();
         }
-        let total = app.rollup.with(|r| r.data.cves.len());
+        let total = lens.table.rollup.with(|r| r.data.cves.len());
         let rows = move || {
             let limit = shown.get();
             order.with(|o| {
-                app.rollup.with(|r| {
+                lens.table.rollup.with(|r| {
                     o.iter()
                         .take(limit)
                         .filter_map(|&i| r.data.cves.get(i as usize))
-                        .map(|c| cve_row(app, c))
+                        .map(|c| cve_row(lens, c))
                         .collect_view()
                 })
             })
@@ -218,7 +188,11 @@ pub fn CveRollup(
                 <label>
                     "Minimum CVE severity"
                     <select aria-label="Minimum CVE severity" on:change=on_severity>
-                        {SEVERITIES.iter().map(|(n, _)| view! { <option value=*n>{*n}</option> }).collect_view()}
+                        {MIN_SEVERITY_CHOICES
+                            .into_iter()
+                            .map(min_severity_label)
+                            .map(|n| view! { <option value=n>{n}</option> })
+                            .collect_view()}
                     </select>
                 </label>
                 <label class="inline">
@@ -234,12 +208,7 @@ pub fn CveRollup(
                     " matching"
                 </span>
             </div>
-            <div class="export">
-                <button type="button" on:click=move |_| do_export(false)>"Export CVEs CSV"</button>
-                " "
-                <button type="button" on:click=move |_| do_export(true)>"Export CVEs JSON"</button>
-                {move || export_error.get().map(|e| view! { <span class="error" role="alert">{e}</span> })}
-            </div>
+            {export_pair("CVEs ", "harbor-lens-cves", write)}
             <div class="table-scroll">
                 <table class="cves" aria-label="CVEs">
                     <thead><tr>{COLUMNS.into_iter().map(header_cell).collect_view()}</tr></thead>

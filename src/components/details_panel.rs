@@ -12,8 +12,8 @@ use leptos::prelude::*;
 
 use super::artifact_table::label_chips;
 use crate::components::copy_text;
-use crate::crawl::{self, ReportState};
-use crate::state::{use_app, AppState};
+use crate::state::ReportState;
+use crate::state::{use_lens, Lens};
 
 /// Whether a link from Harbor data may become a clickable `href`.
 pub fn is_web_link(link: &str) -> bool {
@@ -63,12 +63,12 @@ fn vuln_row(v: &VulnRow) -> impl IntoView {
     }
 }
 
-fn report_view(app: AppState, row: &ArtifactRow) -> AnyView {
+fn report_view(lens: Lens, row: &ArtifactRow) -> AnyView {
     if row.scan.status != ScanStatus::Success {
         return view! { <p>{severity_badge(&row.scan)}</p> }.into_any();
     }
-    let key = crawl::report_key(&row.repository, &row.digest);
-    let state = app.reports.with(|r| r.get(&key).cloned());
+    let key = crate::state::report_key(&row.repository, &row.digest);
+    let state = lens.inventory.reports.with(|r| r.get(&key).cloned());
     match state {
         None | Some(ReportState::Loading) => {
             view! { <p>"Loading the vulnerability report…"</p> }.into_any()
@@ -76,8 +76,8 @@ fn report_view(app: AppState, row: &ArtifactRow) -> AnyView {
         Some(ReportState::Failed(e)) => {
             let retry_row = row.clone();
             view! {
-                <p class="error">"Could not load the report: " {e}</p>
-                <button type="button" on:click=move |_| crawl::fetch_report(app, retry_row.clone())>
+                <p class="error">"Could not load the report: " {e.to_string()}</p>
+                <button type="button" on:click=move |_| crate::actions::reports::fetch_one(lens, retry_row.clone())>
                     "Load the report again"
                 </button>
             }
@@ -110,10 +110,11 @@ fn report_view(app: AppState, row: &ArtifactRow) -> AnyView {
     }
 }
 
-fn panel(app: AppState, row: ArtifactRow) -> impl IntoView {
-    let now = app.now.get_untracked();
-    let host = app
-        .conn
+fn panel(lens: Lens, row: ArtifactRow) -> impl IntoView {
+    let now = lens.inventory.now.get_untracked();
+    let host = lens
+        .session
+        .status
         .with_untracked(|c| c.connection().and_then(|c| c.registry_host.clone()))
         .unwrap_or_else(|| window().location().host().unwrap_or_default());
     let tags = row
@@ -137,8 +138,9 @@ fn panel(app: AppState, row: ArtifactRow) -> impl IntoView {
         let row = row.clone();
         move || {
             let row = row.clone();
-            let base = app.config.with_untracked(|c| c.harbor_url.clone());
-            let auth = app
+            let base = lens.session.config.with_untracked(|c| c.harbor_url.clone());
+            let auth = lens
+                .session
                 .credentials
                 .with_value(|c| c.as_ref().map(|c| c.header()));
             async move {
@@ -173,7 +175,7 @@ fn panel(app: AppState, row: ArtifactRow) -> impl IntoView {
                 });
                 view! { {platforms}{annotations} }.into_any()
             }
-            Err(e) => view! { <p class="muted">"Platforms and annotations unavailable: " {e}</p> }.into_any(),
+            Err(e) => view! { <p class="muted">"Platforms and annotations unavailable: " {e.to_string()}</p> }.into_any(),
         })
     };
     view! {
@@ -199,16 +201,16 @@ fn panel(app: AppState, row: ArtifactRow) -> impl IntoView {
             <tbody>{tags}</tbody>
         </table>
         <h3>"Vulnerabilities"</h3>
-        {move || report_view(app, &report_row)}
+        {move || report_view(lens, &report_row)}
     }
 }
 
 /// Closes the panel and gives the focus back to the row it was opened from.
-pub fn close_details(app: AppState) {
-    let Some(index) = app.selected.get_untracked() else {
+pub fn close_details(lens: Lens) {
+    let Some(index) = lens.inventory.selected.get_untracked() else {
         return;
     };
-    app.selected.set(None);
+    lens.inventory.selected.set(None);
     let selector = format!("tr[data-row=\"{index}\"]");
     if let Some(row) = document()
         .query_selector(&selector)
@@ -223,21 +225,22 @@ pub fn close_details(app: AppState) {
 /// The panel of the selected row; Esc or `Close` closes it.
 #[component]
 pub fn DetailsPanel() -> impl IntoView {
-    let app = use_app();
+    let lens = use_lens();
     let row = Memo::new(move |_| {
-        app.selected
+        lens.inventory
+            .selected
             .get()
-            .and_then(|i| app.rows.with(|set| set.rows().get(i).cloned()))
+            .and_then(|i| lens.inventory.rows.with(|set| set.rows().get(i).cloned()))
     });
     // Fetch the report once per artifact when its details open.
     Effect::new(move || {
         let Some(row) = row.get() else { return };
         let wanted = row.scan.status == ScanStatus::Success
-            && app.reports.with_untracked(|r| {
-                !r.contains_key(&crawl::report_key(&row.repository, &row.digest))
+            && lens.inventory.reports.with_untracked(|r| {
+                !r.contains_key(&crate::state::report_key(&row.repository, &row.digest))
             });
         if wanted {
-            crawl::fetch_report(app, row);
+            crate::actions::reports::fetch_one(lens, row);
         }
     });
     let close_ref = NodeRef::<leptos::html::Button>::new();
@@ -252,10 +255,10 @@ pub fn DetailsPanel() -> impl IntoView {
         row.get().map(|r| {
             view! {
                 <section class="details" role="region" aria-label="Artifact details">
-                    <button type="button" class="close" node_ref=close_ref on:click=move |_| close_details(app)>
+                    <button type="button" class="close" node_ref=close_ref on:click=move |_| close_details(lens)>
                         "Close"
                     </button>
-                    {panel(app, r)}
+                    {panel(lens, r)}
                 </section>
             }
         })

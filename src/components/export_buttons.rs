@@ -1,36 +1,34 @@
 //! `Export CSV` and `Export JSON`: exactly the filtered rows, in table order.
 
-use harbor_client::model::VulnReport;
 use inventory::export::{to_csv, to_json_with_reports, ExportHeader};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::crawl::ReportState;
-use crate::state::{use_app, AppState};
+use crate::state::{use_lens, Lens};
 
 /// The header record: where, when, as whom, which filters, how many failures.
 /// Holds no credentials by construction.
-pub(crate) fn header(app: AppState) -> ExportHeader {
-    let configured = app.config.with_untracked(|c| c.harbor_url.clone());
+pub(crate) fn header(lens: Lens) -> ExportHeader {
+    let configured = lens.session.config.with_untracked(|c| c.harbor_url.clone());
     let harbor_url = if configured.is_empty() {
         window().location().origin().unwrap_or_default()
     } else {
         configured
     };
-    let (harbor_version, user) = app.conn.with_untracked(|c| match c.connection() {
-        Some(c) => (
-            c.version.clone().unwrap_or_default(),
-            c.principal.describe(),
-        ),
-        None => (String::new(), String::new()),
-    });
+    let (harbor_version, user) = lens
+        .session
+        .status
+        .with_untracked(|c| match c.connection() {
+            Some(c) => (c.version().unwrap_or_default().to_owned(), c.describe()),
+            None => (String::new(), String::new()),
+        });
     ExportHeader {
         harbor_url,
         harbor_version,
         user,
         exported_at: js_sys::Date::now() as i64,
-        filters: app.query.with_untracked(|q| q.to_query_string()),
-        failed_requests: app.failures.with_untracked(|f| f.len() as u64),
+        filters: lens.table.query.with_untracked(|q| q.to_query_string()),
+        failed_requests: lens.inventory.failures.with_untracked(|f| f.len() as u64),
     }
 }
 
@@ -48,20 +46,48 @@ pub(crate) fn download(text: &str, name: &str, mime: &str) -> Result<(), wasm_bi
     web_sys::Url::revoke_object_url(&url)
 }
 
-/// The two export buttons, and a line when an export failed.
-#[component]
-pub fn ExportButtons() -> impl IntoView {
-    let app = use_app();
+/// `Export {what}CSV` and `Export {what}JSON`: each offers the file `write` makes (JSON
+/// when given `true`), named `{stem}.csv` or `{stem}.json`, and a line says when an
+/// export failed. Every export of the page goes through here.
+pub(crate) fn export_pair(
+    what: &'static str,
+    stem: &'static str,
+    write: impl Fn(bool) -> Result<String, String> + Clone + 'static,
+) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let export = move |json: bool| {
-        let header = header(app);
-        let text = app.matching.with_untracked(|matching| {
-            app.rows.with_untracked(|set| {
+        let (extension, mime) = if json {
+            ("json", "application/json")
+        } else {
+            ("csv", "text/csv")
+        };
+        let result = write(json).and_then(|text| {
+            download(&text, &format!("{stem}.{extension}"), mime).map_err(|e| format!("{e:?}"))
+        });
+        error.set(result.err().map(|e| format!("Export failed: {e}")));
+    };
+    let csv = export.clone();
+    view! {
+        <div class="export">
+            <button type="button" on:click=move |_| csv(false)>{format!("Export {what}CSV")}</button>
+            " "
+            <button type="button" on:click=move |_| export(true)>{format!("Export {what}JSON")}</button>
+            {move || error.get().map(|e| view! { <span class="error" role="alert">{e}</span> })}
+        </div>
+    }
+}
+
+/// `Export CSV` and `Export JSON`: exactly the filtered rows, in table order.
+#[component]
+pub fn ExportButtons() -> impl IntoView {
+    let lens = use_lens();
+    let write = move |json: bool| {
+        let header = header(lens);
+        lens.table.matching.with_untracked(|matching| {
+            lens.inventory.rows.with_untracked(|set| {
                 if json {
                     // Fetched reports go along, so a later diff can name CVEs new and fixed.
-                    app.reports.with_untracked(|reports| {
-                        let loaded: Vec<&VulnReport> =
-                            reports.values().filter_map(ReportState::loaded).collect();
+                    lens.inventory.with_loaded_reports(|loaded| {
                         to_json_with_reports(set.rows(), matching, &loaded, &header)
                             .map_err(|e| e.to_string())
                     })
@@ -69,23 +95,7 @@ pub fn ExportButtons() -> impl IntoView {
                     Ok(to_csv(set.rows(), matching, &header))
                 }
             })
-        });
-        let result = text.and_then(|text| {
-            let (name, mime) = if json {
-                ("harbor-lens-artifacts.json", "application/json")
-            } else {
-                ("harbor-lens-artifacts.csv", "text/csv")
-            };
-            download(&text, name, mime).map_err(|e| format!("{e:?}"))
-        });
-        error.set(result.err().map(|e| format!("Export failed: {e}")));
+        })
     };
-    view! {
-        <div class="export">
-            <button type="button" on:click=move |_| export(false)>"Export CSV"</button>
-            " "
-            <button type="button" on:click=move |_| export(true)>"Export JSON"</button>
-            {move || error.get().map(|e| view! { <span class="error" role="alert">{e}</span> })}
-        </div>
-    }
+    export_pair("", "harbor-lens-artifacts", write)
 }

@@ -3,8 +3,7 @@
 use harbor_client::crawl::{Failure, LedgerEntry};
 use leptos::prelude::*;
 
-use crate::crawl;
-use crate::state::{use_app, AppState};
+use crate::state::{use_lens, Lens};
 
 /// "HTTP 503 (...)", "network error: ..." for one entry.
 fn outcome(entry: &LedgerEntry) -> String {
@@ -21,14 +20,10 @@ fn harbor_message(entry: &LedgerEntry) -> Option<String> {
     }
 }
 
-fn entry_view(
-    app: AppState,
-    index: usize,
-    entry: LedgerEntry,
-    busy: Signal<bool>,
-) -> impl IntoView {
+fn entry_view(lens: Lens, index: usize, entry: LedgerEntry, busy: Signal<bool>) -> impl IntoView {
     let when = format!("{:.1} s", entry.elapsed_ms as f64 / 1000.0);
-    let at = app
+    let at = lens
+        .inventory
         .failed_at
         .with_value(|m| m.get(&entry.url).copied())
         .map(inventory::time::iso8601);
@@ -61,7 +56,7 @@ fn entry_view(
                 " · missing: "
                 {entry.missing_part()}
             </div>
-            <button type="button" on:click=move |_| crawl::retry(app, Some(index)) disabled=busy>
+            <button type="button" on:click=move |_| crate::actions::crawl::retry(lens, Some(index)) disabled=busy>
                 {format!("Retry request {}", index + 1)}
             </button>
         </li>
@@ -71,11 +66,11 @@ fn entry_view(
 /// `Failed requests`: one list item per failed request, a count badge, retry buttons.
 #[component]
 pub fn FailedRequests() -> impl IntoView {
-    let app = use_app();
-    let count = move || app.failures.with(Vec::len);
-    let busy = Signal::derive(move || app.crawl.with(|c| c.running));
+    let lens = use_lens();
+    let count = move || lens.inventory.failures.with(Vec::len);
+    let busy = Signal::derive(move || lens.work.crawling());
     let list = move || {
-        let entries = app.failures.get();
+        let entries = lens.inventory.failures.get();
         if entries.is_empty() {
             return view! { <p class="muted">"No failed requests."</p> }.into_any();
         }
@@ -84,7 +79,7 @@ pub fn FailedRequests() -> impl IntoView {
                 {entries
                     .into_iter()
                     .enumerate()
-                    .map(|(i, e)| entry_view(app, i, e, busy))
+                    .map(|(i, e)| entry_view(lens, i, e, busy))
                     .collect_view()}
             </ul>
         }
@@ -103,7 +98,7 @@ pub fn FailedRequests() -> impl IntoView {
             </h2>
             <button
                 type="button"
-                on:click=move |_| crawl::retry(app, None)
+                on:click=move |_| crate::actions::crawl::retry(lens, None)
                 disabled=move || count() == 0 || busy.get()
             >
                 "Retry failed requests"

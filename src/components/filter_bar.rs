@@ -1,9 +1,10 @@
 //! The filters, applied instantly to the loaded rows (a change returns to page 1).
 
-use inventory::{Filters, Preset, PresetSummary, RowIndex, ScanFilter, Severity};
+use inventory::format::{min_severity_choice, min_severity_label, MIN_SEVERITY_CHOICES};
+use inventory::{Filters, Preset, PresetSummary, RowIndex, ScanFilter};
 use leptos::prelude::*;
 
-use crate::state::{use_app, AppState};
+use crate::state::{use_lens, Lens};
 use crate::url_state;
 
 /// The id of the first filter: the `/` shortcut focuses it.
@@ -11,7 +12,7 @@ pub const FIRST_FILTER_ID: &str = "filter-project";
 
 /// A text filter bound to one field of [`Filters`]; typing replaces the history entry.
 fn text_filter(
-    app: AppState,
+    lens: Lens,
     name: &'static str,
     id: &'static str,
     get: fn(&Filters) -> &String,
@@ -20,7 +21,9 @@ fn text_filter(
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         url_state::replace_next();
-        app.query.update(|q| q.update_filters(|f| set(f, value)));
+        lens.table
+            .query
+            .update(|q| q.update_filters(|f| set(f, value)));
     };
     view! {
         <label>
@@ -30,21 +33,12 @@ fn text_filter(
                 id=id
                 aria-label=name
                 autocomplete="off"
-                prop:value=move || app.query.with(|q| get(q.filters()).clone())
+                prop:value=move || lens.table.query.with(|q| get(q.filters()).clone())
                 on:input=on_input
             />
         </label>
     }
 }
-
-/// The minimum-severity choices, shared with the CVE roll-up's filter.
-pub(crate) const SEVERITIES: [(&str, Option<Severity>); 5] = [
-    ("any", None),
-    ("low", Some(Severity::Low)),
-    ("medium", Some(Severity::Medium)),
-    ("high", Some(Severity::High)),
-    ("critical", Some(Severity::Critical)),
-];
 
 const SCANS: [&str; 5] = ["any", "not scanned", "scanning", "scan failed", "scanned"];
 
@@ -74,45 +68,46 @@ fn scan_filter(choice: &str) -> ScanFilter {
 /// scan status, not pulled for N days.
 #[component]
 pub fn FilterBar() -> impl IntoView {
-    let app = use_app();
-    let filters = move |f: fn(&Filters) -> String| app.query.with(|q| f(q.filters()));
+    let lens = use_lens();
+    let filters = move |f: fn(&Filters) -> String| lens.table.query.with(|q| f(q.filters()));
     let on_severity = move |ev: leptos::ev::Event| {
-        let value = event_target_value(&ev);
-        let min = SEVERITIES
-            .iter()
-            .find(|(n, _)| *n == value)
-            .and_then(|(_, s)| *s);
-        app.query
+        let min = min_severity_choice(&event_target_value(&ev));
+        lens.table
+            .query
             .update(|q| q.update_filters(|f| f.min_severity = min));
     };
     let on_scan = move |ev: leptos::ev::Event| {
         let scan = scan_filter(&event_target_value(&ev));
-        app.query.update(|q| q.update_filters(|f| f.scan = scan));
+        lens.table
+            .query
+            .update(|q| q.update_filters(|f| f.scan = scan));
     };
     let on_unpulled = move |ev: leptos::ev::Event| {
         let days = event_target_value(&ev).trim().parse::<u32>().ok();
         url_state::replace_next();
-        app.query
+        lens.table
+            .query
             .update(|q| q.update_filters(|f| f.unpulled_days = days));
     };
     let on_untagged = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
-        app.query.update(|q| q.update_filters(|f| f.untagged = on));
+        lens.table
+            .query
+            .update(|q| q.update_filters(|f| f.untagged = on));
     };
     let on_preset = move |ev: leptos::ev::Event| match Preset::from_param(&event_target_value(&ev))
     {
-        Some(preset) => app.query.update(|q| q.apply_preset(preset)),
-        None => app.query.update(|q| q.clear_filters()),
+        Some(preset) => lens.table.query.update(|q| q.apply_preset(preset)),
+        None => lens.table.query.update(|q| q.clear_filters()),
     };
-    let preset_value = move || app.query.with(|q| q.preset().map_or("", Preset::param));
-    let counts = preset_counts(app);
-    let severity_value = move || {
-        let min = app.query.with(|q| q.filters().min_severity);
-        SEVERITIES
-            .iter()
-            .find(|(_, s)| *s == min)
-            .map_or("any", |(n, _)| n)
+    let preset_value = move || {
+        lens.table
+            .query
+            .with(|q| q.preset().map_or("", Preset::param))
     };
+    let counts = preset_counts(lens);
+    let severity_value =
+        move || min_severity_label(lens.table.query.with(|q| q.filters().min_severity));
     view! {
         <div class="filter-bar" role="search" aria-label="Filters">
             <label>
@@ -131,26 +126,27 @@ pub fn FilterBar() -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            {text_filter(app, "Project", FIRST_FILTER_ID, |f| &f.project, |f, v| f.project = v)}
-            {text_filter(app, "Repository", "filter-repository", |f| &f.repository, |f, v| f.repository = v)}
-            {text_filter(app, "Tag", "filter-tag", |f| &f.tag, |f, v| f.tag = v)}
+            {text_filter(lens, "Project", FIRST_FILTER_ID, |f| &f.project, |f, v| f.project = v)}
+            {text_filter(lens, "Repository", "filter-repository", |f| &f.repository, |f, v| f.repository = v)}
+            {text_filter(lens, "Tag", "filter-tag", |f| &f.tag, |f, v| f.tag = v)}
             <label class="inline">
                 <input
                     type="checkbox"
-                    prop:checked=move || app.query.with(|q| q.filters().untagged)
+                    prop:checked=move || lens.table.query.with(|q| q.filters().untagged)
                     on:change=on_untagged
                 />
                 "Untagged only"
             </label>
-            {text_filter(app, "Digest prefix", "filter-digest", |f| &f.digest, |f, v| f.digest = v)}
-            {text_filter(app, "Label", "filter-label", |f| &f.label, |f, v| f.label = v)}
-            {text_filter(app, "Type", "filter-type", |f| &f.kind, |f, v| f.kind = v)}
+            {text_filter(lens, "Digest prefix", "filter-digest", |f| &f.digest, |f, v| f.digest = v)}
+            {text_filter(lens, "Label", "filter-label", |f| &f.label, |f, v| f.label = v)}
+            {text_filter(lens, "Type", "filter-type", |f| &f.kind, |f, v| f.kind = v)}
             <label>
                 "Minimum severity"
                 <select aria-label="Minimum severity" on:change=on_severity prop:value=severity_value>
-                    {SEVERITIES
-                        .iter()
-                        .map(|(n, _)| view! { <option value=*n selected=move || severity_value() == *n>{*n}</option> })
+                    {MIN_SEVERITY_CHOICES
+                        .into_iter()
+                        .map(min_severity_label)
+                        .map(|n| view! { <option value=n selected=move || severity_value() == n>{n}</option> })
                         .collect_view()}
                 </select>
             </label>
@@ -159,7 +155,7 @@ pub fn FilterBar() -> impl IntoView {
                 <select
                     aria-label="Scan status"
                     on:change=on_scan
-                    prop:value=move || app.query.with(|q| scan_choice(&q.filters().scan))
+                    prop:value=move || lens.table.query.with(|q| scan_choice(&q.filters().scan))
                 >
                     {SCANS.iter().map(|n| view! { <option value=*n>{*n}</option> }).collect_view()}
                 </select>
@@ -174,10 +170,10 @@ pub fn FilterBar() -> impl IntoView {
                     on:input=on_unpulled
                 />
             </label>
-            <button type="button" on:click=move |_| app.query.update(|q| q.clear_filters())>
+            <button type="button" on:click=move |_| lens.table.query.update(|q| q.clear_filters())>
                 "Clear filters"
             </button>
-            {move || cve_chip(app)}
+            {move || cve_chip(lens)}
         </div>
     }
 }
@@ -185,13 +181,13 @@ pub fn FilterBar() -> impl IntoView {
 /// Every preset's count and total size over all loaded rows, so the choice shows what
 /// it would select before it is made. Worked out once a crawl is over (not on every
 /// batch of rows while it runs).
-fn preset_counts(app: AppState) -> Memo<Option<Vec<(Preset, PresetSummary)>>> {
+fn preset_counts(lens: Lens) -> Memo<Option<Vec<(Preset, PresetSummary)>>> {
     Memo::new(move |_| {
-        if app.crawl.with(|c| c.running) {
+        if lens.work.crawling() {
             return None;
         }
-        let now = app.now.get();
-        app.rows.with(|set| {
+        let now = lens.inventory.now.get();
+        lens.inventory.rows.with(|set| {
             (!set.is_empty()).then(|| {
                 let rows = set.rows();
                 inventory::presets::summaries(rows, &RowIndex::new(rows), now)
@@ -219,34 +215,19 @@ fn preset_label(p: Preset, counts: Memo<Option<Vec<(Preset, PresetSummary)>>>) -
 }
 
 /// The CVE filter set from the roll-up (or a link): what it keeps, and a way out.
-fn cve_chip(app: AppState) -> Option<impl IntoView> {
-    let id = app.query.with(|q| q.filters().cve.trim().to_owned());
+fn cve_chip(lens: Lens) -> Option<impl IntoView> {
+    let id = lens.table.query.with(|q| q.filters().cve.trim().to_owned());
     if id.is_empty() {
         return None;
     }
-    let affected = app.rollup.with(|r| r.data.affected(&id).map(<[u32]>::len));
-    let text = match affected {
-        Some(n) => format!(
-            "Affected by {id}: {} with a report listing it",
-            artifacts(n)
-        ),
-        None if app.rollup.with(|r| r.data.reports_used == 0) => format!(
-            "Affected by {id}: no vulnerability report loaded yet, so nothing matches              (Fetch vulnerability reports first)"
-        ),
-        None => format!("Affected by {id}: no loaded report lists it"),
-    };
+    let text = lens.table.rollup.with(|r| r.data.filter_note(&id));
     Some(view! {
         <p class="cve-chip" role="status" aria-label="CVE filter">
             {text}
             " "
-            <button type="button" on:click=move |_| crate::components::clear_cve_filter(app)>
+            <button type="button" on:click=move |_| crate::components::clear_cve_filter(lens)>
                 "Clear CVE filter"
             </button>
         </p>
     })
-}
-
-fn artifacts(n: usize) -> String {
-    let noun = if n == 1 { "artifact" } else { "artifacts" };
-    format!("{} {noun}", inventory::format::thousands(n as u64))
 }

@@ -4,7 +4,7 @@ use harbor_client::crawl::LedgerEntry;
 use inventory::format::thousands;
 use leptos::prelude::*;
 
-use crate::state::use_app;
+use crate::state::use_lens;
 
 /// "2 of 1,204 requests failed: about 340 artifacts not loaded", or `None` when
 /// nothing failed. `planned` is the number of requests the crawl planned.
@@ -30,10 +30,11 @@ pub fn banner_text(failures: &[LedgerEntry], planned: u64) -> Option<String> {
 /// Shown only when something is missing.
 #[component]
 pub fn MissingBanner() -> impl IntoView {
-    let app = use_app();
+    let lens = use_lens();
     move || {
-        let planned = app.crawl.with(|c| c.requests_planned);
-        app.failures
+        let planned = lens.work.crawl.with(|c| c.requests_planned);
+        lens.inventory
+            .failures
             .with(|f| banner_text(f, planned))
             .map(|text| view! { <p class="banner" role="note">{text}</p> })
     }

@@ -1,14 +1,14 @@
 //! Small SVG bar charts of the filtered rows (no JS chart library). Clicking a bar
 //! filters the table. Bar sizes are SVG geometry attributes, which the CSP allows.
 
-use inventory::format::{human_size, severity_name, thousands};
+use inventory::format::{human_size, thousands};
 use inventory::stats::{
-    age_buckets, per_project, severity_distribution, ProjectStat, SeverityStats,
+    age_buckets, per_project, severity_distribution, ChartPace, Pace, ProjectStat, SeverityStats,
 };
 use inventory::{ScanFilter, Severity};
 use leptos::prelude::*;
 
-use crate::state::{use_app, AppState};
+use crate::state::{use_lens, Lens};
 
 /// Chart width in SVG units; bars get what the label column leaves.
 const WIDTH: f64 = 300.0;
@@ -18,7 +18,8 @@ const GAP: f64 = 4.0;
 /// Projects shown at most (the largest).
 const TOP_PROJECTS: usize = 8;
 
-/// One bar: a label, a value, an extra class, and what a click does.
+/// One bar: a label, a value, a severity key for its colour (or empty), and what a
+/// click does.
 struct Bar {
     label: String,
     value: u64,
@@ -47,7 +48,10 @@ fn chart(title: &'static str, bars: Vec<Bar>) -> impl IntoView {
             let width = bar_length(bar.value, max);
             let name = format!("{}: {}", bar.label, bar.text);
             let aria = name.clone();
-            let class = format!("bar {}", bar.class);
+            let class = match bar.class {
+                "" => "bar".to_owned(),
+                level => format!("bar bar-{level}"),
+            };
             let clickable = bar.on_click.is_some();
             let on_click = bar.on_click;
             let click = move || {
@@ -103,7 +107,7 @@ fn truncate(text: &str) -> String {
     }
 }
 
-fn project_bars(app: AppState, stats: &[ProjectStat], storage: bool) -> Vec<Bar> {
+fn project_bars(lens: Lens, stats: &[ProjectStat], storage: bool) -> Vec<Bar> {
     let mut stats = stats.to_vec();
     if storage {
         stats.sort_by(|a, b| {
@@ -129,7 +133,8 @@ fn project_bars(app: AppState, stats: &[ProjectStat], storage: bool) -> Vec<Bar>
                 class: "",
                 on_click: Some(Box::new(move || {
                     let exact = exact.clone();
-                    app.query
+                    lens.table
+                        .query
                         .update(|q| q.update_filters(|f| f.project = exact));
                 })),
             }
@@ -137,24 +142,27 @@ fn project_bars(app: AppState, stats: &[ProjectStat], storage: bool) -> Vec<Bar>
         .collect()
 }
 
-fn severity_bars(app: AppState) -> Vec<Bar> {
-    let stats = app
-        .matching
-        .with(|m| app.rows.with(|set| severity_distribution(set.rows(), m)));
+fn severity_bars(lens: Lens) -> Vec<Bar> {
+    let stats = lens.table.matching.with(|m| {
+        lens.inventory
+            .rows
+            .with(|set| severity_distribution(set.rows(), m))
+    });
     let mut bars: Vec<Bar> = SeverityStats::LEVELS
         .iter()
         .map(|&level| Bar {
-            label: severity_name(level).to_owned(),
+            label: level.name().to_owned(),
             value: stats.count(level),
             text: thousands(stats.count(level)),
-            class: severity_bar_class(level),
+            class: level.key(),
             on_click: matches!(
                 level,
                 Severity::Critical | Severity::High | Severity::Medium | Severity::Low
             )
             .then(|| -> Box<dyn Fn()> {
                 Box::new(move || {
-                    app.query
+                    lens.table
+                        .query
                         .update(|q| q.update_filters(|f| f.min_severity = Some(level)))
                 })
             }),
@@ -170,27 +178,23 @@ fn severity_bars(app: AppState) -> Vec<Bar> {
                 not_scanned: true,
                 ..ScanFilter::default()
             };
-            app.query.update(|q| q.update_filters(|f| f.scan = scan));
+            lens.table
+                .query
+                .update(|q| q.update_filters(|f| f.scan = scan));
         })),
     });
     bars
 }
 
-fn severity_bar_class(level: Severity) -> &'static str {
-    match level {
-        Severity::Critical => "bar-critical",
-        Severity::High => "bar-high",
-        Severity::Medium => "bar-medium",
-        Severity::Low => "bar-low",
-        Severity::None => "bar-none",
-        _ => "",
-    }
-}
-
-fn age_bars(app: AppState) -> Vec<Bar> {
-    let now = app.now.get();
-    app.matching
-        .with(|m| app.rows.with(|set| age_buckets(set.rows(), m, now)))
+fn age_bars(lens: Lens) -> Vec<Bar> {
+    let now = lens.inventory.now.get();
+    lens.table
+        .matching
+        .with(|m| {
+            lens.inventory
+                .rows
+                .with(|set| age_buckets(set.rows(), m, now))
+        })
         .into_iter()
         .map(|b| Bar {
             label: b.label.to_owned(),
@@ -202,48 +206,47 @@ fn age_bars(app: AppState) -> Vec<Bar> {
         .collect()
 }
 
-/// How long the matches must stay unchanged before the charts follow them: typing a
-/// filter repaints the table at once and the charts when the typing pauses.
-const CHART_DELAY: std::time::Duration = std::time::Duration::from_millis(150);
-
 /// Artifacts and storage per project, severity distribution, age by push time.
 #[component]
 pub fn OverviewCharts() -> impl IntoView {
-    let app = use_app();
+    let lens = use_lens();
     let settled = RwSignal::new(0u64);
     let pending = StoredValue::new(None::<TimeoutHandle>);
-    // New rows (a crawl's flush, its end) show at once; a filter edit waits for a pause.
-    let rows_seen = StoredValue::new((0usize, 0i64));
+    // The timer touches the outside world (time), hence an effect.
+    let pace = StoredValue::new(ChartPace::default());
     Effect::new(move |_| {
-        app.matching.track();
-        let rows = (app.rows.with_untracked(|set| set.len()), app.now.get());
+        lens.table.matching.track();
+        let rows = lens.inventory.rows.with_untracked(|set| set.len());
+        let now = lens.inventory.now.get();
         if let Some(handle) = pending.get_value() {
             handle.clear();
         }
-        if rows != rows_seen.get_value() {
-            rows_seen.set_value(rows);
-            settled.update(|n| *n += 1);
-            return;
+        let redraw = move || settled.update(|n| *n += 1);
+        match pace.try_update_value(|p| p.changed(rows, now)) {
+            Some(Pace::AfterPause) => {
+                let pause = std::time::Duration::from_millis(ChartPace::PAUSE_MS);
+                pending.set_value(set_timeout_with_handle(redraw, pause).ok());
+            }
+            _ => redraw(),
         }
-        let next = set_timeout_with_handle(move || settled.update(|n| *n += 1), CHART_DELAY);
-        pending.set_value(next.ok());
     });
-    let chart_of = move |title: &'static str, bars: fn(AppState) -> Vec<Bar>| {
+    let chart_of = move |title: &'static str, bars: fn(Lens) -> Vec<Bar>| {
         move || {
             settled.track();
-            untrack(|| chart(title, bars(app)))
+            untrack(|| chart(title, bars(lens)))
         }
     };
     // Both project charts read one pass over the matches.
     let projects = Memo::new(move |_| {
         settled.track();
         untrack(|| {
-            app.matching
-                .with(|m| app.rows.with(|set| per_project(set.rows(), m)))
+            lens.table
+                .matching
+                .with(|m| lens.inventory.rows.with(|set| per_project(set.rows(), m)))
         })
     });
     let project_chart = move |title: &'static str, storage: bool| {
-        move || chart(title, projects.with(|p| project_bars(app, p, storage)))
+        move || chart(title, projects.with(|p| project_bars(lens, p, storage)))
     };
     view! {
         <details class="overview" open>

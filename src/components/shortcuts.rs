@@ -5,7 +5,7 @@ use wasm_bindgen::JsCast;
 
 use super::details_panel::close_details;
 use super::filter_bar::FIRST_FILTER_ID;
-use crate::state::AppState;
+use crate::state::Lens;
 
 /// Whether the key event comes from a place where typing means text.
 fn typing(target: &web_sys::Element) -> bool {
@@ -26,7 +26,7 @@ fn move_row(current: &web_sys::Element, down: bool) -> bool {
 }
 
 /// Installs the page-wide key handler.
-pub fn install_shortcuts(app: AppState) {
+pub fn install_shortcuts(lens: Lens) {
     _ = window_event_listener(leptos::ev::keydown, move |ev| {
         let Some(target) = ev
             .target()
@@ -44,7 +44,7 @@ pub fn install_shortcuts(app: AppState) {
                     let _ = el.focus();
                 }
             }
-            "Escape" if app.selected.get_untracked().is_some() => close_details(app),
+            "Escape" if lens.inventory.selected.get_untracked().is_some() => close_details(lens),
             key @ ("ArrowDown" | "ArrowUp")
                 if target.has_attribute("data-row") && move_row(&target, key == "ArrowDown") =>
             {

@@ -106,11 +106,12 @@ export const dump = (page) =>
       }),
   );
 
-/** Waits until admin's inventory is stored with a `saved_at` after `since`; returns it. */
-export async function waitStored(page, since = 0) {
+/** Waits until `user`'s inventory is stored with a `saved_at` after `since`; returns it. */
+export async function waitStored(page, since = 0, user = "admin") {
   for (let i = 0; i < 100; i++) {
     const { keys, values } = await dump(page);
-    const at = keys.indexOf(keys.find((k) => k.endsWith("|admin (system admin)")));
+    // Keys are ["origin","kind","name"]; chunk keys add "#generation#index".
+    const at = keys.indexOf(keys.find((k) => k.endsWith(`,"user","${user}"]`)));
     const savedAt = at >= 0 ? JSON.parse(values[at]).saved_at : 0;
     if (savedAt > since) return savedAt;
     await page.waitForTimeout(100);

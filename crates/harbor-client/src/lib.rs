@@ -7,9 +7,11 @@
 //! - [`model`]: serde models of Harbor's responses and their conversion to [`slim`] rows.
 //! - [`url`]: request paths (always same-origin), double encoding, `q`, `Link`.
 //! - [`transport`]: the [`transport::Transport`] and [`transport::Clock`] traits, cancellation.
+//! - [`connect`]: the first two requests: which Harbor, which caller, or why not.
 //! - [`crawl`]: the crawl engine (plan, scheduler, retries, failure ledger, events).
 //! - `native` (feature `native`, host only): reqwest + tokio implementations.
 
+pub mod connect;
 pub mod crawl;
 pub mod model;
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]

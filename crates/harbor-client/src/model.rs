@@ -357,16 +357,7 @@ pub fn preferred_report<V>(map: &HashMap<String, V>) -> Option<(&str, &V)> {
 
 /// Parses Harbor's severity names (case-insensitive).
 pub fn parse_severity(text: &str) -> Option<Severity> {
-    Some(match text.to_ascii_lowercase().as_str() {
-        "none" => Severity::None,
-        "unknown" => Severity::Unknown,
-        "negligible" => Severity::Negligible,
-        "low" => Severity::Low,
-        "medium" => Severity::Medium,
-        "high" => Severity::High,
-        "critical" => Severity::Critical,
-        _ => return None,
-    })
+    Severity::parse(text)
 }
 
 /// One vulnerability as the dashboard shows it.

@@ -23,6 +23,53 @@ pub enum Severity {
     Critical,
 }
 
+impl Severity {
+    /// Every level, lowest first.
+    pub const ALL: [Severity; 7] = [
+        Severity::None,
+        Severity::Unknown,
+        Severity::Negligible,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The name as Harbor shows it: `Critical`, `High`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::None => "None",
+            Severity::Unknown => "Unknown",
+            Severity::Negligible => "Negligible",
+            Severity::Low => "Low",
+            Severity::Medium => "Medium",
+            Severity::High => "High",
+            Severity::Critical => "Critical",
+        }
+    }
+
+    /// The name in lower case: URL parameters, CSS classes, choice values.
+    pub fn key(self) -> &'static str {
+        match self {
+            Severity::None => "none",
+            Severity::Unknown => "unknown",
+            Severity::Negligible => "negligible",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// A level from its name, in any case (Harbor's `Critical`, a URL's `critical`).
+    pub fn parse(text: &str) -> Option<Severity> {
+        let text = text.trim();
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.key().eq_ignore_ascii_case(text))
+    }
+}
+
 /// Where an artifact's vulnerability scan stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ScanStatus {

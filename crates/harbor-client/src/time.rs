@@ -1,7 +1,9 @@
-//! RFC 3339 timestamps as Harbor writes them, turned into [`Millis`].
+//! RFC 3339 timestamps as Harbor writes them, turned into [`Millis`] and back: the one
+//! place the project does calendar maths.
 //!
-//! A tiny parser instead of `chrono`: the dashboard only needs "milliseconds since the
-//! epoch" and the wasm bundle should not pay for a calendar library.
+//! A tiny parser and formatter instead of `chrono`: the dashboard only needs
+//! "milliseconds since the epoch" and UTC ISO 8601 strings, and the wasm bundle should
+//! not pay for a calendar library.
 
 use crate::slim::Millis;
 
@@ -114,9 +116,67 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Formats milliseconds since the epoch as UTC ISO 8601 with seconds (`2026-11-22T08:01:56Z`).
+///
+/// ```
+/// assert_eq!(harbor_client::time::iso8601(0), "1970-01-01T00:00:00Z");
+/// assert_eq!(harbor_client::time::iso8601(1_700_000_000_000), "2023-11-14T22:13:20Z");
+/// ```
+pub fn iso8601(ms: Millis) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Formats an optional time; `None` (Harbor's "never") becomes an empty string.
+pub fn iso8601_opt(ms: Option<Millis>) -> String {
+    ms.map(iso8601).unwrap_or_default()
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day): the inverse of
+/// [`days_from_civil`] (H. Hinnant's algorithm, valid far beyond any time Harbor stores).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_and_parses_back() {
+        let cases = [
+            (0, "1970-01-01T00:00:00Z"),
+            (-1000, "1969-12-31T23:59:59Z"),
+            (951_782_400_000, "2000-02-29T00:00:00Z"),
+            (1_709_164_800_000, "2024-02-29T00:00:00Z"),
+            (1_798_761_599_999, "2026-12-31T23:59:59Z"),
+            (-62_135_596_800_000, "0001-01-01T00:00:00Z"),
+        ];
+        for (ms, want) in cases {
+            assert_eq!(iso8601(ms), want, "iso8601({ms})");
+            if ms >= 0 {
+                assert_eq!(parse_rfc3339(want), Some(ms - ms % 1000), "{want}");
+            }
+        }
+        assert_eq!(iso8601_opt(None), "");
+    }
 
     #[test]
     fn parses_harbor_times() {

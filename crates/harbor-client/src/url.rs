@@ -15,9 +15,22 @@ pub const API_BASE: &str = "/api/v2.0";
 ///
 /// Stricter than Go's `url.PathEscape`, which is fine: Harbor decodes whatever it gets.
 pub fn encode_component(text: &str) -> String {
+    encode_keeping(text, b"")
+}
+
+/// Percent-encodes every byte except RFC 3986 "unreserved" characters and `keep` (the
+/// project's one percent-encoder: paths keep nothing more, the page's own query string
+/// keeps a few readable delimiters).
+///
+/// ```
+/// use harbor_client::url::encode_keeping;
+/// assert_eq!(encode_keeping("a/b c", b"/"), "a/b%20c");
+/// ```
+pub fn encode_keeping(text: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(text.len());
     for &b in text.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || keep.contains(&b)
+        {
             out.push(char::from(b));
         } else {
             out.push('%');
@@ -177,18 +190,37 @@ impl ApiPath {
         ])
     }
 
+    /// `GET .../artifacts/{reference}`: one artifact, by digest or tag.
+    pub fn artifact(project: &str, repository: &str, reference: &str) -> ApiPath {
+        Self::artifact_path(project, repository, reference, &[])
+    }
+
     /// `GET .../artifacts/{reference}/additions/vulnerabilities`.
     pub fn vulnerabilities(project: &str, repository: &str, reference: &str) -> ApiPath {
-        Self::from_segments(&[
+        Self::artifact_path(
+            project,
+            repository,
+            reference,
+            &["additions", "vulnerabilities"],
+        )
+    }
+
+    fn artifact_path(project: &str, repository: &str, reference: &str, rest: &[&str]) -> ApiPath {
+        let (project, repository, reference) = (
+            encode_component(project),
+            encode_repository(project, repository),
+            encode_component(reference),
+        );
+        let mut segments = vec![
             "projects",
-            &encode_component(project),
+            project.as_str(),
             "repositories",
-            &encode_repository(project, repository),
+            repository.as_str(),
             "artifacts",
-            &encode_component(reference),
-            "additions",
-            "vulnerabilities",
-        ])
+            reference.as_str(),
+        ];
+        segments.extend_from_slice(rest);
+        Self::from_segments(&segments)
     }
 }
 

@@ -275,6 +275,102 @@ impl Diff {
     }
 }
 
+/// A diff as lines of text, one list per kind of change, for the page to show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiffLines {
+    /// `library/nginx 1a2b3c4d5e6f (latest, 1.27)` per added artifact.
+    pub added: Vec<String>,
+    /// The same per removed artifact.
+    pub removed: Vec<String>,
+    /// `library/nginx 1a2b3c4d5e6f: +stable -old` per re-tagged artifact.
+    pub retagged: Vec<String>,
+    /// `library/nginx 1a2b3c4d5e6f: +2 critical, -1 high, new CVE-1` per artifact.
+    pub vulns: Vec<String>,
+    /// Vulnerability ids new across the inventory.
+    pub ids_new: Vec<String>,
+    /// Vulnerability ids fixed across the inventory.
+    pub ids_fixed: Vec<String>,
+}
+
+/// The tags of a row, or `untagged`.
+fn tag_list(row: &ArtifactRow) -> String {
+    if row.tags.is_empty() {
+        "untagged".to_owned()
+    } else {
+        let names: Vec<&str> = row.tags.iter().map(|t| &*t.name).collect();
+        names.join(", ")
+    }
+}
+
+/// `repository short-digest`, how each line names its artifact.
+fn artifact_name(row: &ArtifactRow) -> String {
+    format!(
+        "{} {}",
+        row.repository,
+        crate::format::short_digest(&row.digest)
+    )
+}
+
+/// Describes `d`, made from `old` and `new`, as lines (one walk over each list).
+pub fn describe(d: &Diff, old: &[ArtifactRow], new: &[ArtifactRow]) -> DiffLines {
+    fn at(rows: &[ArtifactRow], i: u32) -> Option<(&ArtifactRow, String)> {
+        rows.get(i as usize).map(|r| (r, artifact_name(r)))
+    }
+    let with_tags = |(r, name): (&ArtifactRow, String)| format!("{name} ({})", tag_list(r));
+    const LEVELS: [&str; 4] = ["critical", "high", "medium", "low"];
+    let vulns = d
+        .vulns
+        .iter()
+        .filter_map(|v| {
+            let (_, name) = at(new, v.new)?;
+            let counts = LEVELS.iter().enumerate().flat_map(|(k, level)| {
+                let new = (v.new_counts[k] > 0).then(|| format!("+{} {level}", v.new_counts[k]));
+                let fixed =
+                    (v.fixed_counts[k] > 0).then(|| format!("-{} {level}", v.fixed_counts[k]));
+                new.into_iter().chain(fixed)
+            });
+            let ids = |word: &str, ids: &[Box<str>]| {
+                (!ids.is_empty()).then(|| format!("{word} {}", ids.join(" ")))
+            };
+            let parts: Vec<String> = counts
+                .chain(ids("new", &v.new_ids))
+                .chain(ids("fixed", &v.fixed_ids))
+                .collect();
+            Some(format!("{name}: {}", parts.join(", ")))
+        })
+        .collect();
+    let retagged = d
+        .retagged
+        .iter()
+        .filter_map(|r| {
+            let (_, name) = at(new, r.new)?;
+            let plus = r.tags_added.iter().map(|t| format!("+{t}"));
+            let minus = r.tags_removed.iter().map(|t| format!("-{t}"));
+            let tags: Vec<String> = plus.chain(minus).collect();
+            Some(format!("{name}: {}", tags.join(" ")))
+        })
+        .collect();
+    let strings = |ids: &[Box<str>]| ids.iter().map(ToString::to_string).collect();
+    DiffLines {
+        added: d
+            .added
+            .iter()
+            .filter_map(|&i| at(new, i))
+            .map(with_tags)
+            .collect(),
+        removed: d
+            .removed
+            .iter()
+            .filter_map(|&i| at(old, i))
+            .map(with_tags)
+            .collect(),
+        retagged,
+        vulns,
+        ids_new: strings(&d.ids_new),
+        ids_fixed: strings(&d.ids_fixed),
+    }
+}
+
 /// Column names of the diff CSV records.
 pub const CSV_COLUMNS: [&str; 16] = [
     "change",
@@ -464,6 +560,30 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn describes_each_change_as_a_line() {
+        let old = vec![
+            r("p/a", "sha256:aaaaaaaaaaaaaaaa", &["v1"]),
+            r("p/b", "sha256:bbbbbbbbbbbbbbbb", &[]),
+            scanned("p/c", "sha256:cccccccccccccccc", [0, 1, 0, 0]),
+        ];
+        let new = vec![
+            r("p/a", "sha256:aaaaaaaaaaaaaaaa", &["v2"]),
+            scanned("p/c", "sha256:cccccccccccccccc", [2, 0, 0, 0]),
+            r("p/d", "sha256:dddddddddddddddd", &["x", "y"]),
+        ];
+        let d = diff(&old, &new);
+        let lines = describe(&d, &old, &new);
+        assert_eq!(lines.added, ["p/d sha256:dddddddddddd (x, y)"]);
+        assert_eq!(lines.removed, ["p/b sha256:bbbbbbbbbbbb (untagged)"]);
+        assert_eq!(lines.retagged, ["p/a sha256:aaaaaaaaaaaa: +v2 -v1"]);
+        assert_eq!(
+            lines.vulns,
+            ["p/c sha256:cccccccccccc: +2 critical, -1 high"]
+        );
+        assert!(lines.ids_new.is_empty() && lines.ids_fixed.is_empty());
     }
 
     fn boxes(v: &[&str]) -> Vec<Box<str>> {

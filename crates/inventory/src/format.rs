@@ -80,15 +80,30 @@ pub fn short_digest(digest: &str) -> &str {
 
 /// The name of a severity as Harbor shows it (`Critical`, `High`, ...).
 pub fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::None => "None",
-        Severity::Unknown => "Unknown",
-        Severity::Negligible => "Negligible",
-        Severity::Low => "Low",
-        Severity::Medium => "Medium",
-        Severity::High => "High",
-        Severity::Critical => "Critical",
-    }
+    s.name()
+}
+
+/// The choices of a "minimum severity" filter, lowest first: `any`, then the levels a
+/// scanner's counts distinguish. The label is also the choice's value.
+pub const MIN_SEVERITY_CHOICES: [Option<Severity>; 5] = [
+    None,
+    Some(Severity::Low),
+    Some(Severity::Medium),
+    Some(Severity::High),
+    Some(Severity::Critical),
+];
+
+/// The label (and value) of a minimum-severity choice: `any`, `low`, ... `critical`.
+pub fn min_severity_label(choice: Option<Severity>) -> &'static str {
+    choice.map_or("any", Severity::key)
+}
+
+/// The minimum-severity choice of a label; `any` and unknown labels are no minimum.
+pub fn min_severity_choice(label: &str) -> Option<Severity> {
+    MIN_SEVERITY_CHOICES
+        .into_iter()
+        .flatten()
+        .find(|s| s.key() == label)
 }
 
 /// The badge text of the Vulnerabilities column: the overall severity of a finished scan
@@ -114,12 +129,9 @@ pub fn severity_class(scan: &ScanSummary) -> &'static str {
         ScanStatus::Failed => "failed",
         ScanStatus::Scanning => "scanning",
         ScanStatus::Success => match scan.severity {
-            Some(Severity::Critical) => "critical",
-            Some(Severity::High) => "high",
-            Some(Severity::Medium) => "medium",
-            Some(Severity::Low) => "low",
-            Some(Severity::Negligible | Severity::Unknown) => "unknown",
-            Some(Severity::None) | None => "none",
+            Some(Severity::Negligible) => Severity::Unknown.key(),
+            Some(s) => s.key(),
+            None => Severity::None.key(),
         },
     }
 }

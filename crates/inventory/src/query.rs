@@ -361,33 +361,15 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// Severity names in URLs, lowest first.
-const SEVERITIES: [(Severity, &str); 7] = [
-    (Severity::None, "none"),
-    (Severity::Unknown, "unknown"),
-    (Severity::Negligible, "negligible"),
-    (Severity::Low, "low"),
-    (Severity::Medium, "medium"),
-    (Severity::High, "high"),
-    (Severity::Critical, "critical"),
-];
-
 /// The URL name of a severity (`high`).
 pub fn severity_param(s: Severity) -> &'static str {
-    SEVERITIES
-        .iter()
-        .find(|(v, _)| *v == s)
-        .map_or("none", |(_, n)| n)
+    s.key()
 }
 
 /// Parses a severity name, any case; `None` when unknown. The outer `Option` is for
 /// [`set_some`]: a valid name sets the minimum.
 fn parse_severity(s: &str) -> Option<Option<Severity>> {
-    let s = s.trim();
-    SEVERITIES
-        .iter()
-        .find(|(_, n)| n.eq_ignore_ascii_case(s))
-        .map(|(v, _)| Some(*v))
+    Severity::parse(s).map(Some)
 }
 
 fn scan_param(scan: &ScanFilter) -> String {

@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use harbor_client::model::VulnReport;
-use harbor_client::slim::{ArtifactRow, Severity};
+use harbor_client::slim::{ArtifactRow, ScanStatus, Severity};
 use serde::Serialize;
 
 use crate::export::{json_header, write_header_records, write_record, ExportError, ExportHeader};
@@ -229,7 +229,38 @@ impl Default for CveSort {
     }
 }
 
+impl CveColumn {
+    /// The direction a first click sorts by: names A to Z, numbers and severity worst
+    /// or most first.
+    pub fn first_direction(self) -> Direction {
+        match self {
+            CveColumn::Id | CveColumn::Package => Direction::Ascending,
+            _ => Direction::Descending,
+        }
+    }
+}
+
 impl CveSort {
+    /// A click on `column`'s header: the same column reverses, another starts at its
+    /// first direction (as the artifact table's `TableQuery::click_sort`).
+    pub fn click(&mut self, column: CveColumn) {
+        if self.column == column {
+            self.direction = self.direction.reversed();
+        } else {
+            self.column = column;
+            self.direction = column.first_direction();
+        }
+    }
+
+    /// The `aria-sort` value of `column`'s header: `ascending`, `descending` or `none`.
+    pub fn aria(&self, column: CveColumn) -> &'static str {
+        if self.column == column {
+            self.direction.aria()
+        } else {
+            "none"
+        }
+    }
+
     /// Compares two rows in this sort's order.
     pub fn compare(&self, a: &CveRow, b: &CveRow) -> Ordering {
         let primary = match self.column {
@@ -252,6 +283,53 @@ impl CveSort {
         match (self.column, self.direction) {
             (CveColumn::Id, Direction::Descending) => by_id.reverse(),
             _ => primary.then(by_id),
+        }
+    }
+}
+
+/// The matching artifacts with findings whose full report is not loaded yet (`loaded`
+/// holds `(repository, digest)` keys), in table order: the first `limit` of them, and
+/// how many there are in all. What a bulk report run fetches next.
+pub fn without_report<'a>(
+    rows: &'a [ArtifactRow],
+    matching: &[u32],
+    loaded: &HashSet<(&str, &str)>,
+    limit: usize,
+) -> (Vec<&'a ArtifactRow>, usize) {
+    let mut picked = Vec::new();
+    let mut count = 0;
+    let wanted = matching
+        .iter()
+        .filter_map(|&i| rows.get(i as usize))
+        .filter(|r| r.scan.status == ScanStatus::Success && r.scan.total > 0)
+        .filter(|r| !loaded.contains(&r.key()));
+    for row in wanted {
+        count += 1;
+        if picked.len() < limit {
+            picked.push(row);
+        }
+    }
+    (picked, count)
+}
+
+impl Rollup {
+    /// What the CVE filter `id` keeps, in words: `Affected by CVE-1: 3 artifacts with a
+    /// report listing it`, or why it keeps nothing.
+    pub fn filter_note(&self, id: &str) -> String {
+        let id = id.trim();
+        match self.affected(id).map(<[u32]>::len) {
+            Some(n) => {
+                let noun = if n == 1 { "artifact" } else { "artifacts" };
+                format!(
+                    "Affected by {id}: {} {noun} with a report listing it",
+                    crate::format::thousands(n as u64)
+                )
+            }
+            None if self.reports_used == 0 => format!(
+                "Affected by {id}: no vulnerability report loaded yet, so nothing matches \
+                 (Fetch vulnerability reports first)"
+            ),
+            None => format!("Affected by {id}: no loaded report lists it"),
         }
     }
 }
@@ -399,6 +477,74 @@ mod tests {
             generated_at: None,
             vulnerabilities: vulns,
         }
+    }
+
+    #[test]
+    fn says_what_a_cve_filter_keeps() {
+        let (rows, reports) = fixture();
+        let rollup = build(&rows, &reports);
+        let id = &*rollup.cves[0].id;
+        let n = rollup.affected(id).map_or(0, <[u32]>::len);
+        assert!(rollup
+            .filter_note(id)
+            .starts_with(&format!("Affected by {id}: {n} artifact")));
+        assert!(rollup
+            .filter_note("CVE-0000-0")
+            .ends_with("no loaded report lists it"));
+        assert!(Rollup::default()
+            .filter_note("CVE-1")
+            .contains("no vulnerability report loaded yet"));
+    }
+
+    #[test]
+    fn clicks_sort_like_the_artifact_table() {
+        let mut sort = CveSort::default();
+        assert_eq!(sort.aria(CveColumn::Severity), "descending");
+        sort.click(CveColumn::Severity);
+        assert_eq!(sort.aria(CveColumn::Severity), "ascending");
+        sort.click(CveColumn::Id);
+        assert_eq!(
+            (sort.aria(CveColumn::Id), sort.aria(CveColumn::Severity)),
+            ("ascending", "none")
+        );
+        sort.click(CveColumn::Artifacts);
+        assert_eq!(sort.direction, Direction::Descending);
+    }
+
+    #[test]
+    fn picks_scanned_rows_without_a_report_in_table_order() {
+        let found = |d: &str| {
+            row(&RowSpec::new("p", "p/a").digest(d).scanned(
+                Severity::High,
+                [0, 2, 0, 0],
+                1,
+                Some(NOW),
+            ))
+        };
+        let rows = vec![
+            found("sha256:1"),
+            row(&RowSpec::new("p", "p/a").digest("sha256:2")), // not scanned
+            row(&RowSpec::new("p", "p/a").digest("sha256:3").scanned(
+                Severity::None,
+                [0; 4],
+                0,
+                Some(NOW),
+            )), // nothing found
+            found("sha256:4"),
+            found("sha256:5"),
+        ];
+        let order = [4, 3, 2, 1, 0];
+        let (all, count) = without_report(&rows, &order, &HashSet::new(), 10);
+        let digests: Vec<&str> = all.iter().map(|r| &*r.digest).collect();
+        assert_eq!(
+            (digests, count),
+            (vec!["sha256:5", "sha256:4", "sha256:1"], 3)
+        );
+        let loaded = HashSet::from([("p/a", "sha256:5")]);
+        let (next, left) = without_report(&rows, &order, &loaded, 1);
+        assert_eq!((&*next[0].digest, left), ("sha256:4", 2));
+        // Only the matching rows count.
+        assert_eq!(without_report(&rows, &[0], &loaded, 0), (vec![], 1));
     }
 
     /// Four artifacts in three repositories; reports for 0, 1, 2 (twice for 2), one

@@ -153,9 +153,51 @@ pub fn age_buckets(rows: &[ArtifactRow], indices: &[u32], now: Millis) -> Vec<Ag
     out
 }
 
+/// When the charts follow the table: at once for new rows (a crawl's batch, a reload),
+/// after a pause for a filter edit, so typing repaints the table without waiting for
+/// the charts. The caller reports each change of the matches with the row count and
+/// "now" they were computed over.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChartPace {
+    seen: (usize, Millis),
+}
+
+/// What a change of the matches asks of the charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Redraw now (the rows changed).
+    Now,
+    /// Redraw once the edits pause (only the filters changed).
+    AfterPause,
+}
+
+impl ChartPace {
+    /// How long the matches must stay unchanged before the charts follow a filter edit.
+    pub const PAUSE_MS: u64 = 150;
+
+    /// The matches changed; `rows` and `now` are what they were computed over.
+    pub fn changed(&mut self, rows: usize, now: Millis) -> Pace {
+        if (rows, now) == self.seen {
+            Pace::AfterPause
+        } else {
+            self.seen = (rows, now);
+            Pace::Now
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charts_follow_rows_at_once_and_filters_after_a_pause() {
+        let mut pace = ChartPace::default();
+        assert_eq!(pace.changed(100, 5), Pace::Now);
+        assert_eq!(pace.changed(100, 5), Pace::AfterPause, "a filter edit");
+        assert_eq!(pace.changed(250, 5), Pace::Now, "a crawl's batch");
+        assert_eq!(pace.changed(250, 9), Pace::Now, "a reload moved now");
+    }
     use crate::synthetic::{row, RowSpec, NOW};
 
     fn fixture() -> Vec<ArtifactRow> {

@@ -3,20 +3,12 @@
 //! Values are percent-encoded with everything but RFC 3986 unreserved characters escaped
 //! (a space becomes `%20`); decoding also accepts `+` for a space, as browsers' forms send.
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use harbor_client::url::{encode_keeping, percent_decode};
 
-/// Everything except RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) and the few
-/// delimiters a query value may hold unescaped and people like to read (`/ : , @`) is
-/// escaped; `&`, `=`, `+`, `#`, `%` and spaces always are.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/')
-    .remove(b':')
-    .remove(b',')
-    .remove(b'@');
+/// Besides RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`), the few delimiters a
+/// query value may hold unescaped and people like to read; `&`, `=`, `+`, `#`, `%` and
+/// spaces are always escaped.
+const READABLE: &[u8] = b"/:,@";
 
 /// Percent-encodes one key or value.
 ///
@@ -24,7 +16,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// assert_eq!(inventory::urlenc::encode("a b&c=ü"), "a%20b%26c%3D%C3%BC");
 /// ```
 pub fn encode(s: &str) -> String {
-    utf8_percent_encode(s, COMPONENT).to_string()
+    encode_keeping(s, READABLE)
 }
 
 /// Decodes one key or value: `+` is a space, bad escapes are kept as written, invalid
@@ -34,8 +26,7 @@ pub fn encode(s: &str) -> String {
 /// assert_eq!(inventory::urlenc::decode("a+b%20c%zz"), "a b c%zz");
 /// ```
 pub fn decode(s: &str) -> String {
-    let spaced = s.replace('+', " ");
-    percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+    percent_decode(&s.replace('+', " "))
 }
 
 /// Splits a query string (with or without the leading `?`) into decoded pairs, in order.

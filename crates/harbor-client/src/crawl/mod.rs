@@ -5,32 +5,40 @@
 //! [`Crawler`] drives it over a [`Transport`] and a [`Clock`] and streams [`Event`]s to
 //! a callback.
 //!
-//! # Driving it from the browser (Leptos)
-//! ```ignore
-//! let crawler = Rc::new(Crawler::new(GlooTransport::new(), BrowserClock, CrawlConfig::default()));
-//! let cancel = CancelToken::new();           // keep it; call cancel() on "Stop" or a new crawl
-//! spawn_local(async move {
-//!     let _ = crawler.crawl(scope, &cancel, move |event| match event {
-//!         Event::Artifacts(rows) => set_rows.update(|set| { set.merge(rows); }),
-//!         Event::Progress(p) => set_progress.set(p),
-//!         Event::Failed(entry) => set_failures.update(|f| f.push(entry)),
-//!         Event::Done(report) => set_report.set(Some(report)),
-//!         Event::Discovered(d) => set_discovery.set(Some(d)),
-//!         Event::Report(r) => set_reports.update(|m| { m.insert(r.digest.clone(), r); }),
-//!     }).await;
-//! });
+//! # Driving it
+//! The caller hands in a [`crate::transport::Transport`] (the network) and a
+//! [`crate::transport::Clock`] (time), keeps the [`CancelToken`](crate::transport::CancelToken)
+//! of each crawl, and folds the events into its own state. The dashboard does it in
+//! `src/actions/crawl.rs` (a `fetch` transport, rows merged into a [`RowSet`]); a native
+//! crawl (feature `native`, inside a tokio `LocalSet`), as the tests and benches run it:
+//! ```no_run
+//! # #[cfg(feature = "native")]
+//! # async fn crawl_all(base: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! use harbor_client::crawl::{CrawlConfig, Crawler, Event, RowSet, Scope};
+//! use harbor_client::native::{NativeTransport, TokioClock};
+//! use harbor_client::transport::CancelToken;
+//!
+//! let crawler = Crawler::new(NativeTransport::new(base)?, TokioClock::new(), CrawlConfig::default());
+//! let cancel = CancelToken::new(); // cancel() stops it; no event follows
+//! let mut rows = RowSet::new();
+//! let report = crawler
+//!     .crawl(Scope::default(), &cancel, |event| {
+//!         if let Event::Artifacts(batch) = event {
+//!             rows.merge(batch);
+//!         }
+//!     })
+//!     .await?;
+//! println!("{} artifacts, {} failed requests", rows.len(), report.ledger.entries.len());
+//! # Ok(())
+//! # }
 //! ```
 //! After `cancel.cancel()` returns, the callback is never called again for that crawl.
-//!
-//! # Driving it on the host
-//! With the `native` feature: `Crawler::new(NativeTransport::new(base)?, TokioClock::new(),
-//! config)` inside a tokio `LocalSet` (or `futures::executor::block_on` with another
-//! clock).
 
 mod engine;
 pub mod ledger;
 pub mod plan;
 pub mod retry;
+pub mod rows;
 pub mod scope;
 
 use std::time::Duration;
@@ -38,12 +46,13 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use engine::Crawler;
-pub use ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope, RowSet};
+pub use ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope};
 pub use plan::{
     CrawlReport, Discovery, Dispatch, PlanConfig, Planner, Principal, Progress, RepoStamp,
     RequestKind, Strategy,
 };
 pub use retry::RetryPolicy;
+pub use rows::RowSet;
 pub use scope::{Projects, Scope, ScopeError};
 
 use crate::model::VulnReport;

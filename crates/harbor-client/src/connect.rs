@@ -1,49 +1,61 @@
-//! Connecting to Harbor: who am I, which Harbor is this, and what went wrong if not.
+//! Connecting to Harbor: which Harbor is this, who am I there, and what went wrong if not.
 //!
 //! Two requests through the same [`Transport`] the crawl uses: `/systeminfo` (is this a
-//! Harbor, which version) and `/users/current` (whose credentials these are). The
-//! verdicts are pure functions of the responses, so each error message is tested.
+//! Harbor, which version) and `/users/current` (whose credentials these are). Their
+//! answer is a [`Connection`] holding the crawl's own [`Discovery`], so a crawl started
+//! after connecting asks neither again: one source of truth for "who am I, on which
+//! Harbor". The verdicts are pure functions of the responses, so each message is tested.
 
-use harbor_client::model::{GeneralInfo, UserResp};
-use harbor_client::transport::{CancelToken, Request, Response, Transport, TransportError};
-use harbor_client::url::ApiPath;
 use std::time::Duration;
 
-use crate::session::Credentials;
+use crate::crawl::{Credentials, Discovery, Principal};
+use crate::model::{GeneralInfo, UserResp};
+use crate::transport::{CancelToken, Request, Response, Transport, TransportError};
+use crate::url::ApiPath;
 
-/// Who the dashboard is talking to Harbor as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Principal {
-    /// A Harbor user (also a user riding the portal's session cookie).
-    User { name: String, admin: bool },
-    /// A robot account (`/users/current` answers 412 for robots).
-    Robot { name: String },
-    /// No credentials: public projects only.
-    Anonymous,
-}
-
-impl Principal {
-    /// How the header names the principal.
-    pub fn describe(&self) -> String {
-        match self {
-            Principal::User { name, admin: true } => format!("{name} (system admin)"),
-            Principal::User { name, .. } => name.clone(),
-            Principal::Robot { name } => format!("{name} (robot account)"),
-            Principal::Anonymous => "anonymous".to_owned(),
-        }
-    }
-}
-
-/// A working connection.
+/// A working connection: what discovery learnt, and how to name the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
-    /// `v2.13.1-abc`, or `None` when Harbor hides it (anonymous callers).
-    pub version: Option<String>,
-    /// `(major, minor)`, which decides the crawl plan.
-    pub release: Option<(u32, u32)>,
-    pub principal: Principal,
+    /// Version, auth mode and principal, as the crawl planner reads them.
+    pub discovery: Discovery,
+    /// The user name the credentials carried (a robot's name is only known from them).
+    pub username: Option<String>,
     /// The host of the registry, for pull commands.
     pub registry_host: Option<String>,
+}
+
+impl Connection {
+    /// `v2.13.1-abc`, or `None` when Harbor hides it (anonymous callers on 2.13+).
+    pub fn version(&self) -> Option<&str> {
+        self.discovery.harbor_version.as_deref()
+    }
+
+    /// How the page names the caller: `admin (system admin)`, `robot$ci (robot account)`.
+    pub fn describe(&self) -> String {
+        match &self.discovery.principal {
+            Principal::User {
+                username,
+                sysadmin: true,
+            } => format!("{username} (system admin)"),
+            Principal::User { username, .. } => username.clone(),
+            Principal::Robot => format!(
+                "{} (robot account)",
+                self.username.as_deref().unwrap_or("robot")
+            ),
+            Principal::Anonymous | Principal::Unknown => "anonymous".to_owned(),
+        }
+    }
+
+    /// Who this is, unambiguously: the kind of principal and its name. Two callers
+    /// share nothing (a cache, say) unless this is equal, so a user who calls itself
+    /// `anonymous` is never taken for the anonymous caller.
+    pub fn identity(&self) -> (&'static str, String) {
+        match &self.discovery.principal {
+            Principal::User { username, .. } => ("user", username.clone()),
+            Principal::Robot => ("robot", self.username.clone().unwrap_or_default()),
+            Principal::Anonymous | Principal::Unknown => ("anonymous", String::new()),
+        }
+    }
 }
 
 /// Why connecting failed, worded so the user knows what to do.
@@ -94,16 +106,22 @@ pub async fn connect<T: Transport>(
     let info = systeminfo_verdict(where_, info)?;
     let user = get_with_retries(transport, ApiPath::current_user(), auth).await;
     let username = credentials.map(|c| c.username.as_str());
-    let principal = user_verdict(where_, auth, username, user)?;
+    let principal = user_verdict(where_, auth, user)?;
     let registry_host = info
         .external_url
         .as_deref()
         .map(host_of)
         .filter(|h| !h.is_empty());
-    Ok(Connection {
-        release: info.version(),
-        version: info.harbor_version,
+    let discovery = Discovery {
+        version: info.version(),
+        harbor_version: info.harbor_version,
+        auth_mode: Some(info.auth_mode).filter(|m| !m.is_empty()),
         principal,
+        ..Discovery::default()
+    };
+    Ok(Connection {
+        discovery,
+        username: username.map(str::to_owned),
         registry_host,
     })
 }
@@ -145,7 +163,7 @@ pub fn host_of(url: &str) -> String {
 }
 
 fn harbor_message(body: &[u8]) -> String {
-    harbor_client::model::Errors::first_of(body)
+    crate::model::Errors::first_of(body)
         .map(|e| format!(": {}", e.message))
         .unwrap_or_default()
 }
@@ -193,7 +211,6 @@ pub fn systeminfo_verdict(
 pub fn user_verdict(
     where_: &str,
     auth: Option<&str>,
-    username: Option<&str>,
     result: Result<Response, TransportError>,
 ) -> Result<Principal, ConnectError> {
     let resp = result.map_err(|e| ConnectError::Unreachable(where_.to_owned(), e.to_string()))?;
@@ -203,13 +220,11 @@ pub fn user_verdict(
                 ConnectError::NotHarbor(where_.to_owned(), format!("unexpected user: {e}"))
             })?;
             Ok(Principal::User {
-                name: user.username,
-                admin: user.sysadmin_flag,
+                username: user.username,
+                sysadmin: user.sysadmin_flag,
             })
         }
-        412 => Ok(Principal::Robot {
-            name: username.unwrap_or_default().to_owned(),
-        }),
+        412 => Ok(Principal::Robot),
         401 if auth.is_some() => Err(ConnectError::Unauthorized),
         401 => Ok(Principal::Anonymous),
         403 => Err(ConnectError::Forbidden(harbor_message(&resp.body))),
@@ -224,7 +239,7 @@ pub fn user_verdict(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use harbor_client::transport::NetworkErrorKind;
+    use crate::transport::NetworkErrorKind;
 
     fn resp(status: u16, body: &str) -> Result<Response, TransportError> {
         Ok(Response {
@@ -277,30 +292,60 @@ mod tests {
     fn user_verdicts() {
         let user = resp(200, r#"{"username":"alice","sysadmin_flag":false}"#);
         assert_eq!(
-            user_verdict("h", Some("Basic x"), Some("alice"), user),
+            user_verdict("h", Some("Basic x"), user),
             Ok(Principal::User {
-                name: "alice".into(),
-                admin: false
+                username: "alice".into(),
+                sysadmin: false
             })
         );
         assert_eq!(
-            user_verdict("h", Some("Basic x"), Some("robot$a"), resp(412, "")),
-            Ok(Principal::Robot {
-                name: "robot$a".into()
-            })
+            user_verdict("h", Some("Basic x"), resp(412, "")),
+            Ok(Principal::Robot)
         );
         assert_eq!(
-            user_verdict("h", None, None, resp(401, "")),
+            user_verdict("h", None, resp(401, "")),
             Ok(Principal::Anonymous)
         );
         assert_eq!(
-            user_verdict("h", Some("Basic x"), Some("admin"), resp(401, "")),
+            user_verdict("h", Some("Basic x"), resp(401, "")),
             Err(ConnectError::Unauthorized)
         );
-        assert_eq!(
-            Principal::Robot { name: "r".into() }.describe(),
-            "r (robot account)"
+    }
+
+    fn connection(principal: Principal, username: Option<&str>) -> Connection {
+        Connection {
+            discovery: Discovery {
+                principal,
+                ..Discovery::default()
+            },
+            username: username.map(str::to_owned),
+            registry_host: None,
+        }
+    }
+
+    #[test]
+    fn names_and_identities() {
+        let robot = connection(Principal::Robot, Some("robot$a"));
+        assert_eq!(robot.describe(), "robot$a (robot account)");
+        let admin = connection(
+            Principal::User {
+                username: "admin".into(),
+                sysadmin: true,
+            },
+            Some("admin"),
         );
+        assert_eq!(admin.describe(), "admin (system admin)");
+        // A user named "anonymous" is not the anonymous caller.
+        let named = connection(
+            Principal::User {
+                username: "anonymous".into(),
+                sysadmin: false,
+            },
+            Some("anonymous"),
+        );
+        let nobody = connection(Principal::Anonymous, None);
+        assert_eq!(named.describe(), nobody.describe());
+        assert_ne!(named.identity(), nobody.identity());
     }
 
     #[test]

@@ -1,0 +1,48 @@
+//! Credentials a user asked this tab to remember: in its `sessionStorage`, with the
+//! Harbor address they were typed for. Never `localStorage`, cookies, the URL or a log.
+//!
+//! They belong to that Harbor: a link that names another one (`?harbor=`) finds nothing
+//! here, and the page asks again, so a crafted link cannot send them elsewhere.
+
+use harbor_client::crawl::Credentials;
+use serde::{Deserialize, Serialize};
+
+/// The `sessionStorage` key of the remembered credentials.
+const KEY: &str = "harbor-lens.credentials";
+
+/// What is stored: the credentials and the Harbor address they were typed for.
+#[derive(Serialize, Deserialize)]
+struct Remembered {
+    harbor: String,
+    credentials: Credentials,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The credentials remembered for `harbor` (the address in use; empty: this origin).
+pub fn load(harbor: &str) -> Option<Credentials> {
+    let text = storage()?.get_item(KEY).ok().flatten()?;
+    let kept: Remembered = serde_json::from_str(&text).ok()?;
+    (kept.harbor == harbor).then_some(kept.credentials)
+}
+
+/// Remembers `credentials` for `harbor` in this tab (the user opted in).
+pub fn keep(harbor: &str, credentials: &Credentials) {
+    let kept = Remembered {
+        harbor: harbor.to_owned(),
+        credentials: credentials.clone(),
+    };
+    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(&kept)) {
+        // A full or disabled storage only means the user signs in again next time.
+        let _ = storage.set_item(KEY, &text);
+    }
+}
+
+/// Forgets any remembered credentials.
+pub fn forget() {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(KEY);
+    }
+}
