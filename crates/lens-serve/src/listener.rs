@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tower::ServiceExt;
@@ -418,7 +418,23 @@ async fn refuse(mut tcp: TcpStream, scheme: &'static str) {
              content-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{body}",
             body.len()
         );
-        let _ = tokio::time::timeout(Duration::from_secs(1), tcp.write_all(text.as_bytes())).await;
+        let answered = async {
+            tcp.write_all(text.as_bytes()).await?;
+            tcp.shutdown().await?;
+            // Read what the client sent: closing with unread data would reset the
+            // connection and could destroy the answer before the client reads it.
+            let mut sink = [0u8; 4096];
+            let mut left: usize = 64 * 1024;
+            while left > 0 {
+                let n = tcp.read(&mut sink).await?;
+                if n == 0 {
+                    break;
+                }
+                left = left.saturating_sub(n);
+            }
+            Ok::<_, std::io::Error>(())
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(1), answered).await;
     }
 }
 
@@ -548,8 +564,10 @@ mod tests {
 
     #[test]
     fn the_cap_leaves_room_for_harbor_and_files() {
-        let mut limits = ConnLimits::default();
-        limits.max_connections = Some(7);
+        let mut limits = ConnLimits {
+            max_connections: Some(7),
+            ..ConnLimits::default()
+        };
         assert_eq!(connection_cap(&limits, 32), 7);
         limits.max_connections = None;
         let cap = connection_cap(&limits, 32);

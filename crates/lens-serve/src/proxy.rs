@@ -592,6 +592,26 @@ mod tests {
     }
 
     #[test]
+    fn fd_exhaustion_is_recognised_through_causes() {
+        #[derive(Debug)]
+        struct Wrapper(std::io::Error);
+        impl std::fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("connect failed")
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let emfile = Wrapper(std::io::Error::from_raw_os_error(24));
+        assert_eq!(out_of_fds(&emfile), cfg!(unix));
+        let refused = Wrapper(std::io::ErrorKind::ConnectionRefused.into());
+        assert!(!out_of_fds(&refused));
+    }
+
+    #[test]
     fn forwarding_headers_are_ours_only() {
         let mut h = HeaderMap::new();
         for name in [

@@ -286,7 +286,8 @@ async fn silent_sockets_past_the_cap_never_lock_out_a_client() {
 }
 
 /// The binary under `ulimit -n 256`: 300 silent sockets (more than it has descriptors),
-/// then a client still gets the page and a proxied answer.
+/// then a client still gets the page and a proxied answer. It runs with `HTTP_PROXY` set
+/// to a dead address, which the proxy must ignore.
 #[cfg(unix)]
 #[tokio::test]
 async fn a_lowered_file_limit_still_answers_clients() {
@@ -296,11 +297,15 @@ async fn a_lowered_file_limit_still_answers_clients() {
     let script = format!(
         "ulimit -n 256 && exec \"$0\" --addr 127.0.0.1:0 --quiet --harbor {up_url} --dist \"$1\""
     );
+    // Proxy variables pointing nowhere: the proxy must reach Harbor directly anyway.
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(script)
         .arg(env!("CARGO_BIN_EXE_lens-serve"))
         .arg(&dist)
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("http_proxy", "http://127.0.0.1:9")
+        .env("ALL_PROXY", "http://127.0.0.1:9")
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -352,6 +357,35 @@ async fn a_lowered_file_limit_still_answers_clients() {
     assert_eq!(harbor.seen(), ["GET /api/v2.0/projects"]);
     if let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
         assert!(fds.count() <= 256);
+    }
+}
+
+#[tokio::test]
+async fn a_full_server_answers_503_when_every_connection_is_busy() {
+    let (up_url, harbor) = fake_harbor().await;
+    let mut config = proxy_config(&up_url);
+    config.limits.max_connections = Some(2);
+    let s = start(config).await;
+    let url = format!("{}/api/v2.0/hold", s.origin());
+    let held: Vec<_> = (0..2)
+        .map(|_| tokio::spawn(client().get(&url).send()))
+        .collect();
+    let until = Instant::now() + Duration::from_secs(10);
+    while harbor.open.load(Ordering::SeqCst) < 2 {
+        assert!(Instant::now() < until, "the held requests never arrived");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Nothing idle to close: the newcomer is told so, not left hanging.
+    let text = exchange(
+        s.addr(),
+        &format!("GET / HTTP/1.1\r\nHost: {}\r\n", s.addr()),
+    )
+    .await;
+    assert!(text.starts_with("HTTP/1.1 503 "), "{text}");
+    assert!(text.contains("connection limit"), "{text}");
+    harbor.gate.add_permits(2);
+    for h in held {
+        assert_eq!(h.await.unwrap().unwrap().status(), 200);
     }
 }
 
