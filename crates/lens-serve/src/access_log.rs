@@ -10,16 +10,13 @@
 //! its head carried. The request id is reduced to at most [`MAX_RID_LEN`] characters from
 //! a small set, so it cannot forge fields or lines.
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
-use hyper::body::{Body as _, Frame, SizeHint};
-use std::pin::Pin;
+use hyper::body::Body as _;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 /// Longest request id written to the log; longer ones are cut and marked with `~`.
@@ -197,48 +194,23 @@ impl Drop for Pending {
     }
 }
 
-/// A response body that writes its log line when it ends.
-struct LoggedBody {
-    inner: Body,
-    pending: Pending,
-}
-
-impl hyper::body::Body for LoggedBody {
-    type Data = axum::body::Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        let this = &mut *self;
-        let polled = Pin::new(&mut this.inner).poll_frame(cx);
-        match &polled {
-            Poll::Ready(None) => this.pending.write(this.pending.status, None),
-            Poll::Ready(Some(Err(e))) => {
-                let why = format!("{e} ({} sent)", this.pending.status);
-                this.pending.write(502, Some(&why));
-            }
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Some(data) = frame.data_ref() {
-                    this.pending.sent += data.len() as u64;
-                }
-                let complete = this.pending.expected == Some(this.pending.sent);
-                if complete || this.inner.is_end_stream() {
-                    this.pending.write(this.pending.status, None);
-                }
-            }
-            Poll::Pending => {}
+/// Writes the line when the body ends, fails, reaches its declared length, or is
+/// dropped.
+impl crate::body::Observer for Pending {
+    fn data(&mut self, len: usize, at_end: bool) {
+        self.sent += len as u64;
+        if at_end || self.expected == Some(self.sent) {
+            self.write(self.status, None);
         }
-        polled
     }
 
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+    fn end(&mut self) {
+        self.write(self.status, None);
     }
 
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+    fn error(&mut self, error: &axum::Error) {
+        let why = format!("{error} ({} sent)", self.status);
+        self.write(502, Some(&why));
     }
 }
 
@@ -278,7 +250,7 @@ pub async fn log_requests(State(log): State<AccessLog>, req: Request, next: Next
         pending.write(pending.status, None);
         return response;
     }
-    response.map(|inner| Body::new(LoggedBody { inner, pending }))
+    response.map(|body| crate::body::observe(body, pending))
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 //! [`listener`], which adds header-read and idle timeouts and a connection cap.
 
 pub mod access_log;
+pub mod body;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;

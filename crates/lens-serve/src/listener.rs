@@ -19,7 +19,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use axum::Router;
-use hyper::body::{Frame, Incoming, SizeHint};
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use std::collections::HashMap;
@@ -213,31 +213,9 @@ impl Drop for InFlight {
     }
 }
 
-/// A response body that keeps its request "in progress" until it is finished or dropped.
-struct TrackedBody {
-    inner: Body,
-    _in_flight: InFlight,
-}
-
-impl hyper::body::Body for TrackedBody {
-    type Data = axum::body::Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
+/// The guard rides on the response body: the request stays "in progress" until the
+/// body is finished or dropped.
+impl crate::body::Observer for InFlight {}
 
 /// The client socket, noting when the first byte of a request head arrives.
 struct Watched<I> {
@@ -489,12 +467,7 @@ impl ConnTask {
                     Ok(r) => r,
                     Err(never) => match never {},
                 };
-                Ok::<_, Infallible>(response.map(|inner| {
-                    Body::new(TrackedBody {
-                        inner,
-                        _in_flight: in_flight,
-                    })
-                }))
+                Ok::<_, Infallible>(response.map(|body| crate::body::observe(body, in_flight)))
             }
         });
         let served = self

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use common::{client, proxy_config, start};
 use lens_serve::access_log::{AccessLog, LogBuffer};
 use lens_serve::config::{Backend, Config, ProxyOptions};
+use lens_serve::ServerHandle;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -139,11 +140,39 @@ async fn fake_harbor() -> (String, Harbor) {
     (format!("http://{addr}"), state)
 }
 
+/// lens-serve in front of a fresh fake Harbor, configured by `tune`, logging to memory.
+async fn proxied(tune: impl FnOnce(&mut Config)) -> (ServerHandle, Harbor, LogBuffer) {
+    let (up_url, harbor) = fake_harbor().await;
+    let mut config = proxy_config(&up_url);
+    tune(&mut config);
+    let (log, lines) = AccessLog::memory();
+    let s = lens_serve::spawn(config, log).await.expect("server starts");
+    (s, harbor, lines)
+}
+
 fn proxy_opts(config: &mut Config) -> &mut ProxyOptions {
     match &mut config.backend {
         Backend::Harbor(opts) => opts,
         Backend::Demo(_) => panic!("proxy config expected"),
     }
+}
+
+/// Requests in flight from the test's side.
+type Sent = tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>;
+
+/// Sends two requests that Harbor holds until its gate opens; returns once both are
+/// there, with the URL to send more.
+async fn hold_two(s: &ServerHandle, harbor: &Harbor) -> (String, Vec<Sent>) {
+    let url = format!("{}/api/v2.0/hold", s.origin());
+    let held = (0..2)
+        .map(|_| tokio::spawn(client().get(&url).send()))
+        .collect();
+    let until = Instant::now() + Duration::from_secs(10);
+    while harbor.open.load(Ordering::SeqCst) < 2 {
+        assert!(Instant::now() < until, "the held requests never arrived");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    (url, held)
 }
 
 /// Waits (up to 10 s) for a log line starting with `prefix`.
@@ -204,12 +233,17 @@ async fn get_on(stream: &mut TcpStream, addr: SocketAddr, path: &str) -> u16 {
 
 // ---- 1. Header-read timeout, idle timeout, connection cap ----
 
+/// A server (static files only) with the given header and idle timeouts.
+async fn with_timers(header: Duration, idle: Duration) -> ServerHandle {
+    let mut config = proxy_config("http://127.0.0.1:9");
+    config.limits.header_timeout = header;
+    config.limits.idle_timeout = idle;
+    start(config).await
+}
+
 #[tokio::test]
 async fn silent_and_trickling_heads_are_closed_after_the_header_timeout() {
-    let mut config = proxy_config("http://127.0.0.1:9");
-    config.limits.header_timeout = Duration::from_secs(1);
-    config.limits.idle_timeout = Duration::from_secs(30);
-    let s = start(config).await;
+    let s = with_timers(Duration::from_secs(1), Duration::from_secs(30)).await;
 
     let mut silent = TcpStream::connect(s.addr()).await.unwrap();
     let took = closed_within(&mut silent, Duration::from_secs(10)).await;
@@ -240,10 +274,7 @@ async fn silent_and_trickling_heads_are_closed_after_the_header_timeout() {
 
 #[tokio::test]
 async fn idle_keep_alive_connections_are_closed_after_the_idle_timeout() {
-    let mut config = proxy_config("http://127.0.0.1:9");
-    config.limits.header_timeout = Duration::from_secs(30);
-    config.limits.idle_timeout = Duration::from_secs(1);
-    let s = start(config).await;
+    let s = with_timers(Duration::from_secs(30), Duration::from_secs(1)).await;
     let mut conn = TcpStream::connect(s.addr()).await.unwrap();
     // Kept alive across two requests...
     assert_eq!(get_on(&mut conn, s.addr(), "/").await, 200);
@@ -291,7 +322,6 @@ async fn silent_sockets_past_the_cap_never_lock_out_a_client() {
 #[cfg(unix)]
 #[tokio::test]
 async fn a_lowered_file_limit_still_answers_clients() {
-    use tokio::io::AsyncBufReadExt;
     let (up_url, harbor) = fake_harbor().await;
     let dist = common::make_dist();
     let script = format!(
@@ -310,17 +340,7 @@ async fn a_lowered_file_limit_still_answers_clients() {
         .kill_on_drop(true)
         .spawn()
         .expect("start lens-serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    tokio::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .await
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("Harbor Lens on ")
-        .unwrap_or_else(|| panic!("banner: {line:?}"))
-        .to_owned();
+    let url = common::banner_url(&mut child).await;
     let pid = child.id().expect("pid");
     let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap_or_default();
     if !limits.is_empty() {
@@ -362,19 +382,8 @@ async fn a_lowered_file_limit_still_answers_clients() {
 
 #[tokio::test]
 async fn a_full_server_answers_503_when_every_connection_is_busy() {
-    let (up_url, harbor) = fake_harbor().await;
-    let mut config = proxy_config(&up_url);
-    config.limits.max_connections = Some(2);
-    let s = start(config).await;
-    let url = format!("{}/api/v2.0/hold", s.origin());
-    let held: Vec<_> = (0..2)
-        .map(|_| tokio::spawn(client().get(&url).send()))
-        .collect();
-    let until = Instant::now() + Duration::from_secs(10);
-    while harbor.open.load(Ordering::SeqCst) < 2 {
-        assert!(Instant::now() < until, "the held requests never arrived");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let (s, harbor, _log) = proxied(|c| c.limits.max_connections = Some(2)).await;
+    let (_url, held) = hold_two(&s, &harbor).await;
     // Nothing idle to close: the newcomer is told so, not left hanging.
     let text = exchange(
         s.addr(),
@@ -393,8 +402,7 @@ async fn a_full_server_answers_503_when_every_connection_is_busy() {
 
 #[tokio::test]
 async fn only_get_and_head_to_api_v2_reach_harbor() {
-    let (up_url, harbor) = fake_harbor().await;
-    let s = start(proxy_config(&up_url)).await;
+    let (s, harbor, _log) = proxied(|_| {}).await;
     let url = format!("{}/api/v2.0/projects", s.origin());
     for method in [
         "DELETE", "PUT", "POST", "PATCH", "TRACE", "PROPFIND", "OPTIONS",
@@ -439,10 +447,7 @@ async fn only_get_and_head_to_api_v2_reach_harbor() {
 
 #[tokio::test]
 async fn writes_pass_only_when_the_operator_allows_them() {
-    let (up_url, harbor) = fake_harbor().await;
-    let mut config = proxy_config(&up_url);
-    proxy_opts(&mut config).allow_writes = true;
-    let s = start(config).await;
+    let (s, harbor, _log) = proxied(|c| proxy_opts(c).allow_writes = true).await;
     let url = format!("{}/api/v2.0/labels", s.origin());
     let post = client().post(&url).body("{}").send().await.unwrap();
     assert_eq!(post.status(), 200);
@@ -486,39 +491,33 @@ async fn help_says_the_proxy_only_reads() {
 
 #[tokio::test]
 async fn a_trickling_or_cut_response_is_an_error_to_the_client_and_in_the_log() {
-    let (up_url, _harbor) = fake_harbor().await;
-    let (log, lines) = AccessLog::memory();
-    let mut config = proxy_config(&up_url);
-    proxy_opts(&mut config).timeout = Duration::from_secs(2);
-    let s = lens_serve::spawn(config, log).await.unwrap();
+    let (s, _harbor, lines) = proxied(|c| proxy_opts(c).timeout = Duration::from_secs(2)).await;
 
-    let started = Instant::now();
-    let trickle = client()
-        .get(format!("{}/api/v2.0/trickle", s.origin()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(trickle.status(), 200, "the head was on time");
-    assert!(
-        trickle.bytes().await.is_err(),
-        "a stalled body looked whole"
-    );
-    let took = started.elapsed();
-    assert!(took < Duration::from_secs(8), "{took:?}");
-    let line = log_line(&lines, "GET /api/v2.0/trickle ").await;
-    assert!(line.starts_with("GET /api/v2.0/trickle 502 "), "{line}");
-    assert!(line.contains("did not finish within 2 s"), "{line}");
-
-    let cut = client()
-        .get(format!("{}/api/v2.0/cut", s.origin()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cut.status(), 200, "the head was sent before the cut");
-    assert!(cut.bytes().await.is_err(), "a cut body looked whole");
-    let line = log_line(&lines, "GET /api/v2.0/cut ").await;
-    assert!(line.starts_with("GET /api/v2.0/cut 502 "), "{line}");
-    assert!(line.contains("cut"), "{line}");
+    // Trickling past the 2 s deadline, and broken off by Harbor: both after a 200 head.
+    for (name, why) in [
+        ("trickle", "did not finish within 2 s"),
+        ("cut", "Harbor's response was cut"),
+    ] {
+        let started = Instant::now();
+        let r = client()
+            .get(format!("{}/api/v2.0/{name}", s.origin()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{name}: the head was on time");
+        assert!(
+            r.bytes().await.is_err(),
+            "{name}: a broken body looked whole"
+        );
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(8), "{name}: {took:?}");
+        let line = log_line(&lines, &format!("GET /api/v2.0/{name} ")).await;
+        assert!(
+            line.starts_with(&format!("GET /api/v2.0/{name} 502 ")),
+            "{line}"
+        );
+        assert!(line.contains(why) && line.contains("(200 sent)"), "{line}");
+    }
 
     let slow = client()
         .get(format!("{}/api/v2.0/slow", s.origin()))
@@ -531,9 +530,7 @@ async fn a_trickling_or_cut_response_is_an_error_to_the_client_and_in_the_log() 
 
 #[tokio::test]
 async fn a_huge_response_streams_through_whole() {
-    let (up_url, _harbor) = fake_harbor().await;
-    let (log, lines) = AccessLog::memory();
-    let s = lens_serve::spawn(proxy_config(&up_url), log).await.unwrap();
+    let (s, _harbor, lines) = proxied(|_| {}).await;
     let mut r = client()
         .get(format!("{}/api/v2.0/huge", s.origin()))
         .send()
@@ -550,31 +547,27 @@ async fn a_huge_response_streams_through_whole() {
 
 #[tokio::test]
 async fn redirects_and_cookies_from_harbor_are_passed_back_untouched() {
-    let (up_url, harbor) = fake_harbor().await;
-    let s = start(proxy_config(&up_url)).await;
-    let r = client()
-        .get(format!("{}/api/v2.0/redirect", s.origin()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 302);
+    let (s, harbor, _log) = proxied(|_| {}).await;
+    let get = |path: &str| {
+        client()
+            .get(format!("{}/api/v2.0/{path}", s.origin()))
+            .send()
+    };
+    // A redirect to a cloud metadata address that also sets a cookie: both go back to
+    // the browser as they are; the proxy neither follows nor remembers.
+    let r = get("redirect").await.unwrap();
+    let h = r.headers();
+    let text = |name: &str| h[name].to_str().unwrap().to_owned();
+    let got = (r.status().as_u16(), text("location"), text("set-cookie"));
     assert_eq!(
-        r.headers()["location"],
-        "http://169.254.169.254/latest/meta-data/"
+        got,
+        (
+            302,
+            "http://169.254.169.254/latest/meta-data/".to_owned(),
+            "sid=from-redirect; Path=/; HttpOnly".to_owned()
+        )
     );
-    assert_eq!(
-        r.headers()["set-cookie"],
-        "sid=from-redirect; Path=/; HttpOnly"
-    );
-    // The proxy keeps no cookie jar: the next request carries no cookie of Harbor's.
-    let echo: serde_json::Value = client()
-        .get(format!("{}/api/v2.0/projects", s.origin()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let echo: serde_json::Value = get("projects").await.unwrap().json().await.unwrap();
     assert!(echo["headers"].get("cookie").is_none(), "{echo}");
     assert_eq!(
         harbor.seen(),
@@ -586,23 +579,15 @@ async fn redirects_and_cookies_from_harbor_are_passed_back_untouched() {
 
 #[tokio::test]
 async fn overload_waits_for_a_slot_then_gets_503() {
-    let (up_url, harbor) = fake_harbor().await;
-    let mut config = proxy_config(&up_url);
-    let opts = proxy_opts(&mut config);
-    opts.max_concurrent = 2;
-    opts.max_queued = 1;
-    opts.timeout = Duration::from_secs(20);
-    let s = start(config).await;
-    let url = format!("{}/api/v2.0/hold", s.origin());
-    let held: Vec<_> = (0..2)
-        .map(|_| tokio::spawn(client().get(&url).send()))
-        .collect();
+    let (s, harbor, _log) = proxied(|c| {
+        let opts = proxy_opts(c);
+        opts.max_concurrent = 2;
+        opts.max_queued = 1;
+        opts.timeout = Duration::from_secs(20);
+    })
+    .await;
     // Both slots taken...
-    let until = Instant::now() + Duration::from_secs(10);
-    while harbor.open.load(Ordering::SeqCst) < 2 {
-        assert!(Instant::now() < until, "the held requests never arrived");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let (url, held) = hold_two(&s, &harbor).await;
     // ...one more waits in the queue...
     let queued = tokio::spawn(client().get(&url).send());
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -633,8 +618,7 @@ async fn overload_waits_for_a_slot_then_gets_503() {
 
 #[tokio::test]
 async fn forwarding_headers_are_set_by_the_proxy_never_passed_through() {
-    let (up_url, _harbor) = fake_harbor().await;
-    let s = start(proxy_config(&up_url)).await;
+    let (s, _harbor, _log) = proxied(|_| {}).await;
     let echo: serde_json::Value = client()
         .get(format!("{}/api/v2.0/projects", s.origin()))
         .header("x-forwarded-for", "10.0.0.1")
@@ -660,10 +644,7 @@ async fn forwarding_headers_are_set_by_the_proxy_never_passed_through() {
 
 #[tokio::test]
 async fn a_foreign_host_gets_421_and_never_reaches_harbor() {
-    let (up_url, harbor) = fake_harbor().await;
-    let mut config = proxy_config(&up_url);
-    config.public_hosts = vec!["lens.example.com".into()];
-    let s = start(config).await;
+    let (s, harbor, _log) = proxied(|c| c.public_hosts = vec!["lens.example.com".into()]).await;
     let port = s.addr().port();
     // A DNS-rebinding page: the browser sends the attacker's name.
     for host in [
@@ -777,9 +758,7 @@ async fn symlinks_never_lead_out_of_dist() {
 
 #[tokio::test]
 async fn request_ids_cannot_forge_log_fields() {
-    let (up_url, _harbor) = fake_harbor().await;
-    let (log, lines) = AccessLog::memory();
-    let s = lens_serve::spawn(proxy_config(&up_url), log).await.unwrap();
+    let (s, _harbor, lines) = proxied(|_| {}).await;
     let forged = "x auth=bearer rid=forged 200 \"quoted\"";
     let long = "a".repeat(300);
     for (path, rid) in [("/api/v2.0/one", forged), ("/api/v2.0/two", long.as_str())] {
@@ -888,8 +867,7 @@ async fn demo_routes_refuse_cross_site_requests() {
 
 #[tokio::test]
 async fn demo_routes_are_never_mounted_in_proxy_mode() {
-    let (up_url, harbor) = fake_harbor().await;
-    let s = start(proxy_config(&up_url)).await;
+    let (s, harbor, _log) = proxied(|_| {}).await;
     for (method, path) in [
         ("GET", "/_sim/stats"),
         ("GET", "/_sim/truth"),
