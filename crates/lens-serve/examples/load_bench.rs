@@ -188,8 +188,8 @@ async fn concurrent(addr: SocketAddr, pid: u32, n: usize) -> Row {
     }
 }
 
-/// Phase 2: `slow` sockets trickling heads while a client makes `n` requests, each on a
-/// new connection, half for the page and half proxied (Harbor answering at once).
+/// Phase 2: `slow` sockets trickling heads while a client makes `n` requests 20 ms apart,
+/// each on a new connection, half for the page and half proxied (Harbor answering at once).
 async fn slow_sockets(addr: SocketAddr, pid: u32, slow: usize, n: usize) -> Vec<Row> {
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = watch(pid, stop.clone());
@@ -232,6 +232,8 @@ async fn slow_sockets(addr: SocketAddr, pid: u32, slow: usize, n: usize) -> Vec<
                 }
             }
             latencies.push(started.elapsed());
+            // Paced, so the slow sockets keep trickling through the whole phase.
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         rows.push(Row {
             phase: format!("{label}, new connection each, while {slow} slow sockets are open"),

@@ -157,6 +157,14 @@ fn proxy_opts(config: &mut Config) -> &mut ProxyOptions {
     }
 }
 
+/// `sent`, or a failure naming the lock-out if it takes 10 s (without the fix a locked-out
+/// client would wait forever).
+async fn within_10s<T>(sent: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(10), sent)
+        .await
+        .expect("the client was locked out for 10 s")
+}
+
 /// Requests in flight from the test's side.
 type Sent = tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>;
 
@@ -295,7 +303,7 @@ async fn silent_sockets_past_the_cap_never_lock_out_a_client() {
         silent.push(TcpStream::connect(s.addr()).await.unwrap());
     }
     let started = Instant::now();
-    let r = client().get(s.url()).send().await.unwrap();
+    let r = within_10s(client().get(s.url()).send()).await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), common::INDEX_HTML);
     assert!(
@@ -361,11 +369,9 @@ async fn a_lowered_file_limit_still_answers_clients() {
         silent.push(TcpStream::connect(addr).await.unwrap());
     }
     let started = Instant::now();
-    let page = client().get(&url).send().await.unwrap();
+    let page = within_10s(client().get(&url).send()).await.unwrap();
     assert_eq!(page.status(), 200);
-    let api = client()
-        .get(format!("{url}api/v2.0/projects"))
-        .send()
+    let api = within_10s(client().get(format!("{url}api/v2.0/projects")).send())
         .await
         .unwrap();
     assert_eq!(api.status(), 200);
