@@ -470,9 +470,7 @@ impl ConnTask {
                 Ok::<_, Infallible>(response.map(|body| crate::body::observe(body, in_flight)))
             }
         });
-        let served = self
-            .builder
-            .serve_connection_with_upgrades(TokioIo::new(io), service);
+        let served = self.builder.serve_connection(TokioIo::new(io), service);
         tokio::pin!(served);
         let tick = (self.limits.header_timeout.min(self.limits.idle_timeout) / 4)
             .clamp(Duration::from_millis(50), Duration::from_secs(1));
