@@ -43,6 +43,9 @@ const FD_RESERVE: usize = 64;
 const MAX_DERIVED_CONNECTIONS: usize = 4096;
 /// How long a shutdown waits for requests in progress.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// Refusals (a 503 written, then up to a second to close) in progress at most; past
+/// that a newcomer is closed at once, so refusing cannot itself use up descriptors.
+const MAX_REFUSING: usize = 64;
 /// Marks "no byte read since the connection went idle".
 const NOT_YET: u64 = u64::MAX;
 
@@ -335,6 +338,7 @@ pub async fn serve<H: Handshake>(
         conns: Mutex::new(HashMap::new()),
     });
     let handshake = Arc::new(handshake);
+    let refusing = Arc::new(AtomicUsize::new(0));
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // Our watchdog enforces header and idle timeouts, for HTTP/1 and HTTP/2 alike.
@@ -361,7 +365,16 @@ pub async fn serve<H: Handshake>(
             }
         };
         if tracker.open() >= cap && !tracker.evict_one() {
-            tokio::spawn(refuse(tcp, handshake.scheme()));
+            if refusing.fetch_add(1, Ordering::SeqCst) < MAX_REFUSING {
+                let refusing = refusing.clone();
+                let scheme = handshake.scheme();
+                tokio::spawn(async move {
+                    refuse(tcp, scheme).await;
+                    refusing.fetch_sub(1, Ordering::SeqCst);
+                });
+            } else {
+                refusing.fetch_sub(1, Ordering::SeqCst);
+            }
             continue;
         }
         let _ = tcp.set_nodelay(true);
