@@ -26,9 +26,13 @@ log "building the simulator, server and engine benchmark (--profile host)"
 cargo build --profile host -p harbor-sim -p lens-serve
 cargo build --profile host -p harbor-client --features native --example crawl_bench
 cargo build --profile host -p inventory --example refresh_bench
+cargo build --profile host -p lens-serve --example load_bench
 
 log "incremental refresh vs full crawl (medium, 1% of repositories changed, 25 ms)"
 "$CARGO_TARGET_DIR/host/examples/refresh_bench" medium 1 25 | tee "$ROOT/bench/results/refresh-medium.txt"
+
+log "lens-serve under load (1,000 concurrent proxied requests; 500 slow sockets), loopback only"
+"$CARGO_TARGET_DIR/host/examples/load_bench" | tee "$ROOT/bench/results/serve-load.txt"
 
 log "running the benchmarks"
 exec node "$ROOT/bench/run.mjs" "${args[@]}"

@@ -14,6 +14,15 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_PROXY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default request-body limit for the proxy. The dashboard only reads, so 1 MiB is ample.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
+/// Default number of requests the proxy has open to Harbor at once; more wait their turn.
+pub const DEFAULT_MAX_HARBOR_REQUESTS: usize = 32;
+/// Default number of requests that may wait for a turn to Harbor; more get 503 at once.
+pub const DEFAULT_MAX_QUEUED: usize = 1024;
+/// Default time a client has to send a complete request head once it starts one (or
+/// once its connection opens).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a kept-alive connection may sit idle between two requests.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Usage text printed by `--help`.
 pub const USAGE: &str = "\
@@ -26,6 +35,16 @@ USAGE: lens-serve [OPTIONS]
   --base-path /PATH/        serve the dashboard under a sub-path (default: /); /api/ stays at the root
   --frame-ancestors ORIGIN  allow framing by ORIGIN (repeatable or comma-separated; default: 'none')
   --tls                     serve HTTPS + HTTP/2 with a self-signed certificate made at start
+  --tls-cert FILE           serve HTTPS with this PEM certificate chain (needs --tls-key)
+  --tls-key FILE            PEM private key for --tls-cert
+  --public-host HOST[:PORT] a Host name browsers use to reach this server (repeatable);
+                            other Hosts get 421. Always accepted: localhost, 127.0.0.1
+                            and [::1] with the listening port, and the listen address
+  --header-timeout-secs N   time to send a complete request head (default: 10)
+  --idle-timeout-secs N     keep-alive connections idle longer are closed (default: 60)
+  --max-connections N       open client connections at most; when full, the connection
+                            idle the longest is closed for a new one (default: from the
+                            open-file limit, at most 4096)
   --quiet                   no access log on stderr
 
 Harbor backend (one of):
@@ -38,9 +57,16 @@ Harbor backend (one of):
     --fault-rate F          fraction 0..1 of API requests failing with 5xx (default: 0)
     --hostile               hostile strings in every free-text field
     --cors                  let the simulator send CORS headers (real Harbor sends none)
-  --harbor URL              reverse-proxy /api/ to a real Harbor, e.g. https://harbor.example.com
-    --proxy-timeout-secs N  per-request timeout, answered with 504 (default: 30)
-    --max-body-bytes N      request-body limit, answered with 413 (default: 1048576)
+  --harbor URL              reverse-proxy /api/v2.0/ to a real Harbor, e.g. https://harbor.example.com
+                            Only GET and HEAD are forwarded (other methods get 405)
+    --proxy-timeout-secs N  deadline for a whole proxied response, head and body: 504
+                            before the head, a cut response after it (default: 30)
+    --max-harbor-requests N requests open to Harbor at once; more wait, and past 1024
+                            waiting get 503 (default: 32)
+    --allow-writes          also forward POST, PUT, PATCH and DELETE (the dashboard
+                            never sends them)
+    --max-body-bytes N      request-body limit with --allow-writes, answered with 413
+                            (default: 1048576)
     --harbor-ca FILE        PEM file of extra CA certificates to trust for Harbor
 ";
 
@@ -57,10 +83,49 @@ pub struct Config {
     pub backend: Backend,
     /// CSP `frame-ancestors` sources; empty means `'none'`.
     pub frame_ancestors: Vec<String>,
-    /// Serve HTTPS (self-signed) instead of plain HTTP.
+    /// Serve HTTPS instead of plain HTTP: with `tls_files` when given, else on a
+    /// self-signed certificate made at start.
     pub tls: bool,
+    /// A real certificate chain and key for HTTPS (`--tls-cert`, `--tls-key`).
+    pub tls_files: Option<TlsFiles>,
+    /// Host names (with optional port) the server is meant to be reached at, on top of
+    /// the loopback names and the listen address.
+    pub public_hosts: Vec<String>,
+    /// Timers and the connection cap.
+    pub limits: ConnLimits,
     /// Write one access-log line per request to stderr.
     pub access_log: bool,
+}
+
+/// PEM files for `--tls-cert` / `--tls-key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// Certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// Private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// How long connections may take and how many may be open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnLimits {
+    /// Time to send a complete request head, counted from the connection's opening or
+    /// from the first byte of a later request.
+    pub header_timeout: Duration,
+    /// Time a connection with no request in progress may stay open after a response.
+    pub idle_timeout: Duration,
+    /// Cap on open client connections; `None` derives it from the open-file limit.
+    pub max_connections: Option<usize>,
+}
+
+impl Default for ConnLimits {
+    fn default() -> Self {
+        ConnLimits {
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: None,
+        }
+    }
 }
 
 impl Default for Config {
@@ -74,6 +139,9 @@ impl Default for Config {
             backend: Backend::Demo(DemoOptions::default()),
             frame_ancestors: Vec::new(),
             tls: false,
+            tls_files: None,
+            public_hosts: Vec::new(),
+            limits: ConnLimits::default(),
             access_log: true,
         }
     }
@@ -131,11 +199,18 @@ pub struct ProxyOptions {
     /// Harbor's origin plus optional path prefix, without a trailing slash
     /// (`https://harbor.example.com`).
     pub upstream: String,
-    /// Time allowed from sending a request to receiving Harbor's response head, and
-    /// between two chunks of its body.
+    /// Deadline for one proxied request, from its arrival to the last byte of Harbor's
+    /// response (waiting for a free slot included).
     pub timeout: Duration,
-    /// Largest request body forwarded to Harbor.
+    /// Largest request body forwarded to Harbor (only with `allow_writes`).
     pub max_body_bytes: u64,
+    /// Requests open to Harbor at once.
+    pub max_concurrent: usize,
+    /// Requests that may wait for one of those slots (within their deadline); more are
+    /// answered 503 at once.
+    pub max_queued: usize,
+    /// Forward POST, PUT, PATCH and DELETE too; otherwise only GET and HEAD.
+    pub allow_writes: bool,
     /// Extra PEM file of CA certificates to trust for Harbor (an internal CA), on top
     /// of Mozilla's roots and the system's store.
     pub ca_file: Option<PathBuf>,
@@ -148,6 +223,9 @@ impl ProxyOptions {
             upstream: parse_upstream(upstream)?,
             timeout: DEFAULT_PROXY_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_concurrent: DEFAULT_MAX_HARBOR_REQUESTS,
+            max_queued: DEFAULT_MAX_QUEUED,
+            allow_writes: false,
             ca_file: None,
         })
     }
@@ -211,7 +289,11 @@ impl Config {
         let mut proxy_timeout = DEFAULT_PROXY_TIMEOUT;
         let mut max_body = DEFAULT_MAX_BODY_BYTES;
         let mut ca_file: Option<PathBuf> = None;
+        let mut max_harbor = DEFAULT_MAX_HARBOR_REQUESTS;
+        let mut allow_writes = false;
         let mut proxy_flag_seen: Option<String> = None;
+        let mut tls_cert: Option<PathBuf> = None;
+        let mut tls_key: Option<PathBuf> = None;
 
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
@@ -244,6 +326,25 @@ impl Config {
                     }
                 }
                 "--tls" => config.tls = true,
+                "--tls-cert" => tls_cert = Some(PathBuf::from(value(&flag)?)),
+                "--tls-key" => tls_key = Some(PathBuf::from(value(&flag)?)),
+                "--public-host" => {
+                    let v = value(&flag)?;
+                    config.public_hosts.push(parse_public_host(&v)?);
+                }
+                "--header-timeout-secs" => {
+                    config.limits.header_timeout = parse_secs(&flag, &value(&flag)?)?;
+                }
+                "--idle-timeout-secs" => {
+                    config.limits.idle_timeout = parse_secs(&flag, &value(&flag)?)?;
+                }
+                "--max-connections" => {
+                    let n: usize = parse_number(&flag, &value(&flag)?)?;
+                    if n == 0 {
+                        return Err(invalid(&flag, "0", "must be at least 1"));
+                    }
+                    config.limits.max_connections = Some(n);
+                }
                 "--quiet" => config.access_log = false,
                 "--demo" => explicit_demo = true,
                 "--harbor" => harbor = Some(parse_upstream(&value(&flag)?)?),
@@ -296,11 +397,18 @@ impl Config {
                     demo_flag_seen = Some(flag);
                 }
                 "--proxy-timeout-secs" => {
-                    let secs: u64 = parse_number(&flag, &value(&flag)?)?;
-                    if secs == 0 {
+                    proxy_timeout = parse_secs(&flag, &value(&flag)?)?;
+                    proxy_flag_seen = Some(flag);
+                }
+                "--max-harbor-requests" => {
+                    max_harbor = parse_number(&flag, &value(&flag)?)?;
+                    if max_harbor == 0 {
                         return Err(invalid(&flag, "0", "must be at least 1"));
                     }
-                    proxy_timeout = Duration::from_secs(secs);
+                    proxy_flag_seen = Some(flag);
+                }
+                "--allow-writes" => {
+                    allow_writes = true;
                     proxy_flag_seen = Some(flag);
                 }
                 "--harbor-ca" => {
@@ -315,6 +423,23 @@ impl Config {
             }
         }
 
+        config.tls_files = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => {
+                config.tls = true;
+                Some(TlsFiles { cert, key })
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::Conflict(
+                    "--tls-cert needs --tls-key (the certificate's private key)".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Conflict(
+                    "--tls-key needs --tls-cert (the certificate chain)".into(),
+                ))
+            }
+        };
         config.backend = match harbor {
             Some(_) if explicit_demo => {
                 return Err(ConfigError::Conflict(
@@ -331,6 +456,9 @@ impl Config {
                     upstream,
                     timeout: proxy_timeout,
                     max_body_bytes: max_body,
+                    max_concurrent: max_harbor,
+                    max_queued: DEFAULT_MAX_QUEUED,
+                    allow_writes,
                     ca_file,
                 })
             }
@@ -355,6 +483,61 @@ fn parse_number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, Conf
     value
         .parse()
         .map_err(|_| invalid(flag, value, "expected a non-negative integer"))
+}
+
+/// A whole number of seconds, at least 1.
+fn parse_secs(flag: &str, value: &str) -> Result<Duration, ConfigError> {
+    let secs: u64 = parse_number(flag, value)?;
+    if secs == 0 {
+        return Err(invalid(flag, value, "must be at least 1"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// Validates a `--public-host` value: a DNS name, IPv4 address or bracketed IPv6
+/// address, with an optional port. Returned in lower case, as Host headers are compared.
+pub fn parse_public_host(value: &str) -> Result<String, ConfigError> {
+    let reject = |reason: &str| invalid("--public-host", value, reason);
+    let lower = value.to_ascii_lowercase();
+    let (host, port) = if let Some(rest) = lower.strip_prefix('[') {
+        let (inner, after) = rest
+            .split_once(']')
+            .ok_or_else(|| reject("an IPv6 address needs its closing `]`"))?;
+        if inner.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(reject("not an IPv6 address"));
+        }
+        match after {
+            "" => (format!("[{inner}]"), None),
+            _ => match after.strip_prefix(':') {
+                Some(p) => (format!("[{inner}]"), Some(p)),
+                None => return Err(reject("expected [IPV6]:PORT")),
+            },
+        }
+    } else {
+        match lower.split_once(':') {
+            Some((h, p)) => (h.to_owned(), Some(p)),
+            None => (lower.clone(), None),
+        }
+    };
+    let name_ok = host.starts_with('[')
+        || (!host.is_empty()
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }));
+    if !name_ok {
+        return Err(reject("expected a host name such as lens.example.com"));
+    }
+    match port {
+        None => Ok(host),
+        Some(p) if is_digits(p) && p.parse::<u16>().is_ok_and(|n| n > 0) => {
+            Ok(format!("{host}:{p}"))
+        }
+        Some(_) => Err(reject("the port must be a number from 1 to 65535")),
+    }
 }
 
 /// Normalises a base path to `/seg/…/`; rejects anything that is not plain path segments.
@@ -511,9 +694,78 @@ mod tests {
                 upstream: "https://harbor.example.com".into(),
                 timeout: Duration::from_secs(5),
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                max_concurrent: DEFAULT_MAX_HARBOR_REQUESTS,
+                max_queued: DEFAULT_MAX_QUEUED,
+                allow_writes: false,
                 ca_file: None,
             })
         );
+    }
+
+    #[test]
+    fn hardening_flags_parse() {
+        let c = run(&[
+            "--harbor=https://h",
+            "--max-harbor-requests",
+            "4",
+            "--allow-writes",
+            "--public-host",
+            "Lens.Example.com",
+            "--public-host=10.0.0.5:8443",
+            "--public-host",
+            "[::1]:9",
+            "--header-timeout-secs",
+            "2",
+            "--idle-timeout-secs=3",
+            "--max-connections",
+            "100",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+        ])
+        .unwrap();
+        let Backend::Harbor(p) = &c.backend else {
+            panic!("proxy expected")
+        };
+        assert_eq!((p.max_concurrent, p.allow_writes), (4, true));
+        assert_eq!(
+            c.public_hosts,
+            ["lens.example.com", "10.0.0.5:8443", "[::1]:9"]
+        );
+        assert_eq!(c.limits.header_timeout, Duration::from_secs(2));
+        assert_eq!(c.limits.idle_timeout, Duration::from_secs(3));
+        assert_eq!(c.limits.max_connections, Some(100));
+        assert!(c.tls);
+        assert_eq!(
+            c.tls_files,
+            Some(TlsFiles {
+                cert: "c.pem".into(),
+                key: "k.pem".into()
+            })
+        );
+        for bad in [
+            "evil.example/x",
+            "a b",
+            "h:0",
+            "h:99999",
+            "[::1",
+            "[zz]:1",
+            "",
+            "*.example",
+        ] {
+            assert!(parse_public_host(bad).is_err(), "{bad}");
+        }
+        assert!(matches!(
+            run(&["--tls-cert", "c.pem"]),
+            Err(ConfigError::Conflict(_))
+        ));
+        assert!(matches!(
+            run(&["--allow-writes"]),
+            Err(ConfigError::Conflict(_))
+        ));
+        assert!(run(&["--header-timeout-secs", "0"]).is_err());
+        assert!(run(&["--max-connections", "0"]).is_err());
     }
 
     #[test]

@@ -12,13 +12,18 @@
 //!
 //! Every response carries the security headers of [`headers`]; responses are gzip
 //! compressed when the client accepts it; one access-log line is written per request
-//! (see [`access_log`]: credentials never reach it).
+//! (see [`access_log`]: credentials never reach it); requests must name one of the
+//! server's own addresses in `Host` (see [`host`]). Connections are served by
+//! [`listener`], which adds header-read and idle timeouts and a connection cap.
 
 pub mod access_log;
+pub mod body;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod headers;
+pub mod host;
+pub mod listener;
 pub mod paths;
 pub mod proxy;
 pub mod static_files;
@@ -64,9 +69,13 @@ pub enum ServeError {
 }
 
 /// Builds the whole application: `/api/` (simulator or proxy), `/_sim/` (demo only), the
-/// dashboard's files everywhere else, wrapped in compression, security headers and the
-/// access log.
-pub fn build_router(config: &Config, log: AccessLog) -> Result<Router, ServeError> {
+/// dashboard's files everywhere else, wrapped in compression, the `Host` check, security
+/// headers and the access log.
+pub fn build_router(
+    config: &Config,
+    log: AccessLog,
+    hosts: host::AllowedHosts,
+) -> Result<Router, ServeError> {
     let statics = Arc::new(static_files::StaticFiles::new(
         config.dist.clone(),
         config.base_path.clone(),
@@ -85,6 +94,10 @@ pub fn build_router(config: &Config, log: AccessLog) -> Result<Router, ServeErro
         .fallback(static_files::serve)
         .with_state(statics)
         .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(hosts),
+            host::check,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             security,
             headers::apply,
@@ -176,7 +189,6 @@ impl Drop for ServerHandle {
 
 /// Binds `config.addr`, then serves the application in a background task.
 pub async fn spawn(config: Config, log: AccessLog) -> Result<ServerHandle, ServeError> {
-    let router = build_router(&config, log)?;
     let bind_error = |e: std::io::Error| ServeError::Bind {
         addr: config.addr,
         message: e.to_string(),
@@ -185,18 +197,32 @@ pub async fn spawn(config: Config, log: AccessLog) -> Result<ServerHandle, Serve
         .await
         .map_err(bind_error)?;
     let addr = listener.local_addr().map_err(bind_error)?;
+    let hosts = host::AllowedHosts::new(addr, &config.public_hosts, config.tls);
+    let router = build_router(&config, log, hosts)?;
+    let upstream = match &config.backend {
+        Backend::Harbor(p) => p.max_concurrent,
+        Backend::Demo(_) => 0,
+    };
+    let limits = config.limits;
+    let cap = listener::connection_cap(&limits, upstream);
     let (stop, stopped) = oneshot::channel::<()>();
+    let stopped = async move {
+        let _ = stopped.await;
+    };
     let scheme = if config.tls { "https" } else { "http" };
+    let io_error = |e: std::io::Error| ServeError::Io(e.to_string());
     let task = if config.tls {
-        tls_task(listener, router, stopped)?
+        let tls = tls_handshake(&config)?;
+        tokio::spawn(async move {
+            listener::serve(listener, router, tls, limits, cap, stopped)
+                .await
+                .map_err(io_error)
+        })
     } else {
         tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
+            listener::serve(listener, router, listener::Plain, limits, cap, stopped)
                 .await
-                .map_err(|e| ServeError::Io(e.to_string()))
+                .map_err(io_error)
         })
     };
     Ok(ServerHandle {
@@ -209,20 +235,12 @@ pub async fn spawn(config: Config, log: AccessLog) -> Result<ServerHandle, Serve
 }
 
 #[cfg(feature = "tls")]
-fn tls_task(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    stopped: oneshot::Receiver<()>,
-) -> Result<JoinHandle<Result<(), ServeError>>, ServeError> {
-    tls::spawn(listener, router, stopped)
+fn tls_handshake(config: &Config) -> Result<tls::Tls, ServeError> {
+    tls::Tls::new(config.tls_files.as_ref())
 }
 
 #[cfg(not(feature = "tls"))]
-fn tls_task(
-    _listener: tokio::net::TcpListener,
-    _router: Router,
-    _stopped: oneshot::Receiver<()>,
-) -> Result<JoinHandle<Result<(), ServeError>>, ServeError> {
+fn tls_handshake(_config: &Config) -> Result<listener::Plain, ServeError> {
     Err(ServeError::Tls(
         "this build has no TLS (enable the `tls` feature)".into(),
     ))
@@ -238,6 +256,19 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         );
     }
     eprintln!("lens-serve: {}", describe(&config));
+    if config.addr.ip().is_unspecified() && config.public_hosts.is_empty() {
+        eprintln!(
+            "lens-serve: note: listening on {} but answering only Host localhost, 127.0.0.1 \
+             and [::1]; add --public-host NAME for the name users browse to",
+            config.addr
+        );
+    }
+    if !config.tls && !config.addr.ip().is_loopback() {
+        eprintln!(
+            "lens-serve: warning: plain HTTP on a non-loopback address: credentials would \
+             cross the network in clear text; use --tls-cert and --tls-key"
+        );
+    }
     let log = if config.access_log {
         AccessLog::stderr()
     } else {
@@ -292,7 +323,17 @@ pub fn describe(config: &Config) -> String {
                 d.harbor_version, d.preset, d.seed
             )
         }
-        Backend::Harbor(p) => format!("proxy to {}", p.upstream),
+        Backend::Harbor(p) => format!(
+            "proxy to {} ({}; at most {} requests to Harbor at once, {} s each)",
+            p.upstream,
+            if p.allow_writes {
+                "GET, HEAD, POST, PUT, PATCH, DELETE"
+            } else {
+                "GET and HEAD only"
+            },
+            p.max_concurrent,
+            p.timeout.as_secs()
+        ),
     };
     format!(
         "dashboard from {} at {}; /api/ -> {backend}",

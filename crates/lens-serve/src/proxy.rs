@@ -1,26 +1,51 @@
-//! Reverse proxy from `/api/` to a real Harbor.
+//! Reverse proxy from `/api/v2.0/` to a real Harbor.
 //!
-//! Only `/api/` paths are forwarded, and only after [`check_api_path`] has ruled out
-//! traversal (`..`, `%2e%2e`, double-encoded forms), empty segments (`//`), userinfo
-//! (`@`) and anything that would let the upstream URL parser pick another host. The
-//! path and query are appended to Harbor's origin byte for byte (Harbor needs the
-//! double-encoded `%252F` intact), and the resulting URL is checked again.
+//! Only `/api/v2.0/` paths are forwarded (other `/api/` paths get 404), only with GET or
+//! HEAD unless the operator passed `--allow-writes` (405 with `Allow` otherwise), and
+//! only after [`check_api_path`] has ruled out traversal (`..`, `%2e%2e`, double-encoded
+//! forms), empty segments (`//`), userinfo (`@`) and anything that would let the
+//! upstream URL parser pick another host. The path and query are appended to Harbor's
+//! origin byte for byte (Harbor needs the double-encoded `%252F` intact), and the
+//! resulting URL is checked again.
 //!
 //! Bodies stream both ways. End-to-end headers pass through (Authorization, cookies,
 //! X-Request-Id, X-Harbor-CSRF-Token, Set-Cookie, X-Total-Count, Link); hop-by-hop
-//! headers are dropped. Redirects are passed back to the browser, never followed.
+//! headers are dropped, and so are the client's forwarding headers (`Forwarded`,
+//! `X-Forwarded-*`, `X-Real-IP`): the proxy sets its own from the socket. Redirects are
+//! passed back to the browser, never followed.
+//!
+//! Limits: one deadline covers a request from its arrival to the last byte of Harbor's
+//! response (504 before the head; after it the response is cut, which the client sees as
+//! an error and the access log as `502`); at most `max_concurrent` requests are open to
+//! Harbor, others wait in a queue of `max_queued` within the same deadline, and beyond
+//! that get 503, as do requests that find no file descriptor left for a connection.
 
 use crate::access_log::AccessLog;
 use crate::config::ProxyOptions;
+use crate::listener::ClientScheme;
 use crate::paths::{is_unsafe_segment, percent_decode};
-use axum::body::{Body, HttpBody};
-use axum::extract::{Request, State};
-use axum::http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use futures::{Stream, StreamExt};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// The only API prefix forwarded: Harbor's v2.0 REST API, which is all the dashboard reads.
+pub const API_PREFIX: &str = "/api/v2.0/";
+
+/// Whether a request header could tell Harbor where a request came from: `Forwarded`,
+/// `X-Real-IP` and every `X-Forwarded-*`. The client's are never forwarded; the proxy
+/// sets `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Real-IP` and `Forwarded` itself.
+pub fn is_forwarding_header(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    name == "forwarded" || name == "x-real-ip" || name.starts_with("x-forwarded-")
+}
 
 /// Why a path is refused before anything is sent to Harbor (always 400).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,6 +159,10 @@ pub struct Proxy {
     client: reqwest::Client,
     opts: ProxyOptions,
     log: AccessLog,
+    /// One permit per request open to Harbor; held until its response body ends.
+    slots: Arc<Semaphore>,
+    /// Requests waiting for a permit.
+    queued: AtomicUsize,
 }
 
 impl Proxy {
@@ -157,10 +186,32 @@ impl Proxy {
             // Harbor is reached directly; an inherited HTTP_PROXY would see credentials.
             .no_proxy()
             .connect_timeout(opts.timeout.min(std::time::Duration::from_secs(10)))
-            .read_timeout(opts.timeout)
+            // Never more idle sockets to Harbor than requests may be open at once.
+            .pool_max_idle_per_host(opts.max_concurrent)
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Proxy { client, opts, log })
+        let slots = Arc::new(Semaphore::new(opts.max_concurrent));
+        Ok(Proxy {
+            client,
+            opts,
+            log,
+            slots,
+            queued: AtomicUsize::new(0),
+        })
+    }
+
+    /// A slot to talk to Harbor, waiting at most until `deadline` in a bounded queue.
+    async fn slot(&self, deadline: Instant) -> Option<OwnedSemaphorePermit> {
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return Some(permit);
+        }
+        if self.queued.fetch_add(1, Ordering::SeqCst) >= self.opts.max_queued {
+            self.queued.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        let waited = tokio::time::timeout_at(deadline, self.slots.clone().acquire_owned()).await;
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        waited.ok().and_then(Result::ok)
     }
 }
 
@@ -179,8 +230,79 @@ fn harbor_error(
     response
 }
 
-/// Handler for `/api/*`: checks the path, forwards, streams the answer back.
+/// Whether an error (or one of its causes) is this process running out of file
+/// descriptors: that is our overload, not Harbor being unreachable.
+fn out_of_fds(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(err) = cause {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(crate::listener::is_fd_exhaustion)
+        {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
+}
+
+/// The request headers sent to Harbor: the client's end-to-end headers without `Host`
+/// and without any forwarding header, plus ours, made from the socket.
+pub fn upstream_headers(client: &HeaderMap, peer: Option<SocketAddr>, scheme: &str) -> HeaderMap {
+    let mut headers = end_to_end(client, &[HOST]);
+    let theirs: Vec<HeaderName> = headers
+        .keys()
+        .filter(|n| is_forwarding_header(n))
+        .cloned()
+        .collect();
+    for name in theirs {
+        headers.remove(name);
+    }
+    if let Some(peer) = peer {
+        let ip = peer.ip().to_string();
+        let node = match peer.ip() {
+            std::net::IpAddr::V6(_) => format!("\"[{ip}]\""),
+            std::net::IpAddr::V4(_) => ip.clone(),
+        };
+        let pairs = [
+            ("x-forwarded-for", ip.clone()),
+            ("x-real-ip", ip),
+            ("forwarded", format!("for={node};proto={scheme}")),
+        ];
+        for (name, value) in pairs {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(HeaderName::from_static(name), v);
+            }
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(scheme) {
+        headers.insert(HeaderName::from_static("x-forwarded-proto"), v);
+    }
+    headers
+}
+
+/// Methods forwarded to Harbor.
+fn allowed_methods(allow_writes: bool) -> &'static [Method] {
+    const READ: &[Method] = &[Method::GET, Method::HEAD];
+    const WRITE: &[Method] = &[
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+    ];
+    if allow_writes {
+        WRITE
+    } else {
+        READ
+    }
+}
+
+/// Handler for `/api/*`: checks the path and method, forwards, streams the answer back
+/// within the deadline.
 pub async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response {
+    let deadline = Instant::now() + proxy.opts.timeout;
     let (parts, body) = req.into_parts();
     let rid = parts.headers.get("x-request-id").cloned();
     let path = parts.uri.path();
@@ -191,6 +313,33 @@ pub async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response 
             &why.to_string(),
             rid.as_ref(),
         );
+    }
+    if !path.starts_with(API_PREFIX) {
+        return harbor_error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "only /api/v2.0/ is forwarded to Harbor",
+            rid.as_ref(),
+        );
+    }
+    let methods = allowed_methods(proxy.opts.allow_writes);
+    if !methods.contains(&parts.method) {
+        let allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
+        let message = if proxy.opts.allow_writes {
+            "this method is not forwarded to Harbor"
+        } else {
+            "the dashboard only reads: only GET and HEAD are forwarded to Harbor"
+        };
+        let mut r = harbor_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            message,
+            rid.as_ref(),
+        );
+        if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
+            r.headers_mut().insert(ALLOW, v);
+        }
+        return r;
     }
     let Some(url) = upstream_url(&proxy.opts.upstream, path, parts.uri.query()) else {
         return harbor_error(
@@ -211,7 +360,29 @@ pub async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response 
         return too_large(rid.as_ref());
     }
 
-    let headers = end_to_end(&parts.headers, &[HOST]);
+    let Some(slot) = proxy.slot(deadline).await else {
+        proxy.log.write(&format!(
+            "proxy: {} {path}: refused, {} requests already open to Harbor",
+            parts.method, proxy.opts.max_concurrent
+        ));
+        return busy(
+            &format!(
+                "lens-serve is busy: {} requests are already open to Harbor; try again shortly",
+                proxy.opts.max_concurrent
+            ),
+            rid.as_ref(),
+        );
+    };
+
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let scheme = parts
+        .extensions
+        .get::<ClientScheme>()
+        .map_or("http", |s| s.0);
+    let headers = upstream_headers(&parts.headers, peer, scheme);
     let mut request = proxy
         .client
         .request(parts.method.clone(), url)
@@ -232,7 +403,7 @@ pub async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response 
         request = request.body(reqwest::Body::wrap_stream(stream));
     }
 
-    let sent = tokio::time::timeout(proxy.opts.timeout, request.send()).await;
+    let sent = tokio::time::timeout_at(deadline, request.send()).await;
     let upstream = match sent {
         Ok(Ok(response)) => response,
         _ if tripped.load(Ordering::SeqCst) => return too_large(rid.as_ref()),
@@ -253,6 +424,13 @@ pub async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response 
             proxy
                 .log
                 .write(&format!("proxy: {} {path}: {e}", parts.method));
+            if out_of_fds(&e) {
+                return busy(
+                    "lens-serve has no file descriptor left for a connection to Harbor; \
+                     try again shortly",
+                    rid.as_ref(),
+                );
+            }
             let (status, code) = if e.is_timeout() {
                 (StatusCode::GATEWAY_TIMEOUT, "GATEWAY_TIMEOUT")
             } else {
@@ -264,10 +442,64 @@ pub async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response 
 
     let status = upstream.status();
     let headers = end_to_end(upstream.headers(), &[]);
-    let mut response = Response::new(Body::from_stream(upstream.bytes_stream()));
+    let context = format!("proxy: {} {path}", parts.method);
+    let body = within_deadline(
+        upstream.bytes_stream(),
+        deadline,
+        proxy.opts.timeout,
+        slot,
+        proxy.log.clone(),
+        context,
+    );
+    // Fused: the compression layer may poll once more after the end.
+    let mut response = Response::new(Body::from_stream(body.fuse()));
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     response
+}
+
+/// Harbor's body, passed on chunk by chunk until `deadline`; a failure or the deadline
+/// ends it with an error (so the client sees a cut response, not a complete one). The
+/// Harbor slot is released when the body ends or is dropped.
+fn within_deadline(
+    upstream: impl Stream<Item = reqwest::Result<Bytes>> + Send + Unpin + 'static,
+    deadline: Instant,
+    budget: std::time::Duration,
+    slot: OwnedSemaphorePermit,
+    log: AccessLog,
+    context: String,
+) -> impl Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    let state = Some((upstream, slot));
+    futures::stream::unfold(state, move |state| {
+        let log = log.clone();
+        let context = context.clone();
+        async move {
+            let (mut upstream, slot) = state?;
+            let why = match tokio::time::timeout_at(deadline, upstream.next()).await {
+                Ok(Some(Ok(chunk))) => return Some((Ok(chunk), Some((upstream, slot)))),
+                Ok(None) => return None,
+                Ok(Some(Err(e))) => format!("Harbor's response was cut: {e}"),
+                Err(_) => format!(
+                    "Harbor's response did not finish within {} s",
+                    budget.as_secs()
+                ),
+            };
+            log.write(&format!("{context}: {why}"));
+            Some((Err(std::io::Error::other(why)), None))
+        }
+    })
+}
+
+fn busy(message: &str, rid: Option<&HeaderValue>) -> Response {
+    let mut r = harbor_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "SERVICE_UNAVAILABLE",
+        message,
+        rid,
+    );
+    r.headers_mut()
+        .insert("retry-after", HeaderValue::from_static("1"));
+    r
 }
 
 fn too_large(rid: Option<&HeaderValue>) -> Response {
@@ -357,5 +589,61 @@ mod tests {
         assert_eq!(out.len(), 3);
         assert_eq!(out.get("authorization").unwrap(), "Basic eA==");
         assert_eq!(out.get_all("set-cookie").iter().count(), 2);
+    }
+
+    #[test]
+    fn fd_exhaustion_is_recognised_through_causes() {
+        #[derive(Debug)]
+        struct Wrapper(std::io::Error);
+        impl std::fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("connect failed")
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let emfile = Wrapper(std::io::Error::from_raw_os_error(24));
+        assert_eq!(out_of_fds(&emfile), cfg!(unix));
+        let refused = Wrapper(std::io::ErrorKind::ConnectionRefused.into());
+        assert!(!out_of_fds(&refused));
+    }
+
+    #[test]
+    fn forwarding_headers_are_ours_only() {
+        let mut h = HeaderMap::new();
+        for name in [
+            "forwarded",
+            "x-forwarded-for",
+            "x-forwarded-host",
+            "x-forwarded-proto",
+            "x-forwarded-port",
+            "x-forwarded-prefix",
+            "x-real-ip",
+            "x-forwarded-anything",
+        ] {
+            h.insert(name, HeaderValue::from_static("10.9.9.9"));
+        }
+        h.insert("authorization", HeaderValue::from_static("Basic eA=="));
+        let peer: SocketAddr = "127.0.0.1:5555".parse().unwrap();
+        let out = upstream_headers(&h, Some(peer), "https");
+        assert_eq!(out["x-forwarded-for"], "127.0.0.1");
+        assert_eq!(out["x-real-ip"], "127.0.0.1");
+        assert_eq!(out["x-forwarded-proto"], "https");
+        assert_eq!(out["forwarded"], "for=127.0.0.1;proto=https");
+        for name in [
+            "x-forwarded-host",
+            "x-forwarded-port",
+            "x-forwarded-prefix",
+            "x-forwarded-anything",
+        ] {
+            assert!(out.get(name).is_none(), "{name}");
+        }
+        assert_eq!(out["authorization"], "Basic eA==");
+        let v6: SocketAddr = "[::1]:5555".parse().unwrap();
+        let out = upstream_headers(&h, Some(v6), "http");
+        assert_eq!(out["forwarded"], "for=\"[::1]\";proto=http");
     }
 }

@@ -3,6 +3,10 @@
 //!
 //! Files are read per request, so a rebuilt `dist/` is picked up without a restart.
 //! Compression is left to the compression layer around the whole app.
+//!
+//! Symbolic links are resolved before anything is read, and a file whose real path is
+//! not inside `dist/`'s real path is treated as missing: a link in `dist/` can point to
+//! another file of the build, never to the rest of the disk.
 
 use crate::paths::{is_unsafe_segment, percent_decode};
 use axum::body::Body;
@@ -177,15 +181,26 @@ pub async fn serve(State(files): State<Arc<StaticFiles>>, req: Request) -> Respo
         Err(PathProblem::Hidden) => return plain(StatusCode::NOT_FOUND, "not found\n"),
     };
     let head = method == Method::HEAD;
-    if let Some(response) = file_response(&files.root.join(&file), req.headers(), head).await {
+    let Ok(root) = tokio::fs::canonicalize(&files.root).await else {
+        return plain(StatusCode::NOT_FOUND, "not found\n");
+    };
+    if let Some(response) = file_response(&root, &file, req.headers(), head).await {
         return response;
     }
     if accepts_html(req.headers()) {
-        if let Some(r) = file_response(&files.root.join("index.html"), req.headers(), head).await {
+        let index = Path::new("index.html");
+        if let Some(r) = file_response(&root, index, req.headers(), head).await {
             return r;
         }
     }
     plain(StatusCode::NOT_FOUND, "not found\n")
+}
+
+/// The real path of `rel` below the real `root`, or `None` when it does not exist or a
+/// symbolic link leads outside `root`.
+pub async fn resolve_inside(root: &Path, rel: &Path) -> Option<PathBuf> {
+    let real = tokio::fs::canonicalize(root.join(rel)).await.ok()?;
+    real.starts_with(root).then_some(real)
 }
 
 /// Weak comparison of entity tags (RFC 9110 §8.8.3.2): the `W/` prefix is ignored.
@@ -193,8 +208,18 @@ fn weak_eq(a: &str, b: &str) -> bool {
     a.trim_start_matches("W/") == b.trim_start_matches("W/")
 }
 
-/// The response for one regular file, or `None` when it does not exist.
-async fn file_response(path: &Path, headers: &HeaderMap, head: bool) -> Option<Response> {
+/// The response for one regular file `rel` below the real `root`, or `None` when it does
+/// not exist there (see [`resolve_inside`]).
+async fn file_response(
+    root: &Path,
+    rel: &Path,
+    headers: &HeaderMap,
+    head: bool,
+) -> Option<Response> {
+    let real = resolve_inside(root, rel).await?;
+    // Name and type come from the requested name: a link keeps the name it was asked by.
+    let named = root.join(rel);
+    let path = real.as_path();
     let meta = tokio::fs::metadata(path).await.ok()?;
     if !meta.is_file() {
         return None;
@@ -206,7 +231,7 @@ async fn file_response(path: &Path, headers: &HeaderMap, head: bool) -> Option<R
         .map_or(0, |d| d.as_nanos());
     // Weak: the compression layer may send these bytes gzip-encoded under the same tag.
     let etag = format!("W/\"{:x}-{:x}\"", meta.len(), mtime);
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let name = named.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let cache = cache_control(name);
     let not_modified = headers
         .get(IF_NONE_MATCH)
@@ -218,7 +243,7 @@ async fn file_response(path: &Path, headers: &HeaderMap, head: bool) -> Option<R
     let builder = Response::builder()
         .header(ETAG, &etag)
         .header(CACHE_CONTROL, cache)
-        .header(CONTENT_TYPE, mime_type(path));
+        .header(CONTENT_TYPE, mime_type(&named));
     let response = if not_modified {
         builder.status(StatusCode::NOT_MODIFIED).body(Body::empty())
     } else if head {

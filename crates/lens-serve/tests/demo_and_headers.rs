@@ -105,7 +105,6 @@ async fn frame_ancestors_lets_the_operator_allow_a_portal() {
 
 #[tokio::test]
 async fn the_binary_prints_its_address_and_serves() {
-    use tokio::io::AsyncBufReadExt;
     let dist = common::make_dist();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lens-serve"))
         .args([
@@ -121,17 +120,7 @@ async fn the_binary_prints_its_address_and_serves() {
         .kill_on_drop(true)
         .spawn()
         .expect("start lens-serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    tokio::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .await
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("Harbor Lens on ")
-        .unwrap_or_else(|| panic!("banner: {line:?}"))
-        .to_owned();
+    let url = common::banner_url(&mut child).await;
     assert!(
         url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
         "{url}"

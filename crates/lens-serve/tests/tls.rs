@@ -92,3 +92,77 @@ async fn an_unreadable_ca_file_is_a_startup_error() {
         matches!(err, lens_serve::ServeError::Proxy(ref m) if m.contains("/nonexistent/ca.pem"))
     );
 }
+
+/// A certificate for `localhost` written as PEM files; returns (cert PEM, cert path, key path).
+fn pem_files(tag: &str) -> (String, std::path::PathBuf, std::path::PathBuf) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("lens-serve-pem-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    (certified.cert.pem(), cert, key)
+}
+
+#[tokio::test]
+async fn tls_cert_and_key_files_serve_a_real_certificate() {
+    let (pem, cert, key) = pem_files("ok");
+    let mut config = proxy_config("http://127.0.0.1:9");
+    config.tls = true;
+    config.tls_files = Some(lens_serve::config::TlsFiles { cert, key });
+    let s = start(config).await;
+    // A client that trusts only this certificate, reaching it by its name.
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
+        .resolve("localhost", s.addr())
+        .no_proxy()
+        .build()
+        .unwrap();
+    let r = client
+        .get(format!("https://localhost:{}/", s.addr().port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    assert_eq!(r.text().await.unwrap(), INDEX_HTML);
+}
+
+#[tokio::test]
+async fn bad_tls_files_are_clear_startup_errors() {
+    let (_pem, cert, key) = pem_files("bad");
+    let garbage = cert.with_file_name("garbage.pem");
+    std::fs::write(&garbage, "not a certificate").unwrap();
+    let (_other_pem, other_cert, _other_key) = pem_files("other");
+    let cases = [
+        (
+            cert.clone(),
+            cert.with_file_name("missing.pem"),
+            "missing.pem",
+        ),
+        (garbage.clone(), key.clone(), "no PEM certificate"),
+        (cert.clone(), garbage.clone(), "no usable PEM private key"),
+        (other_cert, key.clone(), "do not make a usable pair"),
+    ];
+    for (cert, key, needle) in cases {
+        let mut config = proxy_config("http://127.0.0.1:9");
+        config.tls = true;
+        config.tls_files = Some(lens_serve::config::TlsFiles { cert, key });
+        let err = lens_serve::spawn(config, lens_serve::access_log::AccessLog::off())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, lens_serve::ServeError::Tls(m) if m.contains(needle)),
+            "{needle}: {err}"
+        );
+    }
+    // The binary: a certificate without its key is a usage error.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_lens-serve"))
+        .args(["--tls-cert", "cert.pem"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-key"));
+}

@@ -39,12 +39,38 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/_sim/truth/cves", get(sim::cve_truth))
         .route("/_sim/info", get(sim::info))
         .route("/_sim/mutate", axum::routing::post(sim::mutate))
+        .route_layer(axum::middleware::from_fn(same_origin_only))
         .fallback(api)
         .layer(axum::middleware::from_fn_with_state(
             sim.clone(),
             crate::middleware::harbor_layer,
         ))
         .with_state(sim)
+}
+
+/// Refuses `/_sim/*` requests a browser makes for another site: `Sec-Fetch-Site` other
+/// than `same-origin` or `none`, or an `Origin` whose host and port differ from `Host`.
+/// These routes need no credentials, so without this any web page could reset or mutate
+/// a demo its visitor has open. Scripts and tests (no such headers) are unaffected.
+async fn same_origin_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let headers = req.headers();
+    let site_ok = headers
+        .get("sec-fetch-site")
+        .is_none_or(|s| s == "same-origin" || s == "none");
+    let origin_ok = headers.get(header::ORIGIN).is_none_or(|origin| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| req.uri().authority().map(|a| a.as_str()));
+        let from = origin.to_str().ok().and_then(|o| o.split_once("://"));
+        matches!((from, host), (Some((_, a)), Some(h)) if a.eq_ignore_ascii_case(h))
+    });
+    if site_ok && origin_ok {
+        next.run(req).await
+    } else {
+        let why = "cross-site requests to /_sim/ are refused";
+        ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", why).into_response()
+    }
 }
 
 /// A Harbor error response: `{"errors":[{"code":..,"message":..}]}`.

@@ -114,3 +114,18 @@ pub async fn raw(addr: std::net::SocketAddr, request_line: &str, headers: &str) 
         .unwrap_or_else(|| panic!("no status line in {text:?}"));
     (status, text)
 }
+
+/// Reads the `Harbor Lens on URL` line a started binary prints, and returns the URL.
+pub async fn banner_url(child: &mut tokio::process::Child) -> String {
+    use tokio::io::AsyncBufReadExt;
+    let stdout = child.stdout.take().expect("stdout piped");
+    let mut line = String::new();
+    tokio::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .await
+        .expect("read the banner");
+    line.trim()
+        .strip_prefix("Harbor Lens on ")
+        .unwrap_or_else(|| panic!("banner: {line:?}"))
+        .to_owned()
+}
