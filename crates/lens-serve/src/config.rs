@@ -38,6 +38,8 @@ Harbor backend (one of):
     --fault-rate F          fraction 0..1 of API requests failing with 5xx (default: 0)
     --hostile               hostile strings in every free-text field
     --cors                  let the simulator send CORS headers (real Harbor sends none)
+    --workers N             serve N requests at once, the rest wait, with Harbor-like service times (default: unlimited, instant)
+    --queue-limit N         with --workers: beyond N waiting, answer 503 (default: no limit)
   --harbor URL              reverse-proxy /api/ to a real Harbor, e.g. https://harbor.example.com
     --proxy-timeout-secs N  per-request timeout, answered with 504 (default: 30)
     --max-body-bytes N      request-body limit, answered with 413 (default: 1048576)
@@ -108,6 +110,10 @@ pub struct DemoOptions {
     pub hostile: bool,
     /// Let the simulator send permissive CORS headers (real Harbor sends none).
     pub cors: bool,
+    /// Requests the simulator serves at once (`None`: unlimited and instant).
+    pub workers: Option<usize>,
+    /// Requests allowed to wait for a worker before a 503.
+    pub queue_limit: Option<usize>,
 }
 
 impl Default for DemoOptions {
@@ -121,6 +127,8 @@ impl Default for DemoOptions {
             fault_rate: 0.0,
             hostile: false,
             cors: false,
+            workers: None,
+            queue_limit: None,
         }
     }
 }
@@ -293,6 +301,18 @@ impl Config {
                 }
                 "--cors" => {
                     demo.cors = true;
+                    demo_flag_seen = Some(flag);
+                }
+                "--workers" | "--queue-limit" => {
+                    let n: usize = parse_number(&flag, &value(&flag)?)?;
+                    if flag == "--workers" {
+                        if n == 0 {
+                            return Err(invalid(&flag, "0", "must be at least 1"));
+                        }
+                        demo.workers = Some(n);
+                    } else {
+                        demo.queue_limit = Some(n);
+                    }
                     demo_flag_seen = Some(flag);
                 }
                 "--proxy-timeout-secs" => {
@@ -482,6 +502,9 @@ mod tests {
             "--fault-rate",
             "0.05",
             "--hostile",
+            "--workers",
+            "16",
+            "--queue-limit=64",
         ])
         .unwrap();
         let Backend::Demo(d) = c.backend else {
@@ -494,6 +517,8 @@ mod tests {
         assert_eq!(d.jitter, Duration::from_millis(5));
         assert_eq!(d.fault_rate, 0.05);
         assert!(d.hostile);
+        assert_eq!(d.workers, Some(16));
+        assert_eq!(d.queue_limit, Some(64));
     }
 
     #[test]
