@@ -27,6 +27,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::crawl::ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope};
+use crate::crawl::limit::{LimitConfig, Limiter, Sample};
 use crate::crawl::retry::{is_retryable_status, RetryPolicy, Rng};
 use crate::crawl::scope::{Projects, Scope, MAX_PAGE_SIZE};
 use crate::crawl::Event;
@@ -364,6 +365,8 @@ pub struct Progress {
     pub artifacts_expected: u64,
     /// Distinct artifacts delivered.
     pub artifacts_loaded: u64,
+    /// Requests allowed in flight now ("14 in flight, limit 16"): adaptive over HTTP/2.
+    pub limit: u64,
 }
 
 /// Everything the caller gets at the end of a crawl (also for a retry or a report run).
@@ -402,8 +405,10 @@ pub struct Dispatch {
 /// Tuning of the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanConfig {
-    /// Requests in flight at most.
+    /// Requests in flight at the start, and at most over HTTP/1.1.
     pub max_in_flight: usize,
+    /// Requests in flight at most over HTTP/2, where the limit adapts.
+    pub max_concurrency: usize,
     /// Retry rules.
     pub retry: RetryPolicy,
     /// Seeds jitter and request ids.
@@ -418,6 +423,7 @@ impl Default for PlanConfig {
     fn default() -> Self {
         PlanConfig {
             max_in_flight: 6,
+            max_concurrency: 32,
             retry: RetryPolicy::default(),
             seed: 0x4c45_4e53,
             repository_stamps: false,
@@ -448,6 +454,8 @@ struct Task {
     depth: u32,
     attempts: u32,
     first_start: Option<Duration>,
+    /// When the current attempt went out, for the limiter.
+    sent_at: Duration,
     state: TaskState,
     path: ApiPath,
     last_request_id: Option<String>,
@@ -494,6 +502,7 @@ pub struct Planner {
     tasks: HashMap<u64, Task>,
     next_id: u64,
     in_flight: usize,
+    limiter: Limiter,
     listings: HashMap<ListingKey, Listing>,
     seen: HashSet<(Arc<str>, Box<str>)>,
     interner: Interner,
@@ -511,6 +520,15 @@ impl Planner {
     fn empty(scope: Scope, config: PlanConfig) -> Planner {
         let mut rng = Rng::new(config.seed);
         let crawl_tag = format!("{:08x}", rng.next_u64() as u32);
+        let limiter = Limiter::new(LimitConfig {
+            initial: config.max_in_flight,
+            ceiling: config.max_concurrency,
+            ..LimitConfig::default()
+        });
+        let progress = Progress {
+            limit: limiter.limit() as u64,
+            ..Progress::default()
+        };
         Planner {
             artifact_q: scope.artifact_q().ok().flatten(),
             scope,
@@ -526,12 +544,13 @@ impl Planner {
             tasks: HashMap::new(),
             next_id: 1,
             in_flight: 0,
+            limiter,
             listings: HashMap::new(),
             seen: HashSet::new(),
             interner: Interner::default(),
             entries: Vec::new(),
             events: Vec::new(),
-            progress: Progress::default(),
+            progress,
             progress_dirty: true,
             max_depth: 0,
             known: None,
@@ -626,14 +645,18 @@ impl Planner {
         planner
     }
 
-    /// The next request to send, if the in-flight bound allows one and one is ready.
+    /// The next request to send, if the in-flight limit allows one and one is ready.
     pub fn next_dispatch(&mut self, now: Duration) -> Option<Dispatch> {
-        if self.in_flight >= self.config.max_in_flight.max(1) {
+        if self.in_flight >= self.limiter.limit() {
+            if self.queues.iter().any(|q| !q.is_empty()) {
+                self.limiter.blocked();
+            }
             return None;
         }
         let id = self.queues.iter_mut().find_map(VecDeque::pop_front)?;
         let task = self.tasks.get_mut(&id)?;
         task.attempts += 1;
+        task.sent_at = now;
         task.state = TaskState::InFlight;
         task.first_start.get_or_insert(now);
         let request_id = format!("hl-{}-{}-{}", self.crawl_tag, id, task.attempts);
@@ -677,6 +700,8 @@ impl Planner {
         self.in_flight = self.in_flight.saturating_sub(1);
         self.progress.requests_in_flight = self.in_flight as u64;
         self.progress_dirty = true;
+        self.limiter.record(task.sent_at, now, load_sample(&result));
+        self.progress.limit = self.limiter.limit() as u64;
         match self.interpret(&task, result) {
             Outcome::Parsed(parsed) => {
                 self.tasks.remove(&id);
@@ -827,6 +852,7 @@ impl Planner {
                 depth,
                 attempts: 0,
                 first_start: None,
+                sent_at: Duration::ZERO,
                 state: TaskState::Queued,
                 path,
                 last_request_id: None,
@@ -1423,6 +1449,21 @@ impl Planner {
         self.progress_dirty = true;
         self.events.push(Event::Failed(entry.clone()));
         self.entries.push(entry);
+    }
+}
+
+/// What a result says about the server's load.
+fn load_sample(result: &Result<Response, TransportError>) -> Sample {
+    match result {
+        Ok(r) if matches!(r.status, 429 | 503 | 504) => Sample::Overloaded {
+            protocol: r.protocol,
+        },
+        Ok(r) => Sample::Answered {
+            protocol: r.protocol,
+            bytes: r.body.len(),
+        },
+        Err(e) if e.kind == NetworkErrorKind::Timeout => Sample::TimedOut,
+        Err(_) => Sample::Other,
     }
 }
 

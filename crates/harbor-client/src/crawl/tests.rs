@@ -11,7 +11,7 @@ use futures::future::{FutureExt, LocalBoxFuture};
 
 use super::*;
 use crate::transport::{
-    CancelToken, Clock, NetworkErrorKind, Request, Response, Transport, TransportError,
+    CancelToken, Clock, NetworkErrorKind, Protocol, Request, Response, Transport, TransportError,
 };
 use crate::url::{percent_decode, ApiPath};
 
@@ -214,6 +214,7 @@ fn json(status: u16, body: String) -> Response {
             ("X-Request-Id".into(), "srv-1".into()),
         ],
         body: body.into_bytes(),
+        protocol: Protocol::Unknown,
     }
 }
 
@@ -628,6 +629,7 @@ fn failures_land_in_the_ledger_with_what_is_missing() {
         status: 502,
         headers: vec![("Content-Type".into(), "text/html".into())],
         body: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
+        protocol: Protocol::Unknown,
     };
     let five = vec![html.clone(), html.clone(), html.clone(), html];
     harbor.fault("/nested%252Fb/artifacts?page=2&", five);
