@@ -4,7 +4,9 @@
 //!
 //! Plan of a crawl:
 //! 1. `/systeminfo` and `/users/current` (discovery) together with page 1 of `/projects`
-//!    (or the named projects directly).
+//!    (or the named projects directly). A crawl started after connecting
+//!    ([`Planner::crawl_known`]) skips discovery, and when every project is in scope and
+//!    artifacts are listed per repository it lists `/repositories` instead of projects.
 //! 2. Per project, once discovery is known: on Harbor >= 2.12 with a login and no
 //!    repository filter, `/projects/{p}/artifacts`; otherwise `/projects/{p}/repositories`
 //!    and then every repository's artifacts. Projects with no repository and repositories
@@ -13,7 +15,9 @@
 //!    (`Repository.artifact_count`, `Project.repo_count`) or from `X-Total-Count` of its
 //!    first page; all remaining pages go out concurrently. A larger `X-Total-Count` later
 //!    (something was pushed meanwhile) plans the extra pages. `Link` is never walked.
-//! 4. With [`PlanConfig::repository_stamps`], a project-level crawl also lists
+//! 4. What unlocks more work goes out first; the first artifact page of a repository
+//!    goes before the remaining pages of a repository listing, so rows come early.
+//! 5. With [`PlanConfig::repository_stamps`], a project-level crawl also lists
 //!    repositories (after every artifact page) so it ends with their [`RepoStamp`]s.
 //!
 //! A refresh ([`Planner::refresh`]) lists repositories instead of projects (`/repositories`
@@ -431,14 +435,17 @@ impl Default for PlanConfig {
     }
 }
 
-/// Priority classes, most urgent first: what unlocks more work goes out first.
-const CLASSES: usize = 6;
+/// Priority classes, most urgent first: what unlocks more work goes out first, and
+/// the first artifact page of a repository before the remaining repository pages, so
+/// rows show early.
+const CLASSES: usize = 7;
 const CLASS_DISCOVERY: usize = 0;
 const CLASS_PROJECTS: usize = 1;
 const CLASS_REPOSITORIES: usize = 2;
 const CLASS_FIRST_PAGE: usize = 3;
-const CLASS_PAGE: usize = 4;
-const CLASS_REPORT: usize = 5;
+const CLASS_MORE_REPOSITORIES: usize = 4;
+const CLASS_PAGE: usize = 5;
+const CLASS_REPORT: usize = 6;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TaskState {
@@ -514,6 +521,8 @@ pub struct Planner {
     /// A refresh: the stamps of the inventory being refreshed. Repositories listed with
     /// the same stamp are not listed again.
     known: Option<HashMap<String, RepoStamp>>,
+    /// Discovery came with the crawl ([`Planner::crawl_known`]): no round trip for it.
+    discovery_given: bool,
 }
 
 impl Planner {
@@ -554,12 +563,56 @@ impl Planner {
             progress_dirty: true,
             max_depth: 0,
             known: None,
+            discovery_given: false,
         }
     }
 
     /// A fresh crawl of `scope` (validate it first: an invalid filter is dropped here).
     pub fn crawl(scope: Scope, config: PlanConfig) -> Planner {
         Planner::begin(scope, config, None)
+    }
+
+    /// A fresh crawl of `scope` for a Harbor and caller already known (connecting asked
+    /// `/systeminfo` and `/users/current`): neither is asked again, and the listings
+    /// start at once. When every project is in scope and artifacts are listed per
+    /// repository, one `/repositories` listing replaces a listing per project (artifacts
+    /// then start after 2 round trips, not 3) where it sees the same projects as
+    /// `/projects`: for users and anonymous callers. For a robot it shows only public
+    /// projects (Harbor's `listAuthorizedProjectIDs`), so robots list per project.
+    pub fn crawl_known(scope: Scope, discovery: Discovery, config: PlanConfig) -> Planner {
+        let mut planner = Planner::empty(scope, config);
+        planner.discovery = discovery;
+        planner.discovery.strategy = planner.strategy();
+        planner.discovery_given = true;
+        planner
+            .events
+            .push(Event::Discovered(planner.discovery.clone()));
+        let all_in_one = planner.discovery.strategy == Strategy::PerRepository
+            && planner.scope.repositories.is_empty()
+            && matches!(
+                planner.discovery.principal,
+                Principal::User { .. } | Principal::Anonymous
+            );
+        match planner.scope.projects.clone() {
+            Projects::All if all_in_one => {
+                let listing = planner.listing_mut(ListingKey::AllRepositories);
+                listing.pages_planned = 1;
+                listing.owned.insert(1);
+                planner.enqueue(RequestKind::AllRepositories { page: 1 }, 1);
+            }
+            Projects::All => {
+                planner.listing_mut(ListingKey::Projects).pages_planned = 1;
+                planner.enqueue(RequestKind::Projects { page: 1 }, 1);
+            }
+            Projects::Named(names) => {
+                for name in names {
+                    let name = planner.interner.intern(&name);
+                    planner.waiting_projects.push((name, None, 0));
+                }
+            }
+        }
+        planner.start_listings();
+        planner
     }
 
     /// A refresh of an inventory crawled before with `scope`: lists repositories (all
@@ -820,10 +873,16 @@ impl Planner {
             {
                 CLASS_REPORT
             }
+            RequestKind::Repositories { page: 1, .. }
+            | RequestKind::AllRepositories { page: 1 } => CLASS_REPOSITORIES,
             RequestKind::Repositories { .. } | RequestKind::AllRepositories { .. } => {
-                CLASS_REPOSITORIES
+                CLASS_MORE_REPOSITORIES
             }
+            RequestKind::ProjectArtifacts { page: 1, .. }
+            | RequestKind::Artifacts { page: 1, .. } => CLASS_FIRST_PAGE,
             RequestKind::ProjectArtifacts { .. } | RequestKind::Artifacts { .. } => {
+                // Pages past the first of a listing whose total is not known yet come
+                // from a full page without `X-Total-Count`: each one unlocks the next.
                 let total_known = kind
                     .listing()
                     .and_then(|(k, _)| self.listings.get(&k))
@@ -1235,8 +1294,15 @@ impl Planner {
             return;
         }
         self.discovery_announced = true;
+        self.discovery.strategy = self.strategy();
+        self.events.push(Event::Discovered(self.discovery.clone()));
+        self.start_listings();
+    }
+
+    /// How artifacts are listed, from what discovery found and the scope.
+    fn strategy(&self) -> Strategy {
         let modern = self.discovery.version.is_some_and(|v| v >= (2, 12));
-        self.discovery.strategy = if modern
+        if modern
             && self.discovery.principal.is_authenticated()
             && self.scope.repositories.is_empty()
             && self.known.is_none()
@@ -1244,8 +1310,12 @@ impl Planner {
             Strategy::ProjectArtifacts
         } else {
             Strategy::PerRepository
-        };
-        self.events.push(Event::Discovered(self.discovery.clone()));
+        }
+    }
+
+    /// Discovery is known: the repository listing for the stamps, and the projects'
+    /// listings.
+    fn start_listings(&mut self) {
         let stamps_apart =
             self.config.repository_stamps && self.discovery.strategy == Strategy::ProjectArtifacts;
         if stamps_apart && self.scope.projects == Projects::All {
@@ -1263,8 +1333,13 @@ impl Planner {
             return;
         }
         for (project, repo_count, depth) in std::mem::take(&mut self.waiting_projects) {
-            // Discovery is one round trip: a listing starts after it and after the project page.
-            let depth = depth.max(1) + 1;
+            // A listing starts after the project page, and after discovery when the
+            // crawl asked for it (one round trip).
+            let depth = if self.discovery_given {
+                depth + 1
+            } else {
+                depth.max(1) + 1
+            };
             if repo_count == Some(0) {
                 continue;
             }
