@@ -7,19 +7,21 @@
 //! every answer later and slows everyone else down; sending fewer wastes it.
 //!
 //! The [`Limiter`] finds the level in the way of TCP Vegas and Netflix's
-//! concurrency-limits (gradient): a queue at the server shows as latency above the
-//! lowest seen. It starts at the configured value (6), and once answers come over
-//! HTTP/2 it adjusts once per window of answers (at least as many as the limit):
+//! concurrency-limits: a queue at the server shows as latency above the lowest seen,
+//! and Little's law turns that delay into requests waiting there. It starts at the
+//! configured value (6), and once answers come over HTTP/2 it adjusts once per window
+//! of answers (at least as many as the limit):
 //!
 //! - Latency is compared within a size class: a page of 100 artifacts with scan
 //!   overview costs Harbor far more than a page of 3, so each answer is compared with
-//!   the lowest latency seen for bodies of about its size (classes double in size).
-//! - The window's signal is its second least delayed answer (`lowest / latency`): a
-//!   queue in front of the server delays every request, even the luckiest, while one
-//!   lucky answer alone proves little.
-//! - Signal at least [`GROW_FROM`], and requests were waiting for the limit: one more
-//!   (a quarter more when the signal is at least [`SURGE_FROM`]), up to the ceiling.
-//! - Signal below [`CUT_BELOW`]: the limit shrinks in proportion.
+//!   the lowest latency seen for bodies of about its size (classes double in size; the
+//!   lowest is that of a moving average, so one lucky answer does not set it).
+//! - A queue in front of the server delays every request by about the same time,
+//!   whatever its size: the window's median delay times its answers per second is the
+//!   number of our requests waiting at the server.
+//! - At most [`GROW_BELOW`] waiting, and requests were waiting for the limit: one more
+//!   (a quarter more when almost none wait, [`SURGE_BELOW`]), up to the ceiling.
+//! - More than [`CUT_ABOVE`] waiting: the limit drops by the excess (at least one).
 //! - A 429, 503 or 504, or a timeout: the limit halves, once per round trip (answers
 //!   to requests sent before the last cut do not cut again), never below the floor.
 //!
@@ -32,12 +34,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::transport::Protocol;
 
-/// Signal from which the limit grows by one: latency within 25 % of the lowest seen.
-pub const GROW_FROM: f64 = 0.8;
-/// Signal from which the limit grows by a quarter: latency as good as the lowest seen.
-pub const SURGE_FROM: f64 = 0.95;
-/// Signal below which the limit shrinks: latency more than 1.67 times the lowest seen.
-pub const CUT_BELOW: f64 = 0.6;
+/// Our requests waiting at the server up to which the limit grows by one.
+pub const GROW_BELOW: f64 = 0.5;
+/// Waiting requests up to which it grows by a quarter: the server keeps up.
+pub const SURGE_BELOW: f64 = 0.25;
+/// Waiting requests beyond which the limit drops: the server is behind.
+pub const CUT_ABOVE: f64 = 1.25;
+/// Answers compared with a lowest before the limit may grow: the first lowest latencies
+/// are measured under the starting limit, which may already queue at a small Harbor.
+pub const WARM_UP: u64 = 32;
 /// Answers in a window at least, so that one window sees requests of several sizes.
 pub const MIN_WINDOW: usize = 8;
 /// Size classes (bodies of `< 512 B`, `< 1 KiB`, ... , `>= 8 MiB`).
@@ -85,12 +90,48 @@ pub enum Sample {
     Other,
 }
 
+/// Latencies of answers of one size class.
+#[derive(Debug, Clone, Copy, Default)]
+struct Class {
+    /// Answers seen.
+    count: u32,
+    /// Moving average of their latency, in seconds.
+    average: f64,
+    /// The lowest the average has been: "the lowest latency seen" for this size, with
+    /// the noise of single answers (scheduling, a slow handler) smoothed out.
+    lowest: Option<f64>,
+}
+
+impl Class {
+    /// Answers averaged before the class has a lowest to compare with.
+    const WARM_UP: u32 = 4;
+    /// Weight of a new answer in the average.
+    const ALPHA: f64 = 0.2;
+
+    /// Adds an answer; returns the lowest average so far once warmed up.
+    fn observe(&mut self, latency: f64) -> Option<f64> {
+        self.average = if self.count == 0 {
+            latency
+        } else {
+            self.average + Self::ALPHA * (latency - self.average)
+        };
+        self.count = self.count.saturating_add(1);
+        if self.count >= Self::WARM_UP {
+            let lowest = self.lowest.map_or(self.average, |l| l.min(self.average));
+            self.lowest = Some(lowest);
+        }
+        self.lowest
+    }
+}
+
 /// The current window of answers.
 #[derive(Debug, Clone, Default)]
 struct Window {
     answers: usize,
-    /// Signals (`lowest / latency`) of the window's answers.
-    signals: Vec<f64>,
+    /// When the window began (the previous window's last answer).
+    start: Option<Duration>,
+    /// Delays (latency above the lowest of its size, in seconds) of the window's answers.
+    delays: Vec<f64>,
     /// Requests waited for the limit during the window.
     blocked: bool,
 }
@@ -101,9 +142,14 @@ pub struct Limiter {
     config: LimitConfig,
     limit: usize,
     adaptive: bool,
-    lowest: [Option<Duration>; CLASSES],
+    classes: [Class; CLASSES],
     window: Window,
     last_cut: Option<Duration>,
+    /// Answers compared with a lowest so far.
+    measured: u64,
+    /// The limit changed during the window that just began: its answers were mostly
+    /// sent under the old one, so it cannot show whether the new one is too high.
+    settling: bool,
 }
 
 impl Limiter {
@@ -121,9 +167,11 @@ impl Limiter {
             },
             limit: initial,
             adaptive: false,
-            lowest: [None; CLASSES],
+            classes: [Class::default(); CLASSES],
             window: Window::default(),
             last_cut: None,
+            measured: 0,
+            settling: false,
         }
     }
 
@@ -152,7 +200,7 @@ impl Limiter {
         match sample {
             Sample::Answered { protocol, bytes } => {
                 self.note_protocol(protocol);
-                self.answered(now.saturating_sub(sent_at), bytes);
+                self.answered(now.saturating_sub(sent_at), bytes, now);
             }
             Sample::Overloaded { protocol } => {
                 self.note_protocol(protocol);
@@ -185,46 +233,56 @@ impl Limiter {
         self.window = Window::default();
     }
 
-    fn answered(&mut self, latency: Duration, bytes: usize) {
-        let class = size_class(bytes);
+    fn answered(&mut self, latency: Duration, bytes: usize, now: Duration) {
         self.window.answers += 1;
-        match self.lowest[class] {
-            // The first of its size says nothing yet: it is its own lowest.
-            None => self.lowest[class] = Some(latency),
-            Some(low) => {
-                let low = low.min(latency);
-                self.lowest[class] = Some(low);
-                let signal = if latency.is_zero() {
-                    1.0
-                } else {
-                    low.as_secs_f64() / latency.as_secs_f64()
-                };
-                self.window.signals.push(signal);
-            }
+        let start = *self.window.start.get_or_insert(now.saturating_sub(latency));
+        let latency = latency.as_secs_f64();
+        if let Some(lowest) = self.classes[size_class(bytes)].observe(latency) {
+            self.window.delays.push((latency - lowest).max(0.0));
         }
         if self.window.answers < self.limit.max(MIN_WINDOW) {
             return;
         }
-        let mut window = std::mem::take(&mut self.window);
+        let mut window = std::mem::replace(
+            &mut self.window,
+            Window {
+                start: Some(now),
+                ..Window::default()
+            },
+        );
         if !self.adaptive {
             // Back towards the fixed value after an overload cut it.
             self.limit = (self.limit + 1).min(self.config.initial);
             return;
         }
-        let Some(signal) = median(&mut window.signals) else {
+        self.measured += window.delays.len() as u64;
+        // Too few answers of a size seen before: nothing to go by yet.
+        if window.delays.len() < MIN_WINDOW / 2 {
+            return;
+        }
+        let span = now.saturating_sub(start).as_secs_f64();
+        let Some(delay) = median(&mut window.delays).filter(|_| span > 0.0) else {
             return;
         };
-        if signal < CUT_BELOW {
-            let scaled = (self.limit as f64 * signal / GROW_FROM).floor() as usize;
-            self.limit = scaled.min(self.limit - 1).max(self.config.floor);
-        } else if signal >= GROW_FROM && window.blocked {
-            let step = if signal >= SURGE_FROM {
+        let waiting = delay * window.answers as f64 / span;
+        let settled = !std::mem::replace(&mut self.settling, false);
+        let before = self.limit;
+        if waiting > CUT_ABOVE {
+            let excess = (waiting - CUT_ABOVE).ceil().max(1.0) as usize;
+            self.limit = self
+                .limit
+                .saturating_sub(excess)
+                .max(self.limit / 2)
+                .max(self.config.floor);
+        } else if waiting <= GROW_BELOW && window.blocked && settled && self.measured >= WARM_UP {
+            let step = if waiting <= SURGE_BELOW {
                 (self.limit / 4).max(1)
             } else {
                 1
             };
             self.limit = (self.limit + step).min(self.config.ceiling);
         }
+        self.settling = self.limit != before;
     }
 }
 
