@@ -20,7 +20,9 @@
 //!   whatever its size: the window's median delay times its answers per second is the
 //!   number of our requests waiting at the server.
 //! - At most [`GROW_BELOW`] waiting, and requests were waiting for the limit: one more
-//!   (a quarter more when almost none wait, [`SURGE_BELOW`]), up to the ceiling.
+//!   (a quarter more when almost none wait, [`SURGE_BELOW`]), up to the ceiling. The
+//!   first answers only measure ([`WARM_UP`]), and a window right after a change, whose
+//!   answers were mostly sent under the old limit, only lets a surge through.
 //! - More than [`CUT_ABOVE`] waiting: the limit drops by the excess (at least one).
 //! - A 429, 503 or 504, or a timeout: the limit halves, once per round trip (answers
 //!   to requests sent before the last cut do not cut again), never below the floor.
@@ -274,7 +276,12 @@ impl Limiter {
                 .saturating_sub(excess)
                 .max(self.limit / 2)
                 .max(self.config.floor);
-        } else if waiting <= GROW_BELOW && window.blocked && settled && self.measured >= WARM_UP {
+        } else if waiting <= GROW_BELOW
+            && window.blocked
+            && self.measured >= WARM_UP
+            // Right after a change only a server that keeps up completely.
+            && (settled || waiting <= SURGE_BELOW)
+        {
             let step = if waiting <= SURGE_BELOW {
                 (self.limit / 4).max(1)
             } else {
@@ -368,6 +375,16 @@ mod tests {
     }
 
     impl Bench {
+        /// `workers` with the simulator's default service times, 25 ms away.
+        fn harbor(workers: usize, protocol: Protocol) -> Bench {
+            Bench {
+                workers,
+                rtt: MS * 25,
+                service: harbor_like,
+                protocol,
+            }
+        }
+
         fn run(&self, limiter: &mut Limiter, requests: usize) -> Run {
             let mut free: BinaryHeap<Reverse<Duration>> =
                 (0..self.workers).map(|_| Reverse(Duration::ZERO)).collect();
@@ -417,12 +434,7 @@ mod tests {
 
     #[test]
     fn rises_to_the_ceiling_on_a_fast_server() {
-        let bench = Bench {
-            workers: 1_000,
-            rtt: MS * 25,
-            service: harbor_like,
-            protocol: Protocol::Http2,
-        };
+        let bench = Bench::harbor(1_000, Protocol::Http2);
         let mut limiter = limiter();
         let run = bench.run(&mut limiter, 3_000);
         assert_eq!(run.answers, 3_000);
@@ -443,12 +455,7 @@ mod tests {
 
     #[test]
     fn settles_under_a_four_worker_server() {
-        let bench = Bench {
-            workers: 4,
-            rtt: MS * 25,
-            service: harbor_like,
-            protocol: Protocol::Http2,
-        };
+        let bench = Bench::harbor(4, Protocol::Http2);
         let mut limiter = limiter();
         let run = bench.run(&mut limiter, 4_000);
         // At most twice the workers in flight, from start to end.
@@ -464,12 +471,7 @@ mod tests {
 
     #[test]
     fn uses_a_sixteen_worker_server() {
-        let bench = Bench {
-            workers: 16,
-            rtt: MS * 25,
-            service: harbor_like,
-            protocol: Protocol::Http2,
-        };
+        let bench = Bench::harbor(16, Protocol::Http2);
         let mut limiter = limiter();
         let run = bench.run(&mut limiter, 6_000);
         assert!(run.utilisation(16) > 0.85, "{}", run.utilisation(16));
@@ -478,12 +480,7 @@ mod tests {
 
     #[test]
     fn stays_fixed_over_http1() {
-        let bench = Bench {
-            workers: 1_000,
-            rtt: MS * 25,
-            service: harbor_like,
-            protocol: Protocol::Http1,
-        };
+        let bench = Bench::harbor(1_000, Protocol::Http1);
         let mut limiter = limiter();
         let run = bench.run(&mut limiter, 1_000);
         assert!(run.limits_after(0).all(|l| l == 6));

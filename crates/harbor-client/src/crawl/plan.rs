@@ -593,24 +593,7 @@ impl Planner {
                 planner.discovery.principal,
                 Principal::User { .. } | Principal::Anonymous
             );
-        match planner.scope.projects.clone() {
-            Projects::All if all_in_one => {
-                let listing = planner.listing_mut(ListingKey::AllRepositories);
-                listing.pages_planned = 1;
-                listing.owned.insert(1);
-                planner.enqueue(RequestKind::AllRepositories { page: 1 }, 1);
-            }
-            Projects::All => {
-                planner.listing_mut(ListingKey::Projects).pages_planned = 1;
-                planner.enqueue(RequestKind::Projects { page: 1 }, 1);
-            }
-            Projects::Named(names) => {
-                for name in names {
-                    let name = planner.interner.intern(&name);
-                    planner.waiting_projects.push((name, None, 0));
-                }
-            }
-        }
+        planner.first_listings(all_in_one);
         planner.start_listings();
         planner
     }
@@ -636,27 +619,34 @@ impl Planner {
         planner.discovery_announced = false;
         planner.enqueue(RequestKind::SystemInfo, 1);
         planner.enqueue(RequestKind::CurrentUser, 1);
-        let every_repository = planner.scope.repositories.is_empty();
-        match planner.scope.projects.clone() {
-            // A refresh needs repositories, not projects: one listing has them all.
-            Projects::All if planner.known.is_some() && every_repository => {
-                let listing = planner.listing_mut(ListingKey::AllRepositories);
+        // A refresh needs repositories, not projects: one listing has them all.
+        let all_in_one = planner.known.is_some() && planner.scope.repositories.is_empty();
+        planner.first_listings(all_in_one);
+        planner
+    }
+
+    /// The first listings of the scope: one `/repositories` listing when `all_in_one`
+    /// and every project is in scope, else page 1 of `/projects` (or the named projects,
+    /// waiting for discovery).
+    fn first_listings(&mut self, all_in_one: bool) {
+        match self.scope.projects.clone() {
+            Projects::All if all_in_one => {
+                let listing = self.listing_mut(ListingKey::AllRepositories);
                 listing.pages_planned = 1;
                 listing.owned.insert(1);
-                planner.enqueue(RequestKind::AllRepositories { page: 1 }, 1);
+                self.enqueue(RequestKind::AllRepositories { page: 1 }, 1);
             }
             Projects::All => {
-                planner.listing_mut(ListingKey::Projects).pages_planned = 1;
-                planner.enqueue(RequestKind::Projects { page: 1 }, 1);
+                self.listing_mut(ListingKey::Projects).pages_planned = 1;
+                self.enqueue(RequestKind::Projects { page: 1 }, 1);
             }
             Projects::Named(names) => {
                 for name in names {
-                    let name = planner.interner.intern(&name);
-                    planner.waiting_projects.push((name, None, 0));
+                    let name = self.interner.intern(&name);
+                    self.waiting_projects.push((name, None, 0));
                 }
             }
         }
-        planner
     }
 
     /// Re-runs the failed requests of `previous`, with its scope and discovery.
