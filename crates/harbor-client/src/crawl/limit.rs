@@ -14,7 +14,7 @@
 //!
 //! - Latency is compared within a size class: a page of 100 artifacts with scan
 //!   overview costs Harbor far more than a page of 3, so each answer is compared with
-//!   the lowest latency seen for bodies of about its size (classes double in size; the
+//!   the lowest latency seen for bodies of about its size (a class spans 1.41x; the
 //!   lowest is that of a moving average, so one lucky answer does not set it).
 //! - A queue in front of the server delays every request by about the same time,
 //!   whatever its size: the window's median delay times its answers per second is the
@@ -47,8 +47,8 @@ pub const CUT_ABOVE: f64 = 1.25;
 pub const WARM_UP: u64 = 32;
 /// Answers in a window at least, so that one window sees requests of several sizes.
 pub const MIN_WINDOW: usize = 8;
-/// Size classes (bodies of `< 512 B`, `< 1 KiB`, ... , `>= 8 MiB`).
-const CLASSES: usize = 16;
+/// Size classes: bodies from 256 bytes up, each class 1.41 times the one before.
+const CLASSES: usize = 48;
 
 /// Bounds of the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -302,11 +302,11 @@ fn median(values: &mut [f64]) -> Option<f64> {
     Some(values[(values.len() - 1) / 2])
 }
 
-/// The size class of a body: doubling from 512 bytes.
+/// The size class of a body: `2 x log2(bytes / 256)`, so a class spans a factor of
+/// 1.41 (Harbor's cost, and a page's size, grow with the items on it).
 fn size_class(bytes: usize) -> usize {
-    let units = bytes / 512;
-    let class = (usize::BITS - units.leading_zeros()) as usize;
-    class.min(CLASSES - 1)
+    let units = (bytes as f64 / 256.0).max(1.0);
+    ((2.0 * units.log2()) as usize).min(CLASSES - 1)
 }
 
 #[cfg(test)]
@@ -580,12 +580,12 @@ mod tests {
     }
 
     #[test]
-    fn size_classes_double() {
+    fn size_classes_grow_by_a_square_root_of_two() {
         assert_eq!(size_class(0), 0);
-        assert_eq!(size_class(511), 0);
-        assert_eq!(size_class(512), 1);
-        assert_eq!(size_class(1_023), 1);
-        assert_eq!(size_class(1_024), 2);
+        assert_eq!(size_class(361), 0);
+        assert_eq!(size_class(363), 1);
+        assert_eq!(size_class(512), 2);
+        assert_eq!(size_class(1_024), 4);
         assert_eq!(size_class(usize::MAX), CLASSES - 1);
     }
 }
