@@ -13,8 +13,12 @@ pub struct RuntimeConfig {
     pub embed: bool,
     /// Ask for scan overviews while crawling (default on).
     pub scan_overview: Option<bool>,
-    /// Requests in flight at most; `None` lets the engine choose.
+    /// Requests in flight at the start, and at most over HTTP/1.1; `None` lets the
+    /// engine choose (6, the browsers' connections per host there).
     pub concurrency: Option<usize>,
+    /// Requests in flight at most over HTTP/2, where the engine adapts its limit to what
+    /// Harbor can serve; `None`: the engine's ceiling (32).
+    pub max_concurrency: Option<usize>,
     /// Seconds before a request is given up (and retried); `None` lets the engine choose.
     /// A slow Harbor or a long report may need more.
     pub request_timeout_secs: Option<u64>,
@@ -24,8 +28,8 @@ pub struct RuntimeConfig {
 pub const TIMEOUT_SECS: std::ops::RangeInclusive<u64> = 1..=600;
 
 impl RuntimeConfig {
-    /// Applies URL parameters (`harbor`, `embed`, `scan_overview`, `timeout` in seconds)
-    /// over the file's settings.
+    /// Applies URL parameters (`harbor`, `embed`, `scan_overview`, `timeout` in seconds,
+    /// `max_concurrency`) over the file's settings.
     pub fn with_params(mut self, params: &[(String, String)]) -> Self {
         for (key, value) in params {
             match key.as_str() {
@@ -35,6 +39,11 @@ impl RuntimeConfig {
                 "timeout" => {
                     if let Ok(secs) = value.parse::<u64>() {
                         self.request_timeout_secs = Some(secs);
+                    }
+                }
+                "max_concurrency" => {
+                    if let Ok(n) = value.parse::<usize>() {
+                        self.max_concurrency = Some(n);
                     }
                 }
                 _ => {}
@@ -100,6 +109,8 @@ mod tests {
         assert!(both.embed);
         let slow = RuntimeConfig::default().with_params(&[("timeout".into(), "90".into())]);
         assert_eq!(slow.request_timeout_secs, Some(90));
+        let wide = RuntimeConfig::default().with_params(&[("max_concurrency".into(), "48".into())]);
+        assert_eq!(wide.max_concurrency, Some(48));
         let junk = RuntimeConfig::default().with_params(&[("timeout".into(), "soon".into())]);
         assert_eq!(junk.request_timeout_secs, None);
         assert_eq!(both.harbor_url, "https://k");

@@ -4,13 +4,16 @@
 //!
 //! The crawl engine stays plain Rust; only this file knows it runs in a browser.
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use futures::future::{select, Either, LocalBoxFuture};
 use futures::FutureExt;
 use harbor_client::transport::{
-    Clock, NetworkErrorKind, Request, Response, Transport, TransportError,
+    Clock, NetworkErrorKind, Protocol, Request, Response, Transport, TransportError,
 };
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
@@ -19,9 +22,15 @@ use web_sys::AbortController;
 /// `base` is prepended to the `/api/v2.0/...` paths: empty for the page's own origin
 /// (the default, riding Harbor's session cookie), or `https://harbor.example.com`
 /// for a Harbor elsewhere (which then needs CORS or a proxy).
+///
+/// Each response says which HTTP version it came over (the crawl's limiter adapts only
+/// over HTTP/2). `fetch` does not tell; the page's resource timing does
+/// (`PerformanceResourceTiming.nextHopProtocol`), and since every request goes to one
+/// origin, the first answer that names it is enough.
 #[derive(Debug, Clone, Default)]
 pub struct BrowserTransport {
     base: String,
+    protocol: Rc<Cell<Protocol>>,
 }
 
 impl BrowserTransport {
@@ -29,8 +38,34 @@ impl BrowserTransport {
     pub fn new(base: &str) -> Self {
         BrowserTransport {
             base: base.trim().trim_end_matches('/').to_owned(),
+            protocol: Rc::default(),
         }
     }
+
+    /// The protocol of the response from `url`, learnt once from resource timing.
+    fn protocol_of(&self, url: &str) -> Protocol {
+        if self.protocol.get() == Protocol::Unknown {
+            self.protocol.set(next_hop_protocol(url));
+        }
+        self.protocol.get()
+    }
+}
+
+/// What resource timing says of the last response from `url` (absolute): `h2`,
+/// `http/1.1`, or nothing (no entry, the buffer full, or another origin without
+/// `Timing-Allow-Origin`).
+fn next_hop_protocol(url: &str) -> Protocol {
+    let Some(performance) = web_sys::window().and_then(|w| w.performance()) else {
+        return Protocol::Unknown;
+    };
+    let entries = performance.get_entries_by_name(url);
+    entries
+        .iter()
+        .last()
+        .and_then(|e| e.dyn_into::<web_sys::PerformanceResourceTiming>().ok())
+        .map_or(Protocol::Unknown, |t| {
+            Protocol::from_alpn(&t.next_hop_protocol())
+        })
 }
 
 /// Aborts the request when the future that owns it is dropped (timeout, cancel,
@@ -62,7 +97,10 @@ impl Transport for BrowserTransport {
                 Either::Left((result, _)) => {
                     // Completed: nothing to abort any more.
                     guard.0 = None;
-                    result
+                    result.map(|(mut response, at)| {
+                        response.protocol = self.protocol_of(&at);
+                        response
+                    })
                 }
                 Either::Right(_) => {
                     Err(TransportError::new(NetworkErrorKind::Aborted, "cancelled"))
@@ -73,8 +111,10 @@ impl Transport for BrowserTransport {
     }
 }
 
-/// Sends the request and reads the whole body.
-async fn fetch_all(builder: gloo_net::http::RequestBuilder) -> Result<Response, TransportError> {
+/// Sends the request and reads the whole body; also returns the absolute URL answered.
+async fn fetch_all(
+    builder: gloo_net::http::RequestBuilder,
+) -> Result<(Response, String), TransportError> {
     let resp = builder.send().await.map_err(|e| {
         // `fetch` rejects with a bare TypeError for refused connections, DNS, CORS and
         // offline alike: the browser hides which one it was.
@@ -82,15 +122,18 @@ async fn fetch_all(builder: gloo_net::http::RequestBuilder) -> Result<Response, 
     })?;
     let status = resp.status();
     let headers = resp.headers().entries().collect();
+    let url = resp.url();
     let body = resp
         .binary()
         .await
         .map_err(|e| TransportError::new(NetworkErrorKind::Interrupted, e.to_string()))?;
-    Ok(Response {
+    let response = Response {
         status,
         headers,
         body,
-    })
+        protocol: Protocol::Unknown,
+    };
+    Ok((response, url))
 }
 
 /// Time in the browser: `performance.now()` and `setTimeout`.

@@ -32,18 +32,29 @@ pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(250);
 /// response, hundreds of times a second, and each update restyles the page.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
+/// The highest ceiling a setting may ask for: past it a browser tab only queues.
+const MAX_CONCURRENCY: usize = 256;
+
 /// A crawler over the browser, with the settings and the credentials in use.
 pub(crate) fn crawler(lens: Lens) -> Rc<Crawler<BrowserTransport, BrowserClock>> {
-    let (base, in_flight, timeout) = lens
-        .session
-        .config
-        .with_untracked(|c| (c.harbor_url.clone(), c.concurrency, c.request_timeout_secs));
+    let (base, in_flight, ceiling, timeout) = lens.session.config.with_untracked(|c| {
+        (
+            c.harbor_url.clone(),
+            c.concurrency,
+            c.max_concurrency,
+            c.request_timeout_secs,
+        )
+    });
     let defaults = CrawlConfig::default();
     let timeout = timeout.map_or(defaults.timeout, |secs| {
         Duration::from_secs(secs.clamp(*TIMEOUT_SECS.start(), *TIMEOUT_SECS.end()))
     });
+    let max_in_flight = in_flight.unwrap_or(defaults.max_in_flight).clamp(1, 64);
     let config = CrawlConfig {
-        max_in_flight: in_flight.unwrap_or(defaults.max_in_flight).clamp(1, 64),
+        max_in_flight,
+        max_concurrency: ceiling
+            .unwrap_or(defaults.max_concurrency)
+            .clamp(max_in_flight, MAX_CONCURRENCY),
         timeout,
         credentials: lens.session.credentials.get_value(),
         seed: js_sys::Date::now() as u64,
@@ -80,12 +91,12 @@ pub fn start(lens: Lens, scope: Scope) {
         ..CrawlView::default()
     });
     let crawler = crawler(lens);
-    // TODO(discovery): hand `connection.discovery` to the engine once it takes one.
-    let _discovery = connection.discovery;
+    // The connection's discovery: the crawl does not ask who we are again.
+    let discovery = connection.discovery;
     spawn_local(async move {
         let mut sink = Sink::new(lens);
         let result = crawler
-            .crawl(scope.clone(), &cancel, |e| sink.event(e))
+            .crawl_with(scope.clone(), discovery, &cancel, |e| sink.event(e))
             .await;
         sink.flush();
         if let Ok(report) = &result {
@@ -342,6 +353,7 @@ impl Sink {
             c.requests_done = p.requests_done;
             c.requests_planned = p.requests_planned;
             c.in_flight = p.requests_in_flight;
+            c.limit = p.limit;
             c.requests_failed = p.requests_failed;
             c.artifacts_expected = p.artifacts_expected;
             c.elapsed_ms = elapsed;

@@ -244,8 +244,8 @@ mod tests {
     fn resp(status: u16, body: &str) -> Result<Response, TransportError> {
         Ok(Response {
             status,
-            headers: Vec::new(),
             body: body.as_bytes().to_vec(),
+            ..Response::default()
         })
     }
 

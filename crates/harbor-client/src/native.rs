@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use futures::future::{select, Either, FutureExt, LocalBoxFuture};
 
-use crate::transport::{Clock, NetworkErrorKind, Request, Response, Transport, TransportError};
+use crate::transport::{
+    Clock, NetworkErrorKind, Protocol, Request, Response, Transport, TransportError,
+};
 
 /// GET over reqwest against one Harbor base URL (`http://host:port`, no path).
 #[derive(Debug, Clone)]
@@ -16,8 +18,22 @@ pub struct NativeTransport {
 
 impl NativeTransport {
     /// A transport for `base` (e.g. `http://127.0.0.1:8080`); a trailing `/` is ignored.
+    /// Over `https` it speaks HTTP/2 when the server offers it (ALPN).
     pub fn new(base: &str) -> Result<Self, TransportError> {
-        let client = reqwest::Client::builder()
+        Self::build(base, reqwest::Client::builder())
+    }
+
+    /// Like [`NativeTransport::new`], but trusting any certificate: for tests and
+    /// benchmarks against the simulator's self-signed one, never for a real Harbor.
+    pub fn accepting_invalid_certs(base: &str) -> Result<Self, TransportError> {
+        Self::build(
+            base,
+            reqwest::Client::builder().danger_accept_invalid_certs(true),
+        )
+    }
+
+    fn build(base: &str, builder: reqwest::ClientBuilder) -> Result<Self, TransportError> {
+        let client = builder
             .build()
             .map_err(|e| TransportError::new(NetworkErrorKind::Other, e.to_string()))?;
         Ok(NativeTransport {
@@ -35,6 +51,11 @@ impl NativeTransport {
         }
         let response = builder.send().await.map_err(map_error)?;
         let status = response.status().as_u16();
+        let protocol = match response.version() {
+            reqwest::Version::HTTP_2 | reqwest::Version::HTTP_3 => Protocol::Http2,
+            reqwest::Version::HTTP_10 | reqwest::Version::HTTP_11 => Protocol::Http1,
+            _ => Protocol::Unknown,
+        };
         let headers = response
             .headers()
             .iter()
@@ -50,6 +71,7 @@ impl NativeTransport {
             status,
             headers,
             body,
+            protocol,
         })
     }
 }

@@ -43,6 +43,33 @@ impl Request {
     }
 }
 
+/// The HTTP version a response came over: the crawl adapts its concurrency only over
+/// HTTP/2, where the browser does not cap connections per host.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum Protocol {
+    /// HTTP/1.0 or HTTP/1.1 (`http/1.1` in `nextHopProtocol`).
+    Http1,
+    /// HTTP/2 or HTTP/3 (`h2`, `h3`): many requests share one connection.
+    Http2,
+    /// Not reported (a browser hides it for cross-origin answers without
+    /// `Timing-Allow-Origin`).
+    #[default]
+    Unknown,
+}
+
+impl Protocol {
+    /// From an ALPN id as `PerformanceResourceTiming.nextHopProtocol` reports it.
+    pub fn from_alpn(id: &str) -> Protocol {
+        match id.trim().to_ascii_lowercase().as_str() {
+            "http/1.0" | "http/1.1" => Protocol::Http1,
+            id if id == "h2" || id == "h2c" || id.starts_with("h3") => Protocol::Http2,
+            _ => Protocol::Unknown,
+        }
+    }
+}
+
 /// The response to a [`Request`], whatever its status.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Response {
@@ -53,6 +80,8 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The whole body.
     pub body: Vec<u8>,
+    /// The HTTP version it came over.
+    pub protocol: Protocol,
 }
 
 impl Response {
@@ -267,6 +296,7 @@ mod tests {
                 ("Content-Type".into(), "application/json".into()),
             ],
             body: Vec::new(),
+            protocol: Protocol::Http1,
         };
         assert_eq!(response.total_count(), Some(42));
         assert_eq!(response.request_id(), Some("abc"));
@@ -278,6 +308,15 @@ mod tests {
         };
         assert_eq!(odd.retry_after(), None);
         assert_eq!(odd.total_count(), None);
+    }
+
+    #[test]
+    fn protocols_from_alpn_ids() {
+        assert_eq!(Protocol::from_alpn("h2"), Protocol::Http2);
+        assert_eq!(Protocol::from_alpn("h3"), Protocol::Http2);
+        assert_eq!(Protocol::from_alpn("HTTP/1.1"), Protocol::Http1);
+        assert_eq!(Protocol::from_alpn(""), Protocol::Unknown);
+        assert_eq!(Protocol::from_alpn("spdy/3"), Protocol::Unknown);
     }
 
     #[test]

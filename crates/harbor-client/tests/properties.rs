@@ -212,7 +212,7 @@ proptest! {
             if let Some(t) = total {
                 headers.push(("X-Total-Count".to_owned(), t));
             }
-            let response = Response { status, headers, body: text.into_bytes() };
+            let response = Response { status, headers, body: text.into_bytes(), ..Response::default() };
             let first_artifacts = matches!(d.kind, RequestKind::Artifacts { .. });
             planner.complete(d.id, Ok(response), Duration::ZERO);
             answered += 1;

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod auth;
+pub mod capacity;
 pub mod dataset;
 pub mod faults;
 pub mod hostile;
@@ -36,9 +37,10 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 pub use auth::Principal;
+pub use capacity::{Capacity, ServiceTime};
 pub use dataset::{Dataset, Mutation, MutationReport, Preset, Shape, TruthRow};
 pub use faults::{FaultKind, FaultPlan, FaultRule};
-pub use stats::{InjectedFault, Stats};
+pub use stats::{CapacityStats, InjectedFault, Stats};
 
 /// The Harbor release being emulated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -139,6 +141,9 @@ pub struct SimConfig {
     /// Harbor sleeps 1.5 s after a failed password login and treats that username as
     /// anonymous for 1.5 s. Zero (the default) turns this off so tests stay fast.
     pub login_lockout: Duration,
+    /// Workers, queue and service times ([`capacity`]); the default is unlimited and
+    /// instant.
+    pub capacity: Capacity,
 }
 
 impl Default for SimConfig {
@@ -154,6 +159,7 @@ impl Default for SimConfig {
             cors: false,
             shape: None,
             login_lockout: Duration::ZERO,
+            capacity: Capacity::default(),
         }
     }
 }
@@ -170,6 +176,7 @@ pub struct Sim {
     stats: stats::Collector,
     locked: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
     request_counter: std::sync::atomic::AtomicU64,
+    gate: capacity::Gate,
 }
 
 impl fmt::Debug for Sim {
@@ -186,6 +193,7 @@ impl Sim {
         let dataset = Dataset::generate(cfg.preset, cfg.seed, cfg.hostile, cfg.shape);
         Arc::new(Sim {
             faults: RwLock::new(cfg.faults.clone()),
+            gate: capacity::Gate::new(&cfg.capacity),
             cfg,
             dataset,
             mutated: RwLock::new(None),
@@ -290,6 +298,10 @@ impl Sim {
         Principal::Anonymous
     }
 
+    pub(crate) fn gate(&self) -> &capacity::Gate {
+        &self.gate
+    }
+
     pub(crate) fn collector(&self) -> &stats::Collector {
         &self.stats
     }
@@ -308,12 +320,14 @@ pub struct SimHandle {
     sim: Arc<Sim>,
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
+    /// `http`, or `https` for [`tls::spawn`].
+    scheme: &'static str,
 }
 
 impl SimHandle {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when served over TLS).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The bound address.
@@ -348,7 +362,12 @@ pub async fn spawn_on(cfg: SimConfig, addr: SocketAddr) -> std::io::Result<SimHa
         // The server only ends when the task is aborted; an accept error ends it too.
         let _ = axum::serve(listener, app).await;
     });
-    Ok(SimHandle { sim, addr, task })
+    Ok(SimHandle {
+        sim,
+        addr,
+        task,
+        scheme: "http",
+    })
 }
 
 #[cfg(test)]

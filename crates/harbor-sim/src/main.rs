@@ -4,11 +4,13 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use harbor_sim::{FaultPlan, HarborVersion, Preset, SimConfig};
+use harbor_sim::{FaultPlan, HarborVersion, Preset, ServiceTime, SimConfig};
 
 const USAGE: &str = "usage: harbor-sim [--addr 127.0.0.1:0] [--preset tiny|small|medium|large] \
 [--seed N] [--version 2.13] [--latency-ms N] [--jitter-ms N] [--fault-rate 0..1] \
-[--faults plan.json] [--login-lockout-ms N] [--hostile] [--cors] [--tls]";
+[--faults plan.json] [--login-lockout-ms N] [--hostile] [--cors] [--tls] \
+[--workers N] [--queue-limit N] [--service-base-ms MS] [--service-item-ms MS] \
+[--service-overview-ms MS]";
 
 struct Args {
     addr: SocketAddr,
@@ -22,6 +24,8 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         cfg: SimConfig::default(),
         tls: false,
     };
+    // Any capacity flag turns the service-time model on, with the defaults for the rest.
+    let mut service: Option<ServiceTime> = None;
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         let num = |v: String, name: &str| {
@@ -68,6 +72,32 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
                 args.cfg.login_lockout =
                     Duration::from_millis(num(value("--login-lockout-ms")?, "--login-lockout-ms")?)
             }
+            "--workers" => {
+                let n = num(value("--workers")?, "--workers")?;
+                if n == 0 {
+                    return Err("--workers must be at least 1".into());
+                }
+                args.cfg.capacity.workers = Some(usize::try_from(n).unwrap_or(usize::MAX));
+                service.get_or_insert(ServiceTime::HARBOR);
+            }
+            "--queue-limit" => {
+                let n = num(value("--queue-limit")?, "--queue-limit")?;
+                args.cfg.capacity.queue_limit = Some(usize::try_from(n).unwrap_or(usize::MAX));
+            }
+            "--service-base-ms" => {
+                service.get_or_insert(ServiceTime::HARBOR).base =
+                    millis(value("--service-base-ms")?, "--service-base-ms")?
+            }
+            "--service-item-ms" => {
+                service.get_or_insert(ServiceTime::HARBOR).per_item =
+                    millis(value("--service-item-ms")?, "--service-item-ms")?
+            }
+            "--service-overview-ms" => {
+                service
+                    .get_or_insert(ServiceTime::HARBOR)
+                    .scan_overview_per_item =
+                    millis(value("--service-overview-ms")?, "--service-overview-ms")?
+            }
             "--hostile" => args.cfg.hostile = true,
             "--cors" => args.cfg.cors = true,
             "--tls" => args.tls = true,
@@ -75,7 +105,22 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             other => return Err(format!("unknown flag {other}\n{USAGE}")),
         }
     }
+    if args.cfg.capacity.queue_limit.is_some() && args.cfg.capacity.workers.is_none() {
+        return Err("--queue-limit needs --workers".into());
+    }
+    args.cfg.capacity.service = service.unwrap_or(ServiceTime::ZERO);
     Ok(args)
+}
+
+/// A duration in milliseconds, fractions allowed (`0.5`), at most a minute.
+fn millis(v: String, name: &str) -> Result<Duration, String> {
+    let ms: f64 = v
+        .parse()
+        .map_err(|_| format!("{name}: not a number: {v}"))?;
+    if !(0.0..=60_000.0).contains(&ms) {
+        return Err(format!("{name} must be within 0..=60000 ms"));
+    }
+    Ok(Duration::from_secs_f64(ms / 1000.0))
 }
 
 #[tokio::main]
@@ -95,6 +140,17 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> std::io::Result<()> {
+    let capacity = &args.cfg.capacity;
+    if let Some(workers) = capacity.workers {
+        let queue = capacity
+            .queue_limit
+            .map_or_else(|| "unbounded".to_owned(), |n| n.to_string());
+        let s = capacity.service;
+        eprintln!(
+            "harbor-sim: {workers} workers, queue {queue}, service {:?} + {:?}/item (+{:?}/item with scan overview)",
+            s.base, s.per_item, s.scan_overview_per_item
+        );
+    }
     if args.tls {
         #[cfg(feature = "tls")]
         return harbor_sim::tls::serve(args.cfg, args.addr).await;

@@ -9,10 +9,11 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::capacity::{items_listed, wants_scan_overview, Saturated, SATURATED_HTML};
 use crate::faults::{FaultAction, FaultKind, BAD_GATEWAY_HTML};
 use crate::rng::{hash_str, mix, unit};
 use crate::routes::ApiError;
-use crate::stats::{route_key, InFlight, InjectedFault};
+use crate::stats::{route_key, InFlight, InService, InjectedFault};
 use crate::Sim;
 
 /// Wraps every request (API and `/_sim`).
@@ -80,20 +81,85 @@ async fn api_flow(sim: &Sim, req: Request, next: Next, request_id: &str) -> Resp
     let collector = sim.collector();
     let attempt = collector.begin(route_key(&method, &path), &method, &pq);
     let _in_flight = InFlight(collector);
+    let latency = latency(sim, &method, &pq, attempt);
+    if sim.config().capacity.is_active() {
+        return through_capacity(
+            sim,
+            latency,
+            &pq,
+            serve(sim, req, next, request_id, attempt),
+        )
+        .await;
+    }
     // The latency is the time from arrival to the answer, the server's own work
     // included, as a client measures a real Harbor: the handler runs meanwhile, and
     // only a handler slower than the latency makes the answer later.
-    let deadline = tokio::time::Instant::now() + latency(sim, &method, &pq, attempt);
+    let deadline = tokio::time::Instant::now() + latency;
+    let resp = serve(sim, req, next, request_id, attempt).await;
+    tokio::time::sleep_until(deadline).await;
+    resp
+}
+
+/// The capacity model ([`crate::capacity`]): half the latency in, the line for a worker,
+/// the service time on a worker, half the latency out.
+async fn through_capacity(
+    sim: &Sim,
+    latency: Duration,
+    pq: &str,
+    serve: impl std::future::Future<Output = Response>,
+) -> Response {
+    let inbound = latency / 2;
+    tokio::time::sleep(inbound).await;
+    let collector = sim.collector();
+    let arrival = tokio::time::Instant::now();
+    let permit = match sim.gate().enter(|queued| collector.queued(queued)).await {
+        Ok(permit) => permit,
+        Err(Saturated) => {
+            collector.rejected();
+            tokio::time::sleep(latency - inbound).await;
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "text/html")],
+                SATURATED_HTML,
+            )
+                .into_response();
+        }
+    };
+    let service = InService::begin(collector, arrival.elapsed());
+    let resp = serve.await;
+    let total = resp
+        .headers()
+        .get("x-total-count")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let cost = sim
+        .config()
+        .capacity
+        .service
+        .of(items_listed(pq, total), wants_scan_overview(pq));
+    tokio::time::sleep_until(service.start() + cost).await;
+    drop(service);
+    drop(permit);
+    tokio::time::sleep(latency - inbound).await;
+    resp
+}
+
+/// The handler, or the fault the plan decides for this attempt.
+async fn serve(sim: &Sim, req: Request, next: Next, request_id: &str, attempt: u32) -> Response {
+    let method = req.method().as_str().to_string();
+    let pq = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
     let Some(action) = sim
         .faults()
         .decide(sim.config().seed, &method, &pq, attempt)
     else {
-        let resp = next.run(req).await;
-        tokio::time::sleep_until(deadline).await;
-        return resp;
+        return next.run(req).await;
     };
     // Recorded before the fault plays out, so a client that gives up on a slow answer
     // still finds it in the log; the status is corrected once the response exists.
+    let collector = sim.collector();
     let slot = collector.fault(InjectedFault {
         method,
         path_and_query: pq,
@@ -104,7 +170,6 @@ async fn api_flow(sim: &Sim, req: Request, next: Next, request_id: &str) -> Resp
     });
     let resp = inject(action, req, next).await;
     collector.set_fault_status(slot, resp.status().as_u16());
-    tokio::time::sleep_until(deadline).await;
     resp
 }
 

@@ -41,6 +41,33 @@ pub struct Stats {
     pub by_path: BTreeMap<String, u64>,
     /// Every injected fault, in order.
     pub faults_injected: Vec<InjectedFault>,
+    /// The capacity model's counters (all zero without `--workers`).
+    #[serde(default)]
+    pub capacity: CapacityStats,
+}
+
+/// What the capacity model saw ([`crate::capacity`]): how hard the server was pushed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CapacityStats {
+    /// Requests holding a worker now.
+    pub in_service: u64,
+    /// Most requests holding a worker at once (at most `workers`).
+    pub max_in_service: u64,
+    /// Most requests waiting for a worker at once.
+    pub max_queued: u64,
+    /// Requests that had to wait for a worker.
+    pub queue_waits: u64,
+    /// Their waits added up, in milliseconds.
+    pub queue_wait_ms_total: u64,
+    /// The longest wait, in milliseconds.
+    pub queue_wait_ms_max: u64,
+    /// Service times added up, in milliseconds (handler time included).
+    pub service_ms_total: u64,
+    /// Requests served by a worker.
+    pub served: u64,
+    /// Requests answered 503 because the line was full (`--queue-limit`).
+    pub rejected: u64,
 }
 
 #[derive(Default)]
@@ -118,9 +145,15 @@ impl Collector {
     pub fn reset(&self) {
         self.with(|i| {
             let in_flight = i.stats.in_flight;
+            let in_service = i.stats.capacity.in_service;
             i.stats = Stats {
                 in_flight,
                 max_in_flight: in_flight,
+                capacity: CapacityStats {
+                    in_service,
+                    max_in_service: in_service,
+                    ..CapacityStats::default()
+                },
                 ..Stats::default()
             };
             i.epoch += 1;
@@ -128,9 +161,80 @@ impl Collector {
         })
     }
 
+    /// A request joined the line for a worker, `queued` long with it.
+    pub fn queued(&self, queued: usize) {
+        self.with(|i| {
+            let c = &mut i.stats.capacity;
+            c.max_queued = c.max_queued.max(queued as u64);
+        })
+    }
+
+    /// A request got a worker after waiting `wait`.
+    pub fn service_begin(&self, wait: std::time::Duration) {
+        self.with(|i| {
+            let c = &mut i.stats.capacity;
+            c.in_service += 1;
+            c.max_in_service = c.max_in_service.max(c.in_service);
+            if !wait.is_zero() {
+                c.queue_waits += 1;
+                let ms = millis(wait);
+                c.queue_wait_ms_total += ms;
+                c.queue_wait_ms_max = c.queue_wait_ms_max.max(ms);
+            }
+        })
+    }
+
+    /// A request gave its worker back after `service`.
+    pub fn service_end(&self, service: std::time::Duration) {
+        self.with(|i| {
+            let c = &mut i.stats.capacity;
+            c.in_service = c.in_service.saturating_sub(1);
+            c.served += 1;
+            c.service_ms_total += millis(service);
+        })
+    }
+
+    /// A request was turned away: the line was full.
+    pub fn rejected(&self) {
+        self.with(|i| i.stats.capacity.rejected += 1)
+    }
+
     /// Forgets attempt numbers only (a new fault plan starts from attempt 1).
     pub fn reset_attempts(&self) {
         self.with(|i| i.attempts.clear())
+    }
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Gives the worker back (in the counters) when dropped, so a request whose client went
+/// away mid-service is not counted as served forever.
+pub struct InService<'a> {
+    collector: &'a Collector,
+    start: tokio::time::Instant,
+}
+
+impl<'a> InService<'a> {
+    /// A request got a worker now, after waiting `wait`.
+    pub fn begin(collector: &'a Collector, wait: std::time::Duration) -> Self {
+        collector.service_begin(wait);
+        InService {
+            collector,
+            start: tokio::time::Instant::now(),
+        }
+    }
+
+    /// When the service started.
+    pub fn start(&self) -> tokio::time::Instant {
+        self.start
+    }
+}
+
+impl Drop for InService<'_> {
+    fn drop(&mut self) {
+        self.collector.service_end(self.start.elapsed());
     }
 }
 

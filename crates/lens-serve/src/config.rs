@@ -57,6 +57,8 @@ Harbor backend (one of):
     --fault-rate F          fraction 0..1 of API requests failing with 5xx (default: 0)
     --hostile               hostile strings in every free-text field
     --cors                  let the simulator send CORS headers (real Harbor sends none)
+    --workers N             serve N requests at once, the rest wait, with Harbor-like service times (default: unlimited, instant)
+    --queue-limit N         with --workers: beyond N waiting, answer 503 (default: no limit)
   --harbor URL              reverse-proxy /api/v2.0/ to a real Harbor, e.g. https://harbor.example.com
                             Only GET and HEAD are forwarded (other methods get 405)
     --proxy-timeout-secs N  deadline for a whole proxied response, head and body: 504
@@ -176,6 +178,10 @@ pub struct DemoOptions {
     pub hostile: bool,
     /// Let the simulator send permissive CORS headers (real Harbor sends none).
     pub cors: bool,
+    /// Requests the simulator serves at once (`None`: unlimited and instant).
+    pub workers: Option<usize>,
+    /// Requests allowed to wait for a worker before a 503.
+    pub queue_limit: Option<usize>,
 }
 
 impl Default for DemoOptions {
@@ -189,6 +195,8 @@ impl Default for DemoOptions {
             fault_rate: 0.0,
             hostile: false,
             cors: false,
+            workers: None,
+            queue_limit: None,
         }
     }
 }
@@ -394,6 +402,18 @@ impl Config {
                 }
                 "--cors" => {
                     demo.cors = true;
+                    demo_flag_seen = Some(flag);
+                }
+                "--workers" | "--queue-limit" => {
+                    let n: usize = parse_number(&flag, &value(&flag)?)?;
+                    if flag == "--workers" {
+                        if n == 0 {
+                            return Err(invalid(&flag, "0", "must be at least 1"));
+                        }
+                        demo.workers = Some(n);
+                    } else {
+                        demo.queue_limit = Some(n);
+                    }
                     demo_flag_seen = Some(flag);
                 }
                 "--proxy-timeout-secs" => {
@@ -665,6 +685,9 @@ mod tests {
             "--fault-rate",
             "0.05",
             "--hostile",
+            "--workers",
+            "16",
+            "--queue-limit=64",
         ])
         .unwrap();
         let Backend::Demo(d) = c.backend else {
@@ -677,6 +700,8 @@ mod tests {
         assert_eq!(d.jitter, Duration::from_millis(5));
         assert_eq!(d.fault_rate, 0.05);
         assert!(d.hostile);
+        assert_eq!(d.workers, Some(16));
+        assert_eq!(d.queue_limit, Some(64));
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! `--demo`: the simulated Harbor, mounted in process.
 
 use crate::config::DemoOptions;
-use harbor_sim::{FaultPlan, HarborVersion, Preset, Sim, SimConfig};
+use harbor_sim::{Capacity, FaultPlan, HarborVersion, Preset, Sim, SimConfig};
 use std::sync::Arc;
 
 /// The simulator configuration for the command-line demo options.
 pub fn sim_config(opts: &DemoOptions) -> Result<SimConfig, String> {
     let preset: Preset = opts.preset.parse()?;
     let version: HarborVersion = opts.harbor_version.parse()?;
+    if opts.queue_limit.is_some() && opts.workers.is_none() {
+        return Err("--queue-limit needs --workers".into());
+    }
     let faults = FaultPlan {
         rate: opts.fault_rate,
         ..FaultPlan::default()
@@ -21,6 +24,13 @@ pub fn sim_config(opts: &DemoOptions) -> Result<SimConfig, String> {
         faults,
         hostile: opts.hostile,
         cors: opts.cors,
+        capacity: match opts.workers {
+            Some(workers) => Capacity {
+                queue_limit: opts.queue_limit,
+                ..Capacity::harbor(workers)
+            },
+            None => Capacity::default(),
+        },
         ..SimConfig::default()
     })
 }

@@ -4,7 +4,7 @@
 use futures::future::{select, Either, FutureExt, LocalBoxFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
 
-use crate::crawl::plan::{CrawlReport, Planner, RepoStamp};
+use crate::crawl::plan::{CrawlReport, Discovery, Planner, RepoStamp};
 use crate::crawl::{CrawlConfig, CrawlError, Event, Scope};
 use crate::slim::ArtifactRow;
 use crate::transport::{
@@ -57,6 +57,24 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         scope.validate()?;
         self.drive(
             Planner::crawl(scope, self.config.plan_config()),
+            cancel,
+            sink,
+        )
+        .await
+    }
+
+    /// Crawls `scope` on a Harbor whose discovery is already known (from connecting):
+    /// see [`Planner::crawl_known`]. Sends neither `/systeminfo` nor `/users/current`.
+    pub async fn crawl_with(
+        &self,
+        scope: Scope,
+        discovery: Discovery,
+        cancel: &CancelToken,
+        sink: impl FnMut(Event),
+    ) -> Result<CrawlReport, CrawlError> {
+        scope.validate()?;
+        self.drive(
+            Planner::crawl_known(scope, discovery, self.config.plan_config()),
             cancel,
             sink,
         )

@@ -36,6 +36,7 @@
 
 mod engine;
 pub mod ledger;
+pub mod limit;
 pub mod plan;
 pub mod retry;
 pub mod rows;
@@ -47,6 +48,7 @@ use serde::{Deserialize, Serialize};
 
 pub use engine::Crawler;
 pub use ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope};
+pub use limit::{LimitConfig, Limiter};
 pub use plan::{
     CrawlReport, Discovery, Dispatch, PlanConfig, Planner, Principal, Progress, RepoStamp,
     RequestKind, Strategy,
@@ -120,9 +122,13 @@ impl Credentials {
 /// How the crawler behaves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CrawlConfig {
-    /// Requests in flight at most. Browsers allow 6 connections per host over
-    /// HTTP/1.1; raise it over HTTP/2.
+    /// Requests in flight at the start, and at most over HTTP/1.1 (browsers allow 6
+    /// connections per host there).
     pub max_in_flight: usize,
+    /// Requests in flight at most once answers come over HTTP/2, where the limit adapts
+    /// to what the Harbor can serve ([`limit`]). Set it to `max_in_flight` to hold the
+    /// crawl at that value.
+    pub max_concurrency: usize,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Retry rules.
@@ -139,6 +145,7 @@ impl Default for CrawlConfig {
     fn default() -> Self {
         CrawlConfig {
             max_in_flight: 6,
+            max_concurrency: 32,
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             credentials: None,
@@ -152,6 +159,7 @@ impl CrawlConfig {
     fn plan_config(&self) -> PlanConfig {
         PlanConfig {
             max_in_flight: self.max_in_flight,
+            max_concurrency: self.max_concurrency,
             retry: self.retry.clone(),
             seed: self.seed,
             repository_stamps: self.repository_stamps,

@@ -4,7 +4,9 @@
 //!
 //! Plan of a crawl:
 //! 1. `/systeminfo` and `/users/current` (discovery) together with page 1 of `/projects`
-//!    (or the named projects directly).
+//!    (or the named projects directly). A crawl started after connecting
+//!    ([`Planner::crawl_known`]) skips discovery, and when every project is in scope and
+//!    artifacts are listed per repository it lists `/repositories` instead of projects.
 //! 2. Per project, once discovery is known: on Harbor >= 2.12 with a login and no
 //!    repository filter, `/projects/{p}/artifacts`; otherwise `/projects/{p}/repositories`
 //!    and then every repository's artifacts. Projects with no repository and repositories
@@ -13,7 +15,9 @@
 //!    (`Repository.artifact_count`, `Project.repo_count`) or from `X-Total-Count` of its
 //!    first page; all remaining pages go out concurrently. A larger `X-Total-Count` later
 //!    (something was pushed meanwhile) plans the extra pages. `Link` is never walked.
-//! 4. With [`PlanConfig::repository_stamps`], a project-level crawl also lists
+//! 4. What unlocks more work goes out first; the first artifact page of a repository
+//!    goes before the remaining pages of a repository listing, so rows come early.
+//! 5. With [`PlanConfig::repository_stamps`], a project-level crawl also lists
 //!    repositories (after every artifact page) so it ends with their [`RepoStamp`]s.
 //!
 //! A refresh ([`Planner::refresh`]) lists repositories instead of projects (`/repositories`
@@ -27,6 +31,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::crawl::ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope};
+use crate::crawl::limit::{LimitConfig, Limiter, Sample};
 use crate::crawl::retry::{is_retryable_status, RetryPolicy, Rng};
 use crate::crawl::scope::{Projects, Scope, MAX_PAGE_SIZE};
 use crate::crawl::Event;
@@ -364,6 +369,8 @@ pub struct Progress {
     pub artifacts_expected: u64,
     /// Distinct artifacts delivered.
     pub artifacts_loaded: u64,
+    /// Requests allowed in flight now ("14 in flight, limit 16"): adaptive over HTTP/2.
+    pub limit: u64,
 }
 
 /// Everything the caller gets at the end of a crawl (also for a retry or a report run).
@@ -402,8 +409,10 @@ pub struct Dispatch {
 /// Tuning of the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanConfig {
-    /// Requests in flight at most.
+    /// Requests in flight at the start, and at most over HTTP/1.1.
     pub max_in_flight: usize,
+    /// Requests in flight at most over HTTP/2, where the limit adapts.
+    pub max_concurrency: usize,
     /// Retry rules.
     pub retry: RetryPolicy,
     /// Seeds jitter and request ids.
@@ -418,6 +427,7 @@ impl Default for PlanConfig {
     fn default() -> Self {
         PlanConfig {
             max_in_flight: 6,
+            max_concurrency: 32,
             retry: RetryPolicy::default(),
             seed: 0x4c45_4e53,
             repository_stamps: false,
@@ -425,14 +435,17 @@ impl Default for PlanConfig {
     }
 }
 
-/// Priority classes, most urgent first: what unlocks more work goes out first.
-const CLASSES: usize = 6;
+/// Priority classes, most urgent first: what unlocks more work goes out first, and
+/// the first artifact page of a repository before the remaining repository pages, so
+/// rows show early.
+const CLASSES: usize = 7;
 const CLASS_DISCOVERY: usize = 0;
 const CLASS_PROJECTS: usize = 1;
 const CLASS_REPOSITORIES: usize = 2;
 const CLASS_FIRST_PAGE: usize = 3;
-const CLASS_PAGE: usize = 4;
-const CLASS_REPORT: usize = 5;
+const CLASS_MORE_REPOSITORIES: usize = 4;
+const CLASS_PAGE: usize = 5;
+const CLASS_REPORT: usize = 6;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TaskState {
@@ -448,6 +461,8 @@ struct Task {
     depth: u32,
     attempts: u32,
     first_start: Option<Duration>,
+    /// When the current attempt went out, for the limiter.
+    sent_at: Duration,
     state: TaskState,
     path: ApiPath,
     last_request_id: Option<String>,
@@ -494,6 +509,7 @@ pub struct Planner {
     tasks: HashMap<u64, Task>,
     next_id: u64,
     in_flight: usize,
+    limiter: Limiter,
     listings: HashMap<ListingKey, Listing>,
     seen: HashSet<(Arc<str>, Box<str>)>,
     interner: Interner,
@@ -505,12 +521,23 @@ pub struct Planner {
     /// A refresh: the stamps of the inventory being refreshed. Repositories listed with
     /// the same stamp are not listed again.
     known: Option<HashMap<String, RepoStamp>>,
+    /// Discovery came with the crawl ([`Planner::crawl_known`]): no round trip for it.
+    discovery_given: bool,
 }
 
 impl Planner {
     fn empty(scope: Scope, config: PlanConfig) -> Planner {
         let mut rng = Rng::new(config.seed);
         let crawl_tag = format!("{:08x}", rng.next_u64() as u32);
+        let limiter = Limiter::new(LimitConfig {
+            initial: config.max_in_flight,
+            ceiling: config.max_concurrency,
+            ..LimitConfig::default()
+        });
+        let progress = Progress {
+            limit: limiter.limit() as u64,
+            ..Progress::default()
+        };
         Planner {
             artifact_q: scope.artifact_q().ok().flatten(),
             scope,
@@ -526,21 +553,49 @@ impl Planner {
             tasks: HashMap::new(),
             next_id: 1,
             in_flight: 0,
+            limiter,
             listings: HashMap::new(),
             seen: HashSet::new(),
             interner: Interner::default(),
             entries: Vec::new(),
             events: Vec::new(),
-            progress: Progress::default(),
+            progress,
             progress_dirty: true,
             max_depth: 0,
             known: None,
+            discovery_given: false,
         }
     }
 
     /// A fresh crawl of `scope` (validate it first: an invalid filter is dropped here).
     pub fn crawl(scope: Scope, config: PlanConfig) -> Planner {
         Planner::begin(scope, config, None)
+    }
+
+    /// A fresh crawl of `scope` for a Harbor and caller already known (connecting asked
+    /// `/systeminfo` and `/users/current`): neither is asked again, and the listings
+    /// start at once. When every project is in scope and artifacts are listed per
+    /// repository, one `/repositories` listing replaces a listing per project (artifacts
+    /// then start after 2 round trips, not 3) where it sees the same projects as
+    /// `/projects`: for users and anonymous callers. For a robot it shows only public
+    /// projects (Harbor's `listAuthorizedProjectIDs`), so robots list per project.
+    pub fn crawl_known(scope: Scope, discovery: Discovery, config: PlanConfig) -> Planner {
+        let mut planner = Planner::empty(scope, config);
+        planner.discovery = discovery;
+        planner.discovery.strategy = planner.strategy();
+        planner.discovery_given = true;
+        planner
+            .events
+            .push(Event::Discovered(planner.discovery.clone()));
+        let all_in_one = planner.discovery.strategy == Strategy::PerRepository
+            && planner.scope.repositories.is_empty()
+            && matches!(
+                planner.discovery.principal,
+                Principal::User { .. } | Principal::Anonymous
+            );
+        planner.first_listings(all_in_one);
+        planner.start_listings();
+        planner
     }
 
     /// A refresh of an inventory crawled before with `scope`: lists repositories (all
@@ -564,27 +619,34 @@ impl Planner {
         planner.discovery_announced = false;
         planner.enqueue(RequestKind::SystemInfo, 1);
         planner.enqueue(RequestKind::CurrentUser, 1);
-        let every_repository = planner.scope.repositories.is_empty();
-        match planner.scope.projects.clone() {
-            // A refresh needs repositories, not projects: one listing has them all.
-            Projects::All if planner.known.is_some() && every_repository => {
-                let listing = planner.listing_mut(ListingKey::AllRepositories);
+        // A refresh needs repositories, not projects: one listing has them all.
+        let all_in_one = planner.known.is_some() && planner.scope.repositories.is_empty();
+        planner.first_listings(all_in_one);
+        planner
+    }
+
+    /// The first listings of the scope: one `/repositories` listing when `all_in_one`
+    /// and every project is in scope, else page 1 of `/projects` (or the named projects,
+    /// waiting for discovery).
+    fn first_listings(&mut self, all_in_one: bool) {
+        match self.scope.projects.clone() {
+            Projects::All if all_in_one => {
+                let listing = self.listing_mut(ListingKey::AllRepositories);
                 listing.pages_planned = 1;
                 listing.owned.insert(1);
-                planner.enqueue(RequestKind::AllRepositories { page: 1 }, 1);
+                self.enqueue(RequestKind::AllRepositories { page: 1 }, 1);
             }
             Projects::All => {
-                planner.listing_mut(ListingKey::Projects).pages_planned = 1;
-                planner.enqueue(RequestKind::Projects { page: 1 }, 1);
+                self.listing_mut(ListingKey::Projects).pages_planned = 1;
+                self.enqueue(RequestKind::Projects { page: 1 }, 1);
             }
             Projects::Named(names) => {
                 for name in names {
-                    let name = planner.interner.intern(&name);
-                    planner.waiting_projects.push((name, None, 0));
+                    let name = self.interner.intern(&name);
+                    self.waiting_projects.push((name, None, 0));
                 }
             }
         }
-        planner
     }
 
     /// Re-runs the failed requests of `previous`, with its scope and discovery.
@@ -626,14 +688,18 @@ impl Planner {
         planner
     }
 
-    /// The next request to send, if the in-flight bound allows one and one is ready.
+    /// The next request to send, if the in-flight limit allows one and one is ready.
     pub fn next_dispatch(&mut self, now: Duration) -> Option<Dispatch> {
-        if self.in_flight >= self.config.max_in_flight.max(1) {
+        if self.in_flight >= self.limiter.limit() {
+            if self.queues.iter().any(|q| !q.is_empty()) {
+                self.limiter.blocked();
+            }
             return None;
         }
         let id = self.queues.iter_mut().find_map(VecDeque::pop_front)?;
         let task = self.tasks.get_mut(&id)?;
         task.attempts += 1;
+        task.sent_at = now;
         task.state = TaskState::InFlight;
         task.first_start.get_or_insert(now);
         let request_id = format!("hl-{}-{}-{}", self.crawl_tag, id, task.attempts);
@@ -677,6 +743,8 @@ impl Planner {
         self.in_flight = self.in_flight.saturating_sub(1);
         self.progress.requests_in_flight = self.in_flight as u64;
         self.progress_dirty = true;
+        self.limiter.record(task.sent_at, now, load_sample(&result));
+        self.progress.limit = self.limiter.limit() as u64;
         match self.interpret(&task, result) {
             Outcome::Parsed(parsed) => {
                 self.tasks.remove(&id);
@@ -795,10 +863,16 @@ impl Planner {
             {
                 CLASS_REPORT
             }
+            RequestKind::Repositories { page: 1, .. }
+            | RequestKind::AllRepositories { page: 1 } => CLASS_REPOSITORIES,
             RequestKind::Repositories { .. } | RequestKind::AllRepositories { .. } => {
-                CLASS_REPOSITORIES
+                CLASS_MORE_REPOSITORIES
             }
+            RequestKind::ProjectArtifacts { page: 1, .. }
+            | RequestKind::Artifacts { page: 1, .. } => CLASS_FIRST_PAGE,
             RequestKind::ProjectArtifacts { .. } | RequestKind::Artifacts { .. } => {
+                // Pages past the first of a listing whose total is not known yet come
+                // from a full page without `X-Total-Count`: each one unlocks the next.
                 let total_known = kind
                     .listing()
                     .and_then(|(k, _)| self.listings.get(&k))
@@ -827,6 +901,7 @@ impl Planner {
                 depth,
                 attempts: 0,
                 first_start: None,
+                sent_at: Duration::ZERO,
                 state: TaskState::Queued,
                 path,
                 last_request_id: None,
@@ -1209,8 +1284,15 @@ impl Planner {
             return;
         }
         self.discovery_announced = true;
+        self.discovery.strategy = self.strategy();
+        self.events.push(Event::Discovered(self.discovery.clone()));
+        self.start_listings();
+    }
+
+    /// How artifacts are listed, from what discovery found and the scope.
+    fn strategy(&self) -> Strategy {
         let modern = self.discovery.version.is_some_and(|v| v >= (2, 12));
-        self.discovery.strategy = if modern
+        if modern
             && self.discovery.principal.is_authenticated()
             && self.scope.repositories.is_empty()
             && self.known.is_none()
@@ -1218,8 +1300,12 @@ impl Planner {
             Strategy::ProjectArtifacts
         } else {
             Strategy::PerRepository
-        };
-        self.events.push(Event::Discovered(self.discovery.clone()));
+        }
+    }
+
+    /// Discovery is known: the repository listing for the stamps, and the projects'
+    /// listings.
+    fn start_listings(&mut self) {
         let stamps_apart =
             self.config.repository_stamps && self.discovery.strategy == Strategy::ProjectArtifacts;
         if stamps_apart && self.scope.projects == Projects::All {
@@ -1237,8 +1323,13 @@ impl Planner {
             return;
         }
         for (project, repo_count, depth) in std::mem::take(&mut self.waiting_projects) {
-            // Discovery is one round trip: a listing starts after it and after the project page.
-            let depth = depth.max(1) + 1;
+            // A listing starts after the project page, and after discovery when the
+            // crawl asked for it (one round trip).
+            let depth = if self.discovery_given {
+                depth + 1
+            } else {
+                depth.max(1) + 1
+            };
             if repo_count == Some(0) {
                 continue;
             }
@@ -1423,6 +1514,21 @@ impl Planner {
         self.progress_dirty = true;
         self.events.push(Event::Failed(entry.clone()));
         self.entries.push(entry);
+    }
+}
+
+/// What a result says about the server's load.
+fn load_sample(result: &Result<Response, TransportError>) -> Sample {
+    match result {
+        Ok(r) if matches!(r.status, 429 | 503 | 504) => Sample::Overloaded {
+            protocol: r.protocol,
+        },
+        Ok(r) => Sample::Answered {
+            protocol: r.protocol,
+            bytes: r.body.len(),
+        },
+        Err(e) if e.kind == NetworkErrorKind::Timeout => Sample::TimedOut,
+        Err(_) => Sample::Other,
     }
 }
 

@@ -11,7 +11,7 @@ use futures::future::{FutureExt, LocalBoxFuture};
 
 use super::*;
 use crate::transport::{
-    CancelToken, Clock, NetworkErrorKind, Request, Response, Transport, TransportError,
+    CancelToken, Clock, NetworkErrorKind, Protocol, Request, Response, Transport, TransportError,
 };
 use crate::url::{percent_decode, ApiPath};
 
@@ -214,6 +214,7 @@ fn json(status: u16, body: String) -> Response {
             ("X-Request-Id".into(), "srv-1".into()),
         ],
         body: body.into_bytes(),
+        protocol: Protocol::Unknown,
     }
 }
 
@@ -414,10 +415,11 @@ fn pages_come_from_artifact_count_and_x_total_count() {
     assert_eq!(
         paths,
         [
+            // Every repository's first page before the rest: rows show early.
             format!("/api/v2.0/projects/p/repositories/a/artifacts?page=1&{params}"),
+            format!("/api/v2.0/projects/p/repositories/x%252Fy/artifacts?page=1&{params}"),
             format!("/api/v2.0/projects/p/repositories/a/artifacts?page=2&{params}"),
             format!("/api/v2.0/projects/p/repositories/a/artifacts?page=3&{params}"),
-            format!("/api/v2.0/projects/p/repositories/x%252Fy/artifacts?page=1&{params}"),
             format!("/api/v2.0/projects/p/repositories/a/artifacts?page=4&{params}"),
         ]
     );
@@ -628,6 +630,7 @@ fn failures_land_in_the_ledger_with_what_is_missing() {
         status: 502,
         headers: vec![("Content-Type".into(), "text/html".into())],
         body: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
+        protocol: Protocol::Unknown,
     };
     let five = vec![html.clone(), html.clone(), html.clone(), html];
     harbor.fault("/nested%252Fb/artifacts?page=2&", five);
@@ -1244,4 +1247,176 @@ fn refresh_lists_artifacts_only_where_a_stamp_changed() {
     want.sort();
     assert_eq!(rows, want);
     assert_eq!(stamps_of(&events).len(), 10);
+}
+
+// ---------------------------------------------------------------------------------
+// A crawl after connecting: discovery given, `/repositories` for every project.
+
+fn known(version: (u32, u32), principal: Principal) -> Discovery {
+    Discovery {
+        harbor_version: Some(format!("v{}.{}.0-abc", version.0, version.1)),
+        version: Some(version),
+        auth_mode: Some("db_auth".into()),
+        principal,
+        // Whatever the connection chose: the crawl decides again for its scope.
+        strategy: Strategy::ProjectArtifacts,
+    }
+}
+
+fn user() -> Principal {
+    Principal::User {
+        username: "alice".into(),
+        sysadmin: false,
+    }
+}
+
+fn run_known(
+    harbor: &FakeHarbor,
+    scope: Scope,
+    discovery: Discovery,
+) -> (Result<CrawlReport, CrawlError>, Vec<Event>) {
+    let clock = TestClock::default();
+    let crawler = Crawler::new(harbor, &clock, config(4));
+    let mut events = Vec::new();
+    let cancel = CancelToken::new();
+    let crawl = crawler.crawl_with(scope, discovery, &cancel, |e| events.push(e));
+    let result = futures::executor::block_on(crawl);
+    (result, events)
+}
+
+#[test]
+fn a_known_discovery_is_not_asked_again_and_repositories_come_in_one_listing() {
+    for principal in [user(), Principal::Anonymous] {
+        let harbor = FakeHarbor::new("v2.10.0", 200);
+        let (result, events) = run_known(&harbor, Scope::default(), known((2, 10), principal));
+        let report = result.unwrap();
+        assert!(report.ledger.is_empty());
+        assert_eq!(report.discovery.strategy, Strategy::PerRepository);
+        assert!(matches!(events.first(), Some(Event::Discovered(_))));
+        let got: HashSet<_> = rows_of(&events).into_iter().collect();
+        assert_eq!(got, harbor.expected());
+        let log = harbor.log.borrow();
+        assert!(!log.iter().any(|p| p.contains("/systeminfo")), "{log:#?}");
+        assert!(!log.iter().any(|p| p.contains("/users/current")));
+        assert!(!log.iter().any(|p| p.contains("/projects?")), "{log:#?}");
+        assert!(log[0].starts_with("/api/v2.0/repositories?page=1&"));
+        drop(log);
+        // `/repositories`, then artifact pages planned from `artifact_count`: one round
+        // trip less than asking who we are and listing each project's repositories.
+        let plain = FakeHarbor::new("v2.10.0", 200);
+        let (asked, _) = run(&plain, Scope::default(), config(4), &CancelToken::new());
+        assert_eq!(report.critical_path, asked.unwrap().critical_path - 1);
+    }
+}
+
+#[test]
+fn a_robot_lists_per_project_because_repositories_shows_it_only_public_ones() {
+    let harbor = FakeHarbor::new("v2.10.0", 412);
+    let (result, events) = run_known(&harbor, Scope::default(), known((2, 10), Principal::Robot));
+    assert!(result.unwrap().ledger.is_empty());
+    let got: HashSet<_> = rows_of(&events).into_iter().collect();
+    assert_eq!(got, harbor.expected());
+    let log = harbor.log.borrow();
+    assert!(log[0].starts_with("/api/v2.0/projects?page=1&"), "{log:#?}");
+    assert!(!log.iter().any(|p| p.starts_with("/api/v2.0/repositories?")));
+    assert!(!log.iter().any(|p| p.contains("/systeminfo")));
+}
+
+#[test]
+fn a_known_modern_harbor_lists_artifacts_per_project_without_discovery() {
+    let harbor = FakeHarbor::new("v2.13.0", 200);
+    let (result, events) = run_known(&harbor, Scope::default(), known((2, 13), user()));
+    let report = result.unwrap();
+    assert_eq!(report.discovery.strategy, Strategy::ProjectArtifacts);
+    let got: HashSet<_> = rows_of(&events).into_iter().collect();
+    assert_eq!(got, harbor.expected());
+    let log = harbor.log.borrow();
+    assert!(!log
+        .iter()
+        .any(|p| p.contains("/systeminfo") || p.contains("/users/")));
+    assert!(log.iter().any(|p| p.contains("/projects/alpha/artifacts?")));
+    // A repository filter needs the listing per repository, still without discovery.
+    drop(log);
+    let filtered = FakeHarbor::new("v2.13.0", 200);
+    let scope = Scope {
+        projects: Projects::Named(vec!["beta".into()]),
+        ..Scope::default()
+    };
+    let (result, _) = run_known(&filtered, scope.clone(), known((2, 10), user()));
+    assert!(filtered.log.borrow()[0].starts_with("/api/v2.0/projects/beta/repositories?"));
+    let plain = FakeHarbor::new("v2.10.0", 200);
+    let (asked, _) = run(&plain, scope, config(4), &CancelToken::new());
+    assert_eq!(
+        result.unwrap().critical_path,
+        asked.unwrap().critical_path - 1,
+        "no round trip for discovery"
+    );
+}
+
+#[test]
+fn first_artifact_pages_go_before_the_remaining_repository_pages() {
+    let mut planner = Planner::crawl_known(
+        Scope::default(),
+        known((2, 10), user()),
+        PlanConfig {
+            max_in_flight: 1,
+            ..PlanConfig::default()
+        },
+    );
+    let d = planner.next_dispatch(Duration::ZERO).unwrap();
+    assert_eq!(d.kind, RequestKind::AllRepositories { page: 1 });
+    let repos: Vec<String> = (0..100)
+        .map(|i| format!(r#"{{"name":"p{}/r{i}","artifact_count":150}}"#, i % 3))
+        .collect();
+    let mut first = json(200, format!("[{}]", repos.join(",")));
+    first.headers.push(("X-Total-Count".into(), "250".into()));
+    planner.complete(d.id, Ok(first), Duration::ZERO);
+    let mut order = Vec::new();
+    while let Some(d) = planner.next_dispatch(Duration::ZERO) {
+        order.push(d.kind.clone());
+        planner.complete(d.id, Ok(json(200, "[]".into())), Duration::ZERO);
+        if order.len() == 110 {
+            break;
+        }
+    }
+    let first_pages = order
+        .iter()
+        .take_while(|k| matches!(k, RequestKind::Artifacts { page: 1, .. }))
+        .count();
+    assert_eq!(first_pages, 100, "{order:?}");
+    assert_eq!(order[100], RequestKind::AllRepositories { page: 2 });
+    assert_eq!(order[101], RequestKind::AllRepositories { page: 3 });
+}
+
+#[test]
+fn the_limit_is_in_progress_and_a_429_lowers_it() {
+    let mut planner = Planner::crawl(Scope::default(), PlanConfig::default());
+    assert_eq!(planner.progress().limit, 6);
+    let mut sent = Vec::new();
+    while let Some(d) = planner.next_dispatch(Duration::ZERO) {
+        sent.push(d.id);
+    }
+    let limited = Response {
+        status: 429,
+        headers: vec![("Retry-After".into(), "1".into())],
+        protocol: Protocol::Http2,
+        ..Response::default()
+    };
+    let wait = planner.complete(sent[0], Ok(limited), Duration::from_millis(40));
+    assert_eq!(
+        wait,
+        Some(Duration::from_secs(1)),
+        "Retry-After still rules"
+    );
+    assert_eq!(planner.progress().limit, 3);
+    let progress = planner
+        .drain_events()
+        .into_iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::Progress(p) => Some(p),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(progress.limit, 3);
 }
