@@ -23,8 +23,13 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// The credentials remembered for `harbor` (the address in use; empty: this origin).
 pub fn load(harbor: &str) -> Option<Credentials> {
-    let text = storage()?.get_item(KEY).ok().flatten()?;
-    let kept: Remembered = serde_json::from_str(&text).ok()?;
+    for_harbor(&storage()?.get_item(KEY).ok().flatten()?, harbor)
+}
+
+/// The credentials in `stored` if they were typed for `harbor`; none for any other
+/// address, however it is spelt, and none from anything unreadable.
+fn for_harbor(stored: &str, harbor: &str) -> Option<Credentials> {
+    let kept: Remembered = serde_json::from_str(stored).ok()?;
     (kept.harbor == harbor).then_some(kept.credentials)
 }
 
@@ -44,5 +49,30 @@ pub fn keep(harbor: &str, credentials: &Credentials) {
 pub fn forget() {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(KEY);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_belong_to_the_harbor_they_were_typed_for() {
+        let kept = Remembered {
+            harbor: String::new(),
+            credentials: Credentials::new("admin", "secret"),
+        };
+        let stored = serde_json::to_string(&kept).unwrap_or_default();
+        assert_eq!(
+            for_harbor(&stored, "").map(|c| c.username),
+            Some("admin".to_owned())
+        );
+        for elsewhere in ["https://evil.example", "http://127.0.0.1:9", " "] {
+            assert!(for_harbor(&stored, elsewhere).is_none(), "{elsewhere}");
+        }
+        // Credentials stored by the build before this one carry no address: never used.
+        let old = r#"{"username":"admin","password":"secret"}"#;
+        assert!(for_harbor(old, "").is_none());
+        assert!(for_harbor("not json", "").is_none());
     }
 }

@@ -58,11 +58,14 @@ test("a connect followed by a crawl asks /systeminfo and /users/current once eac
   await page.goto(lens.server.url + "/");
   await principal(page).filter({ hasText: "anonymous" }).waitFor();
   await fetch(`${lens.server.url}/_sim/reset`, { method: "POST" });
-  await typeCredentials(page, ADMIN);
+  // alice has no cached inventory yet, so no refresh of one runs in between.
+  await typeCredentials(page, ["alice", "Alice12345"]);
   await page.getByRole("button", { name: "Connect", exact: true }).click();
-  await principal(page).filter({ hasText: "admin" }).waitFor();
+  await principal(page).filter({ hasText: "alice" }).waitFor();
+  assert.deepEqual(await discoveryCounts(), [1, 1], "connecting asks once each");
   await loadAll(page);
-  assert.deepEqual(await discoveryCounts(), [1, 1]);
+  assert.deepEqual(await discoveryCounts(), [1, 1], "the crawl asks neither again");
+  assert.equal(await matching(page), (await truth(lens.server, "alice")).length);
 });
 
 test("sign-out forgets everything of the user; their cache is gone unless kept", async () => {
@@ -174,4 +177,21 @@ test("sign-out stops a running report run", async () => {
   assert.equal(await reports(), after, "no report request after sign-out");
   assert.equal(await page.getByRole("button", { name: "Fetch vulnerability reports" }).isEnabled(), true);
   assert.equal(await page.getByRole("region", { name: "CVE roll-up" }).getByLabel("Matching CVEs").count(), 0);
+});
+
+test("remembered credentials stay with their Harbor: a link to another asks again", async () => {
+  const page = await lens.chrome.newPage();
+  await page.goto(lens.server.url + "/");
+  await typeCredentials(page, ADMIN);
+  await page.getByRole("checkbox", { name: "Remember for this tab" }).check();
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await principal(page).filter({ hasText: "admin" }).waitFor();
+  // The same tab, opened by a link that names another Harbor.
+  await page.goto(lens.server.url + "/?harbor=" + encodeURIComponent("http://127.0.0.1:9"));
+  await page.getByRole("alert").filter({ hasText: /unreachable/ }).waitFor();
+  assert.equal(await page.getByRole("textbox", { name: "Username", exact: true }).inputValue(), "");
+  assert.equal(await page.getByLabel("Password", { exact: true }).inputValue(), "");
+  // Back on this Harbor, the tab still signs in by itself.
+  await page.goto(lens.server.url + "/");
+  await principal(page).filter({ hasText: "admin" }).waitFor();
 });
