@@ -113,13 +113,13 @@ async fn filter_bar_filters_like_inventory() {
     let want = app
         .inventory
         .rows
-        .with_untracked(|set| view(set.rows(), &expected, inventory::synthetic::NOW));
+        .with_untracked(|set| view(set.rows(), None, &expected, inventory::synthetic::NOW).1);
     assert!(want.total_matching < ROWS);
     assert_eq!(
         text(&root, "[aria-label=\"Matching artifacts\"]"),
         want.total_matching.to_string()
     );
-    assert_eq!(body_rows(&root) as usize, want.page_indices().len());
+    assert_eq!(body_rows(&root) as usize, want.indices.len());
 }
 
 #[wasm_bindgen_test]

@@ -5,7 +5,7 @@
 //! the small transport trait the caller hands in.
 //!
 //! - [`model`]: serde models of Harbor's responses and their conversion to [`slim`] rows.
-//! - [`url`]: request paths (always same-origin), double encoding, `q`, `Link`.
+//! - [`url`]: request paths (always same-origin), double encoding, `q`.
 //! - [`transport`]: the [`transport::Transport`] and [`transport::Clock`] traits, cancellation.
 //! - [`connect`]: the first two requests: which Harbor, which caller, or why not.
 //! - [`crawl`]: the crawl engine (plan, scheduler, retries, failure ledger, events).

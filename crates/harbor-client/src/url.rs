@@ -1,5 +1,6 @@
-//! Request paths, Harbor's double encoding of repository names, the `q` filter
-//! language and `Link` headers.
+//! Request paths, Harbor's double encoding of repository names and the `q` filter
+//! language. (Harbor's `Link` headers are never followed: the planner counts pages
+//! from `X-Total-Count`, so a hostile link has nothing to steer.)
 //!
 //! Every request the crate makes is an [`ApiPath`]: a path under `/api/v2.0/` with its
 //! query, relative to the configured Harbor base. There is no way to build one that
@@ -113,7 +114,7 @@ impl ApiPath {
         self
     }
 
-    /// Accepts a path from elsewhere (a `Link` header, an `addition_links` href) only if
+    /// Accepts a path from elsewhere (an `addition_links` href, say) only if
     /// it is a plain path under `/api/v2.0/` on the same origin.
     pub fn parse(text: &str) -> Result<ApiPath, UrlError> {
         let rest = text
@@ -396,59 +397,6 @@ fn list<S: AsRef<str>>(key: &str, values: &[S]) -> Result<String, UrlError> {
     Ok(items?.join(" "))
 }
 
-/// One link of a `Link` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    /// `next`, `prev`, ...
-    pub rel: String,
-    /// The target, re-encoded and checked to be a same-origin API path.
-    pub path: ApiPath,
-}
-
-/// Parses Harbor's `Link` header: `<url>; rel="next" , <url>; rel="prev"`.
-///
-/// Harbor un-escapes the query of these URLs (`q=name=~foo`), so the query is
-/// re-encoded here. Links that are not same-origin API paths are dropped.
-pub fn parse_link_header(header: &str) -> Vec<Link> {
-    let mut links = Vec::new();
-    let mut rest = header;
-    while let Some(start) = rest.find('<') {
-        let Some(len) = rest[start..].find('>') else {
-            break;
-        };
-        let target = &rest[start + 1..start + len];
-        rest = &rest[start + len + 1..];
-        let params = rest.split('<').next().unwrap_or("");
-        let rel = params
-            .split(';')
-            .filter_map(|p| p.trim().strip_prefix("rel="))
-            .map(|r| {
-                r.trim()
-                    .trim_end_matches(',')
-                    .trim()
-                    .trim_matches('"')
-                    .to_owned()
-            })
-            .next()
-            .unwrap_or_default();
-        if let Ok(path) = reencode_link(target) {
-            links.push(Link { rel, path });
-        }
-    }
-    links
-}
-
-/// Re-encodes the un-escaped query of a `Link` target, keeping the path.
-fn reencode_link(target: &str) -> Result<ApiPath, UrlError> {
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut out = ApiPath::parse(path)?;
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        out = out.with_param(k, v);
-    }
-    Ok(out)
-}
-
 /// Standard base64 (with padding), for the `Authorization: Basic` header.
 pub fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -594,28 +542,6 @@ mod tests {
             Err(UrlError::BadKey("a=b".into()))
         );
         assert_eq!(Q::new().raw(" type=IMAGE ").raw("").as_str(), "type=IMAGE");
-    }
-
-    #[test]
-    fn link_headers() {
-        let header = "</api/v2.0/projects?page=1&page_size=10&q=name=~foo>; rel=\"prev\" , \
-                      </api/v2.0/projects?page=3&page_size=10&q=name=~foo>; rel=\"next\"";
-        let links = parse_link_header(header);
-        assert_eq!(links.len(), 2);
-        assert_eq!(links[0].rel, "prev");
-        assert_eq!(links[1].rel, "next");
-        assert_eq!(
-            links[1].path.as_str(),
-            "/api/v2.0/projects?page=3&page_size=10&q=name%3D~foo"
-        );
-        assert_eq!(links[1].path.param("q").as_deref(), Some("name=~foo"));
-        let only = parse_link_header("</api/v2.0/repositories?page=2&page_size=100>; rel=\"next\"");
-        assert_eq!(only.len(), 1);
-        assert_eq!(only[0].rel, "next");
-        // A link to another origin never becomes a request.
-        assert!(parse_link_header("<https://evil.example/api/v2.0/x>; rel=\"next\"").is_empty());
-        assert!(parse_link_header("").is_empty());
-        assert!(parse_link_header("<unterminated").is_empty());
     }
 
     #[test]

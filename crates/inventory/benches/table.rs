@@ -8,7 +8,7 @@ use divan::{black_box, Bencher};
 use inventory::filter::{filter_indices, RowIndex};
 use inventory::sort::sort_indices;
 use inventory::synthetic::{rows, NOW};
-use inventory::{view_with_index, ArtifactRow, Column, Direction, Filters, SortSpec, TableQuery};
+use inventory::{view, ArtifactRow, Column, Direction, Filters, SortSpec, TableQuery};
 use std::sync::OnceLock;
 
 const N: usize = 100_000;
@@ -82,7 +82,7 @@ fn row_index_build(bencher: Bencher) {
 fn view_filter_sort_page(bencher: Bencher) {
     let rows = data();
     let q = TableQuery::from_query_string("project=proj&tag=*&sort=-size&page=3&per_page=100");
-    bencher.bench(|| view_with_index(black_box(rows), None, black_box(&q), NOW));
+    bencher.bench(|| view(black_box(rows), None, black_box(&q), NOW));
 }
 
 /// A cross-row preset with a prebuilt index, as the UI would call it.
@@ -91,5 +91,5 @@ fn view_shared_digest_with_index(bencher: Bencher) {
     let rows = data();
     let ix = RowIndex::new(rows);
     let q = TableQuery::from_query_string("preset=shared_digest&sort=digest");
-    bencher.bench(|| view_with_index(black_box(rows), Some(&ix), black_box(&q), NOW));
+    bencher.bench(|| view(black_box(rows), Some(&ix), black_box(&q), NOW));
 }

@@ -1,5 +1,5 @@
 //! Aggregations behind the overview's small SVG charts, over the filtered rows.
-//! Each takes the rows and the indices to count (usually [`crate::TableView::matching`]).
+//! Each takes the rows and the indices to count (usually the table's matches, [`crate::view::matching`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,7 +1,5 @@
 //! The one function the table UI calls: rows + query + now → what to render.
 
-use std::ops::Range;
-
 use harbor_client::slim::{ArtifactRow, Millis};
 
 use crate::filter::{filter_among, Filters, RowIndex};
@@ -9,73 +7,32 @@ use crate::page::{page_label, paginate, PerPage};
 use crate::query::TableQuery;
 use crate::sort::{sort_indices, SortSpec};
 
-/// The table as it should be shown: every matching row in table order, and which of
-/// them are on the current page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TableView {
-    /// Indices into the rows of every match, in table order (the export order too).
-    pub matching: Vec<u32>,
-    /// The current page's part of `matching`.
-    pub page_range: Range<usize>,
-    /// The page shown (the query's page clamped to `1..=page_count`).
-    pub page: u32,
-    /// Number of pages, at least 1.
-    pub page_count: u32,
-    /// Number of matching rows (the `Matching artifacts` count).
-    pub total_matching: usize,
-}
-
-impl TableView {
-    /// Row indices on the current page, in order.
-    pub fn page_indices(&self) -> &[u32] {
-        self.matching.get(self.page_range.clone()).unwrap_or(&[])
-    }
-
-    /// The rows on the current page, in order (indices out of range are skipped).
-    pub fn page_rows<'a, 'r: 'a>(
-        &'a self,
-        rows: &'r [ArtifactRow],
-    ) -> impl Iterator<Item = &'r ArtifactRow> + 'a {
-        self.page_indices()
-            .iter()
-            .filter_map(move |&i| rows.get(i as usize))
-    }
-
-    /// `Page X of Y`.
-    pub fn page_label(&self) -> String {
-        page_label(self.page, self.page_count)
-    }
-}
-
-/// Filters, sorts and paginates `rows` by `query`; `now` anchors the "N days" filters.
-///
-/// Computes the cross-row [`RowIndex`] only when a filter needs it; a UI that holds many
-/// rows should build it once per load and call [`view_with_index`].
+/// Filters, sorts and paginates `rows` by `query` at once: every match in table order,
+/// and the page the query asks for. `index` is used for the cross-row filters when it
+/// was built for these rows (otherwise they build their own); `now` anchors the
+/// "N days" filters. The app runs the same three stages ([`order`], [`matching`],
+/// [`page_of`]) in memos of their own; this is the whole pipeline, for tests and benches.
 ///
 /// ```
 /// use inventory::{view, TableQuery};
 /// let rows = inventory::synthetic::rows(130, 9);
 /// let mut q = TableQuery::default();
 /// q.set_page(3, u32::MAX);
-/// let t = view(&rows, &q, inventory::synthetic::NOW);
-/// assert_eq!((t.page, t.page_count, t.total_matching), (3, 3, 130));
-/// assert_eq!(t.page_indices().len(), 30);
-/// assert_eq!(t.page_label(), "Page 3 of 3");
+/// let (matching, page) = view(&rows, None, &q, inventory::synthetic::NOW);
+/// assert_eq!((page.page, page.page_count, matching.len()), (3, 3, 130));
+/// assert_eq!(page.indices.len(), 30);
+/// assert_eq!(page.page_label(), "Page 3 of 3");
 /// ```
-pub fn view(rows: &[ArtifactRow], query: &TableQuery, now: Millis) -> TableView {
-    view_with_index(rows, None, query, now)
-}
-
-/// [`view`] with a prebuilt [`RowIndex`] for these rows (ignored if built for others).
-pub fn view_with_index(
+pub fn view(
     rows: &[ArtifactRow],
     index: Option<&RowIndex>,
     query: &TableQuery,
     now: Millis,
-) -> TableView {
+) -> (Vec<u32>, Page) {
     let order = order(rows, query.sort());
     let matching = matching(rows, &order, query.filters(), index, None, now);
-    page_view(matching, query.per_page(), query.page())
+    let page = page_of(&matching, query.per_page(), query.page());
+    (matching, page)
 }
 
 // The three stages of [`view`], for a UI that memoises each on what it depends on: the
@@ -172,18 +129,6 @@ pub fn page_of(matching: &[u32], per_page: PerPage, page: u32) -> Page {
     }
 }
 
-/// Stage 3: the page of `matching` to show.
-pub fn page_view(matching: Vec<u32>, per_page: PerPage, page: u32) -> TableView {
-    let info = paginate(matching.len(), per_page.get(), page);
-    TableView {
-        total_matching: matching.len(),
-        matching,
-        page_range: info.start..info.end,
-        page: info.page,
-        page_count: info.page_count,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,9 +137,9 @@ mod tests {
 
     #[test]
     fn empty_table_is_page_1_of_1() {
-        let t = view(&[], &TableQuery::default(), NOW);
+        let (_, t) = view(&[], None, &TableQuery::default(), NOW);
         assert_eq!((t.page, t.page_count, t.total_matching), (1, 1, 0));
-        assert!(t.page_indices().is_empty());
+        assert!(t.indices.is_empty());
         assert_eq!(t.page_label(), "Page 1 of 1");
     }
 
@@ -206,15 +151,15 @@ mod tests {
             q.update_filters(|f| f.tag = "*".into());
             q.click_sort(Column::Size);
             q.set_per_page(per);
-            let first = view(&data, &q, NOW);
+            let (all, first) = view(&data, None, &q, NOW);
             let mut seen = Vec::new();
             for page in 1..=first.page_count {
                 q.set_page(page, first.page_count);
-                let t = view(&data, &q, NOW);
+                let (_, t) = view(&data, None, &q, NOW);
                 assert_eq!(t.page, page);
-                seen.extend_from_slice(t.page_indices());
+                seen.extend_from_slice(&t.indices);
             }
-            assert_eq!(seen, first.matching, "per page {per}");
+            assert_eq!(seen, all, "per page {per}");
             assert!(seen
                 .windows(2)
                 .all(|w| data[w[0] as usize].size >= data[w[1] as usize].size));
@@ -231,9 +176,13 @@ mod tests {
     fn page_past_end_is_clamped() {
         let data = rows(60, 2);
         let q = TableQuery::from_query_string("page=99");
-        let t = view(&data, &q, NOW);
-        assert_eq!((t.page, t.page_range.clone()), (2, 50..60));
-        let digests: Vec<&str> = t.page_rows(&data).map(|r| &*r.digest).collect();
+        let (_, t) = view(&data, None, &q, NOW);
+        assert_eq!((t.page, t.indices.len()), (2, 10));
+        let digests: Vec<&str> = t
+            .indices
+            .iter()
+            .map(|&i| &*data[i as usize].digest)
+            .collect();
         let want: Vec<&str> = data[50..].iter().map(|r| &*r.digest).collect();
         assert_eq!(digests, want);
     }
@@ -243,9 +192,9 @@ mod tests {
         let data = rows(3000, 8);
         let q = TableQuery::from_query_string("dup_digest=1&sort=digest");
         let ix = RowIndex::new(&data);
-        let a = view(&data, &q, NOW);
-        let b = view_with_index(&data, Some(&ix), &q, NOW);
+        let a = view(&data, None, &q, NOW);
+        let b = view(&data, Some(&ix), &q, NOW);
         assert_eq!(a, b);
-        assert!(a.total_matching > 0);
+        assert!(a.1.total_matching > 0);
     }
 }
