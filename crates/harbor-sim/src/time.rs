@@ -56,6 +56,15 @@ pub fn format_millis(ms: Millis) -> String {
     format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
 }
 
+/// Formats with nanoseconds, as Harbor passes an image config's `created` through:
+/// `2018-11-13T00:22:52.621679073Z`. The six digits below the millisecond come from
+/// `salt`, so they are stable per artifact.
+pub fn format_nanos(ms: Millis, salt: u64) -> String {
+    let millis = format_millis(ms);
+    let stem = millis.strip_suffix('Z').unwrap_or(&millis);
+    format!("{stem}{:06}Z", salt % 1_000_000)
+}
+
 /// Parses the one time layout Harbor's `q` accepts: `2006-01-02T15:04:05` (UTC).
 pub fn parse_q_time(s: &str) -> Option<Millis> {
     let b = s.as_bytes();
@@ -91,6 +100,10 @@ mod tests {
         assert_eq!(format_millis(1_710_740_137_352), "2024-03-18T05:35:37.352Z");
         assert_eq!(format_millis(NEVER_MS), NEVER);
         assert_eq!(format(None), NEVER);
+        assert_eq!(
+            format_nanos(1_710_740_137_352, 1_679_073),
+            "2024-03-18T05:35:37.352679073Z"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::hostile;
 use crate::rng::{hex_words, mix, Rng};
 use crate::time::Millis;
 use crate::vulns::{CvePool, Severity};
+use crate::HarborVersion;
 
 /// 2025-06-01T00:00:00Z: the generated world's "now" (no wall clock anywhere).
 pub const NOW: Millis = 1_748_736_000_000;
@@ -106,6 +107,7 @@ impl Builder {
                 labels: Vec::new(),
                 accounts: Vec::new(),
                 cves: CvePool::generate(seed, shape.cve_pool),
+                version: HarborVersion::default(),
                 project_by_name: HashMap::new(),
                 repo_by_name: HashMap::new(),
             },
@@ -354,6 +356,9 @@ impl Builder {
             self.ds.repo_by_name.insert(name.clone(), ridx);
             self.ds.projects[pidx].repos.push(ridx);
             let chart = spec.short.starts_with("charts/");
+            // Model-serving repositories hold AI models; decided after the random
+            // draws, so adding models changed no other artifact.
+            let models = !chart && !self.scripted && spec.short.contains("ml-serving");
             self.ds.repositories.push(Repository {
                 id: ridx as i64 + 1,
                 project: spec.project,
@@ -367,7 +372,10 @@ impl Builder {
             });
             let step = (NOW - creation_time) / (spec.count as i64 + 1);
             for j in 0..spec.count {
-                let traits = self.traits(g, j, spec.count, chart, pidx);
+                let mut traits = self.traits(g, j, spec.count, chart, pidx);
+                if models && traits.kind == ArtifactKind::Image {
+                    traits.kind = ArtifactKind::Model;
+                }
                 let push = creation_time + step * (j as i64 + 1)
                     - self.rng.below((step / 2).max(1) as u64) as i64;
                 self.artifact(ridx, pidx, j, spec.count, push, traits);
@@ -551,7 +559,7 @@ impl Builder {
         let size = match kind {
             ArtifactKind::Chart => 2_000 + self.rng.below(60_000),
             ArtifactKind::Index => 300 + self.rng.below(1_500),
-            ArtifactKind::Image => {
+            ArtifactKind::Image | ArtifactKind::Model => {
                 let mb = if self.rng.chance(0.1) {
                     self.rng.range(500, 4000)
                 } else {
@@ -618,6 +626,7 @@ impl Builder {
             .pick(self.seed, idx as i64 + 1, t.worst, t.findings);
         let (counts, fixable) = self.ds.cves.summarize(&picked);
         let scan = match t.scan {
+            _ if t.kind == ArtifactKind::Model => Scan::NONE,
             ScanState::NotScanned => Scan::NONE,
             state => Scan {
                 state,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Principal;
 use crate::time::Millis;
 use crate::vulns::{CvePool, Severity};
+use crate::HarborVersion;
 
 /// Dataset size presets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -95,6 +96,9 @@ pub enum ArtifactKind {
     Index,
     /// A Helm chart.
     Chart,
+    /// An AI model packaged by the CNCF model spec: `CNAI` from Harbor 2.13, `UNKNOWN`
+    /// before. Not scannable.
+    Model,
 }
 
 /// The state of an artifact's vulnerability scan.
@@ -212,9 +216,9 @@ pub struct Artifact {
 }
 
 impl Artifact {
-    /// True when Harbor can scan it (images and indexes, not charts).
+    /// True when Harbor can scan it (images and indexes, not charts or models).
     pub fn scannable(&self) -> bool {
-        self.kind != ArtifactKind::Chart
+        matches!(self.kind, ArtifactKind::Image | ArtifactKind::Index)
     }
 }
 
@@ -365,6 +369,9 @@ pub struct Dataset {
     pub accounts: Vec<Account>,
     /// Shared CVE pool.
     pub cves: CvePool,
+    /// The Harbor release served (the simulator sets it): types, and what a mutation
+    /// moves, depend on it.
+    pub version: HarborVersion,
     pub(super) project_by_name: HashMap<String, u32>,
     pub(super) repo_by_name: HashMap<String, u32>,
 }
@@ -463,11 +470,13 @@ impl Dataset {
     }
 }
 
-/// Harbor's `type` of an artifact kind.
-pub fn kind_type(k: ArtifactKind) -> &'static str {
+/// Harbor's `type` of an artifact kind on `version`.
+pub fn kind_type(k: ArtifactKind, version: HarborVersion) -> &'static str {
     match k {
         ArtifactKind::Image | ArtifactKind::Index => "IMAGE",
         ArtifactKind::Chart => "CHART",
+        ArtifactKind::Model if version.knows_cnai() => "CNAI",
+        ArtifactKind::Model => "UNKNOWN",
     }
 }
 
@@ -478,6 +487,7 @@ pub fn media_types(a: &Artifact) -> (&'static str, &'static str) {
     match (a.kind, a.oci) {
         (ArtifactKind::Index, _) => (OCI_INDEX, OCI_INDEX),
         (ArtifactKind::Chart, _) => ("application/vnd.cncf.helm.config.v1+json", OCI_MANIFEST),
+        (ArtifactKind::Model, _) => ("application/vnd.cncf.model.config.v1+json", OCI_MANIFEST),
         (ArtifactKind::Image, true) => ("application/vnd.oci.image.config.v1+json", OCI_MANIFEST),
         (ArtifactKind::Image, false) => (
             "application/vnd.docker.container.image.v1+json",

@@ -26,7 +26,7 @@ pub struct TruthRow {
     pub push_time: String,
     /// RFC 3339, `0001-01-01T00:00:00.000Z` when never pulled.
     pub pull_time: String,
-    /// `IMAGE` or `CHART`.
+    /// `IMAGE`, `CHART`, `CNAI` (`UNKNOWN` before Harbor 2.13).
     #[serde(rename = "type")]
     pub kind: String,
     /// Config media type.
@@ -99,7 +99,7 @@ impl Dataset {
             size: a.size,
             push_time: time::format_millis(a.push_time),
             pull_time: time::format(a.pull_time),
-            kind: kind_type(a.kind).to_string(),
+            kind: kind_type(a.kind, self.version).to_string(),
             media_type: media_types(a).0.to_string(),
             labels: a
                 .labels

@@ -14,7 +14,9 @@ use crate::time;
 
 use super::{json_response, ApiError, ApiResult, Ctx};
 
-/// `GET /systeminfo`: anonymous callers get only the auth-related fields.
+/// `GET /systeminfo`: anonymous callers get only the auth-related fields (and, up to
+/// 2.12, `harbor_version`); `oidc_provider_name` is always there, `""` with database
+/// auth.
 pub fn systeminfo(ctx: &Ctx) -> ApiResult {
     let ds = ctx.ds;
     let mut m = Map::new();
@@ -23,13 +25,20 @@ pub fn systeminfo(ctx: &Ctx) -> ApiResult {
     m.insert("self_registration".into(), json!(false));
     let banner = hostile::text(ds.hostile, ds.seed, field::BANNER, 1, "");
     m.insert("banner_message".into(), json!(banner));
+    m.insert("oidc_provider_name".into(), json!(""));
+    let version = ctx.sim.config().version;
+    if version.anonymous_sees_version() {
+        m.insert(
+            "harbor_version".into(),
+            json!(version.harbor_version_string()),
+        );
+    }
     if ctx.who.is_authenticated() {
         let host = ctx
             .headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("harbor.example.com");
-        let version = ctx.sim.config().version;
         m.insert(
             "harbor_version".into(),
             json!(version.harbor_version_string()),
