@@ -93,6 +93,7 @@ async fn bench(
         push: 1,
         delete: 1,
         project: None,
+        ..Mutation::default()
     });
     let fresh = crawl(&handle, Some(full.stamps.clone())).await?;
     let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);

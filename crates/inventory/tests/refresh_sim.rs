@@ -133,6 +133,7 @@ async fn refresh_lists_only_what_changed(version: HarborVersion, who: Option<(&s
         push: 2,
         delete: 1,
         project: None,
+        ..Mutation::default()
     });
     handle.sim().reset_stats();
     let fresh = run(&handle, who, Some(full.stamps.clone())).await;
@@ -212,6 +213,7 @@ async fn a_failed_refresh_loses_no_cached_row() {
         push: 1,
         delete: 1,
         project: None,
+        ..Mutation::default()
     });
     // The repository list and every artifact listing fail, retries included.
     handle.sim().set_faults(FaultPlan {
@@ -257,6 +259,7 @@ async fn refresh_of_named_projects_lists_their_repositories_only() {
         push: 1,
         delete: 1,
         project: Some("team".into()),
+        ..Mutation::default()
     });
     handle.sim().reset_stats();
     let fresh = run_scope(&handle, who, Some(full.stamps.clone()), scope).await;
