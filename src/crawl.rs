@@ -178,6 +178,7 @@ pub fn retry(app: AppState, which: Option<usize>) {
         ledger: Ledger::default(),
         progress: Progress::default(),
         critical_path: 0,
+        refresh: None,
     });
     let failures = app.failures.get_untracked();
     let chosen: Vec<usize> = match which {

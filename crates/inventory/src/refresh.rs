@@ -47,6 +47,14 @@ impl Unconfirmed {
                 RequestKind::Artifacts { repository, .. } => {
                     out.repositories.insert(repository.to_string());
                 }
+                RequestKind::ChangedRepositories { project, .. } => {
+                    out.listing = true;
+                    out.projects.extend(project.iter().map(|p| p.to_string()));
+                }
+                RequestKind::ChangedArtifacts { repositories, .. } => {
+                    out.repositories
+                        .extend(repositories.iter().map(|r| r.to_string()));
+                }
                 RequestKind::SystemInfo
                 | RequestKind::CurrentUser
                 | RequestKind::Vulnerabilities { .. } => {}

@@ -40,8 +40,8 @@ use serde::{Deserialize, Serialize};
 pub use engine::Crawler;
 pub use ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope, RowSet};
 pub use plan::{
-    CrawlReport, Discovery, Dispatch, PlanConfig, Planner, Principal, Progress, RepoStamp,
-    RequestKind, Strategy,
+    CrawlReport, Discovery, Dispatch, PlanConfig, Planner, Principal, Progress, RefreshMethod,
+    RepoStamp, RequestKind, Strategy, WhyEveryRepository,
 };
 pub use retry::RetryPolicy;
 pub use scope::{Projects, Scope, ScopeError};
