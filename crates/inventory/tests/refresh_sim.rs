@@ -282,3 +282,169 @@ async fn refresh_of_named_projects_lists_their_repositories_only() {
         .collect();
     assert_eq!(keys(&done.rows), want);
 }
+
+/// Rows with their tag names and kind, so a tag change or a type shows.
+fn tagged(rows: &[ArtifactRow]) -> BTreeSet<(String, String, Vec<String>, String)> {
+    rows.iter()
+        .map(|r| {
+            let mut tags: Vec<String> = r.tags.iter().map(|t| t.name.to_string()).collect();
+            tags.sort();
+            (
+                r.repository.to_string(),
+                r.digest.to_string(),
+                tags,
+                r.kind.to_string(),
+            )
+        })
+        .collect()
+}
+
+fn truth_tagged(
+    handle: &SimHandle,
+    who: Option<(&str, &str)>,
+) -> BTreeSet<(String, String, Vec<String>, String)> {
+    let ds = handle.sim().dataset();
+    let principal = ds
+        .principal_by_name(who.map_or("anonymous", |(u, _)| u))
+        .expect("known principal");
+    ds.truth(&principal)
+        .into_iter()
+        .map(|mut r| {
+            r.tags.sort();
+            (r.repository, r.digest, r.tags, r.kind)
+        })
+        .collect()
+}
+
+/// Every kind of change at once: artifact deletes, new tags, pulls, a deleted and a
+/// new repository (each its own mutation generation).
+fn change_everything(handle: &SimHandle, with_tags: bool) {
+    let sim = handle.sim();
+    let one = |m: Mutation| sim.mutate(&m);
+    one(Mutation {
+        repositories: 3,
+        push: 0,
+        delete: 1,
+        ..Mutation::default()
+    });
+    if with_tags {
+        one(Mutation {
+            repositories: 2,
+            push: 0,
+            tag: 1,
+            ..Mutation::default()
+        });
+    }
+    one(Mutation {
+        repositories: 2,
+        push: 0,
+        pull: 2,
+        ..Mutation::default()
+    });
+    let dropped = one(Mutation {
+        repositories: 1,
+        push: 0,
+        drop_repository: true,
+        project: Some("library".into()),
+        ..Mutation::default()
+    });
+    assert_eq!(dropped.dropped.len(), 1);
+    let created = one(Mutation {
+        repositories: 0,
+        push: 2,
+        new_repositories: 1,
+        project: Some("team".into()),
+        ..Mutation::default()
+    });
+    assert_eq!(created.created.len(), 1);
+}
+
+#[tokio::test]
+async fn refresh_by_update_time_from_2_15_2_is_exact_and_cheap() {
+    use harbor_client::crawl::RefreshMethod;
+    let admin = Some(("admin", "Harbor12345"));
+    for version in [HarborVersion::V2_15_2, HarborVersion::V2_16] {
+        let handle = small(version).await;
+        let full = run(&handle, admin, None).await;
+        let full_requests = handle.sim().stats().requests_total;
+        change_everything(&handle, true);
+        handle.sim().reset_stats();
+        let fresh = run(&handle, admin, Some(full.stamps.clone())).await;
+        let requests = handle.sim().stats().requests_total;
+        assert!(fresh.report.ledger.is_empty(), "{:?}", fresh.report.ledger);
+        let method = fresh
+            .report
+            .refresh
+            .clone()
+            .expect("a refresh says its method");
+        assert!(
+            matches!(
+                method,
+                RefreshMethod::ChangedSince {
+                    relisted_projects: 1,
+                    ..
+                }
+            ),
+            "{version}: {method:?}"
+        );
+        assert!(
+            method.describe().contains("Pull times may be stale"),
+            "{method:?}"
+        );
+        let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
+        assert_eq!(keys(&done.rows), truth_keys(&handle, admin), "{version}");
+        assert_eq!(
+            tagged(&done.rows),
+            truth_tagged(&handle, admin),
+            "{version}"
+        );
+        assert_eq!(done.rows.len(), truth_keys(&handle, admin).len());
+        assert_eq!(done.plan.dropped.len(), 1, "{version}: {:?}", done.plan);
+        assert_eq!(done.plan.added.len(), 1, "{version}: {:?}", done.plan);
+        // /systeminfo, the changed repositories, the projects, the repositories of the
+        // project that lost one, and at most one artifact listing for each of the six
+        // repositories with new content (3 deletes, 2 tags, 1 new).
+        assert!(
+            requests <= 4 + 6 && requests < full_requests,
+            "{version}: {requests} requests against {full_requests} for the full crawl"
+        );
+        let paths = handle.sim().stats().by_path;
+        assert!(
+            !paths.keys().any(|p| p.ends_with("/users/current")),
+            "a refresh needs only the release"
+        );
+    }
+}
+
+#[tokio::test]
+async fn older_or_unknown_releases_compare_every_repository() {
+    use harbor_client::crawl::{RefreshMethod, WhyEveryRepository};
+    let admin = Some(("admin", "Harbor12345"));
+    // 2.15.1 moves update_time only on a push, and 2.16 tells anonymous callers no
+    // release: both compare every stamp (tag-only changes are invisible to that method,
+    // so none are made here).
+    for (version, who) in [
+        (HarborVersion::new(2, 15, 1), admin),
+        (HarborVersion::V2_16, None),
+    ] {
+        let handle = small(version).await;
+        let full = run(&handle, who, None).await;
+        change_everything(&handle, false);
+        let fresh = run(&handle, who, Some(full.stamps.clone())).await;
+        let expected = if who.is_some() {
+            WhyEveryRepository::OldRelease {
+                release: "2.15.1".into(),
+            }
+        } else {
+            WhyEveryRepository::UnknownRelease
+        };
+        assert_eq!(
+            fresh.report.refresh,
+            Some(RefreshMethod::EveryRepository { why: expected }),
+            "{version}"
+        );
+        let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
+        assert_eq!(keys(&done.rows), truth_keys(&handle, who), "{version}");
+        assert_eq!(tagged(&done.rows), truth_tagged(&handle, who), "{version}");
+    }
+}

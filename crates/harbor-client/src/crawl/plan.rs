@@ -351,8 +351,8 @@ impl Principal {
 }
 
 /// What a repository listing says of a repository: enough to tell, on a refresh,
-/// whether its artifacts changed since (Harbor moves `update_time` on a push and
-/// `artifact_count` on a push or delete).
+/// whether its artifacts changed since (Harbor moves `update_time` on a push, from
+/// 2.15.2 also on deletes and tag changes, and `artifact_count` on a push or delete).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RepoStamp {
     /// Full repository name, with the project (`library/nginx`).
