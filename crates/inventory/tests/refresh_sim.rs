@@ -82,12 +82,17 @@ async fn run_scope(
     }
 }
 
-fn truth_keys(handle: &SimHandle, who: Option<(&str, &str)>) -> BTreeSet<(String, String)> {
+/// The simulator's truth for `who` (anonymous when `None`).
+fn truth(handle: &SimHandle, who: Option<(&str, &str)>) -> Vec<harbor_sim::TruthRow> {
     let ds = handle.sim().dataset();
     let principal = ds
         .principal_by_name(who.map_or("anonymous", |(u, _)| u))
         .expect("known principal");
     ds.truth(&principal)
+}
+
+fn truth_keys(handle: &SimHandle, who: Option<(&str, &str)>) -> BTreeSet<(String, String)> {
+    truth(handle, who)
         .into_iter()
         .map(|r| (r.repository, r.digest))
         .collect()
@@ -303,11 +308,7 @@ fn truth_tagged(
     handle: &SimHandle,
     who: Option<(&str, &str)>,
 ) -> BTreeSet<(String, String, Vec<String>, String)> {
-    let ds = handle.sim().dataset();
-    let principal = ds
-        .principal_by_name(who.map_or("anonymous", |(u, _)| u))
-        .expect("known principal");
-    ds.truth(&principal)
+    truth(handle, who)
         .into_iter()
         .map(|mut r| {
             r.tags.sort();

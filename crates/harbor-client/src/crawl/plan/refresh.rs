@@ -231,11 +231,8 @@ impl Planner {
             };
             if let Some((key, _)) = kind.listing() {
                 state.waiting.insert(key.clone());
-                let listing = self.listing_mut(key);
-                listing.pages_planned = 1;
-                listing.owned.insert(1);
+                self.first_page(key, 2);
             }
-            self.enqueue(kind, 2);
         }
         state.waiting.insert(ListingKey::Projects);
         self.listing_mut(ListingKey::Projects).pages_planned = 1;
@@ -349,16 +346,7 @@ impl Planner {
             relisted_projects: state.relisted,
         });
         for (project, count) in relist {
-            let key = ListingKey::Repositories(project);
-            match count {
-                Some(count) => self.learn_total(key, count, 2),
-                None => {
-                    let listing = self.listing_mut(key.clone());
-                    listing.pages_planned = 1;
-                    listing.owned.insert(1);
-                    self.enqueue(key.page(1), 3);
-                }
-            }
+            self.list_all_pages(ListingKey::Repositories(project), count);
         }
         self.list_changed_artifacts(&state, &relisted);
     }
@@ -405,16 +393,26 @@ impl Planner {
                 .collect();
             let key = ListingKey::ChangedArtifacts(project, names);
             let total: Option<u64> = repos.iter().map(|r| r.artifact_count).sum();
-            match total.filter(|_| !self.scope.filters_artifacts()) {
-                Some(total) => self.learn_total(key, total, 2),
-                None => {
-                    let listing = self.listing_mut(key.clone());
-                    listing.pages_planned = 1;
-                    listing.owned.insert(1);
-                    self.enqueue(key.page(1), 3);
-                }
-            }
+            let total = total.filter(|_| !self.scope.filters_artifacts());
+            self.list_all_pages(key, total);
         }
+    }
+
+    /// Starts a listing the refresh decided on: every page at once when its size is
+    /// known, else the first page (its `X-Total-Count` plans the rest).
+    fn list_all_pages(&mut self, key: ListingKey, total: Option<u64>) {
+        match total {
+            Some(total) => self.learn_total(key, total, 2),
+            None => self.first_page(key, 3),
+        }
+    }
+
+    /// Plans and queues page 1 of a listing.
+    fn first_page(&mut self, key: ListingKey, depth: u32) {
+        let listing = self.listing_mut(key.clone());
+        listing.pages_planned = 1;
+        listing.owned.insert(1);
+        self.enqueue(key.page(1), depth);
     }
 }
 
