@@ -209,8 +209,15 @@ async fn refresh_on_2_13_anonymous() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_refresh_loses_no_cached_row() {
+    // 2.10 compares every stamp; 2.16 lists changes and project counts: either way.
+    for version in [HarborVersion::V2_10, HarborVersion::V2_16] {
+        failed_refresh_loses_no_cached_row(version).await;
+    }
+}
+
+async fn failed_refresh_loses_no_cached_row(version: HarborVersion) {
     let who = Some(("admin", "Harbor12345"));
-    let handle = small(HarborVersion::V2_10).await;
+    let handle = small(version).await;
     let full = run(&handle, who, None).await;
     let before = keys(&full.rows);
     handle.sim().mutate(&Mutation {
@@ -220,10 +227,12 @@ async fn a_failed_refresh_loses_no_cached_row() {
         project: None,
         ..Mutation::default()
     });
-    // The repository list and every artifact listing fail, retries included.
+    // The repository and project lists and every artifact listing fail, retries
+    // included.
     handle.sim().set_faults(FaultPlan {
         rules: vec![
             FaultRule::new("/repositories?*", FaultKind::Http503),
+            FaultRule::new("/projects?*", FaultKind::Http503),
             FaultRule::new("*/artifacts?*", FaultKind::Http500),
         ],
         ..FaultPlan::default()
@@ -448,4 +457,49 @@ async fn older_or_unknown_releases_compare_every_repository() {
         assert_eq!(keys(&done.rows), truth_keys(&handle, who), "{version}");
         assert_eq!(tagged(&done.rows), truth_tagged(&handle, who), "{version}");
     }
+}
+
+#[tokio::test]
+async fn refresh_of_named_projects_by_update_time() {
+    let who = Some(("admin", "Harbor12345"));
+    let handle = small(HarborVersion::V2_16).await;
+    let scope = Scope {
+        projects: Projects::Named(vec!["library".into(), "team".into()]),
+        ..Scope::default()
+    };
+    let in_scope = |repo: &str| repo.starts_with("library/") || repo.starts_with("team/");
+    let full = run_scope(&handle, who, None, scope.clone()).await;
+    handle.sim().mutate(&Mutation {
+        repositories: 2,
+        push: 1,
+        delete: 1,
+        project: Some("team".into()),
+        ..Mutation::default()
+    });
+    handle.sim().mutate(&Mutation {
+        repositories: 1,
+        push: 0,
+        drop_repository: true,
+        project: Some("library".into()),
+        ..Mutation::default()
+    });
+    handle.sim().reset_stats();
+    let fresh = run_scope(&handle, who, Some(full.stamps.clone()), scope).await;
+    assert!(fresh.report.ledger.is_empty(), "{:?}", fresh.report.ledger);
+    assert!(matches!(
+        fresh.report.refresh,
+        Some(harbor_client::crawl::RefreshMethod::ChangedSince {
+            relisted_projects: 1,
+            ..
+        })
+    ));
+    let by_route = handle.sim().stats().by_route;
+    assert!(!by_route.contains_key("GET /repositories"), "{by_route:?}");
+    let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
+    let want: BTreeSet<(String, String)> = truth_keys(&handle, who)
+        .into_iter()
+        .filter(|(repo, _)| in_scope(repo))
+        .collect();
+    assert_eq!(keys(&done.rows), want);
+    assert_eq!(done.plan.dropped.len(), 1, "{:?}", done.plan);
 }
