@@ -503,3 +503,42 @@ async fn refresh_of_named_projects_by_update_time() {
     assert_eq!(keys(&done.rows), want);
     assert_eq!(done.plan.dropped.len(), 1, "{:?}", done.plan);
 }
+
+#[tokio::test]
+async fn a_failed_list_of_changes_falls_back_to_every_repository() {
+    use harbor_client::crawl::{RefreshMethod, WhyEveryRepository};
+    let who = Some(("admin", "Harbor12345"));
+    let handle = small(HarborVersion::V2_16).await;
+    let full = run(&handle, who, None).await;
+    change_everything(&handle, true);
+    // Only the update_time query fails (retries included); the full list works.
+    handle.sim().set_faults(FaultPlan {
+        rules: vec![FaultRule::new(
+            "/repositories?*update_time*",
+            FaultKind::Http503,
+        )],
+        ..FaultPlan::default()
+    });
+    let fresh = run(&handle, who, Some(full.stamps.clone())).await;
+    assert_eq!(
+        fresh.report.refresh,
+        Some(RefreshMethod::EveryRepository {
+            why: WhyEveryRepository::ChangedListFailed
+        })
+    );
+    assert_eq!(fresh.report.ledger.entries.len(), 1);
+    let done = apply(
+        full.rows,
+        &full.stamps,
+        fresh.stamps,
+        fresh.rows,
+        &fresh.report.ledger.entries,
+    );
+    // Every change but the dropped repository is in (its rows are kept on the doubt
+    // the failed request leaves), and nothing else is left out or invented.
+    let truth = truth_keys(&handle, who);
+    let got = keys(&done.rows);
+    assert!(truth.is_subset(&got));
+    let extra: BTreeSet<&str> = got.difference(&truth).map(|(r, _)| r.as_str()).collect();
+    assert_eq!(extra.len(), 1, "only the dropped repository: {extra:?}");
+}

@@ -63,6 +63,9 @@ pub enum WhyEveryRepository {
     NoBaseline,
     /// The scope names repositories: those few are compared directly.
     NamedRepositories,
+    /// The list of changed repositories failed: the refresh fell back to comparing
+    /// every stamp rather than miss a change (and start from a later time next time).
+    ChangedListFailed,
 }
 
 impl RefreshMethod {
@@ -113,6 +116,9 @@ impl RefreshMethod {
                 WhyEveryRepository::NamedRepositories => {
                     "Only the named repositories are in scope: each was checked.".into()
                 }
+                WhyEveryRepository::ChangedListFailed => "The list of changed repositories \
+                     failed: every repository was checked instead."
+                    .into(),
             },
         };
         format!(
@@ -172,8 +178,10 @@ pub(super) struct ChangedState {
     projects: HashMap<Arc<str>, Option<u64>>,
     /// The listings to wait for before deciding.
     waiting: HashSet<ListingKey>,
-    /// A listing failed: deletes cannot be told, so every known stamp is kept.
+    /// The project listing failed: deletes cannot be told, so every known stamp is kept.
     doubtful: bool,
+    /// A list of changed repositories failed: fall back to comparing every stamp.
+    changed_failed: bool,
     decided: bool,
     relisted: u64,
 }
@@ -283,7 +291,11 @@ impl Planner {
         if state.decided || !state.waiting.contains(key) {
             return;
         }
-        state.doubtful |= !answered;
+        if let ListingKey::ChangedRepositories(..) = key {
+            state.changed_failed |= !answered;
+        } else {
+            state.doubtful |= !answered;
+        }
         let all_in = state
             .waiting
             .iter()
@@ -301,6 +313,22 @@ impl Planner {
             return;
         };
         state.decided = true;
+        if state.changed_failed {
+            // Today's method, now that no project page can start listings of its own.
+            self.refresh_method = Some(RefreshMethod::EveryRepository {
+                why: WhyEveryRepository::ChangedListFailed,
+            });
+            match self.scope.projects.clone() {
+                Projects::All => self.first_page(ListingKey::AllRepositories, 3),
+                Projects::Named(names) => {
+                    for name in names {
+                        let project = self.interner.intern(&name);
+                        self.first_page(ListingKey::Repositories(project), 3);
+                    }
+                }
+            }
+            return;
+        }
         let mut known_per_project: HashMap<&str, u64> = HashMap::new();
         for name in known.keys() {
             *known_per_project.entry(project_of(name)).or_default() += 1;
