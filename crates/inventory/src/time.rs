@@ -1,6 +1,8 @@
 //! Calendar conversion for timestamps, without a date crate: the dashboard only needs
 //! UTC ISO 8601 strings (exports, hover titles), and the algorithm is twenty lines.
 
+use harbor_client::time::civil_from_days;
+
 use crate::Millis;
 
 /// Formats milliseconds since the epoch as UTC ISO 8601 with seconds (`2026-11-22T08:01:56Z`).
@@ -25,21 +27,6 @@ pub fn iso8601(ms: Millis) -> String {
 /// Formats an optional time; `None` (Harbor's "never") becomes an empty string.
 pub fn iso8601_opt(ms: Option<Millis>) -> String {
     ms.map(iso8601).unwrap_or_default()
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).
-/// Howard Hinnant's `civil_from_days`, valid far beyond any timestamp Harbor stores.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]
