@@ -8,6 +8,7 @@
 //! of each, the refresh's share of the full crawl's requests (target: at most 5 % at 1 %
 //! changed on 2.15.2 and later), whether the merged inventory equals the simulator's
 //! truth, and the refresh method with its reason. One JSON line per version follows.
+//! With `REFRESH_BENCH_PATHS` set, the paths each refresh requested go to stderr.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
