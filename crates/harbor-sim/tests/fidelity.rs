@@ -163,6 +163,12 @@ async fn systeminfo_by_version_and_caller() {
         assert_eq!(anon["oidc_provider_name"], "", "{v}");
         let shows = anon.get("harbor_version").is_some();
         assert_eq!(shows, !version(v).at_least(2, 13), "{v}: {anon}");
+        let me = h.get_as("/users/current", ALICE).await.json();
+        assert!(
+            me.get("comment").is_none(),
+            "{v}: empty comment omitted: {me}"
+        );
+        assert_eq!(me["sysadmin_flag"], false, "{v}: kept even when false");
         let admin = h.get_as("/systeminfo", ADMIN).await.json();
         let text = admin["harbor_version"].as_str().expect("logged in");
         assert!(text.starts_with(&format!("v{}", version(v))), "{v}: {text}");

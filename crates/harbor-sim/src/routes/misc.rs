@@ -55,7 +55,8 @@ pub fn systeminfo(ctx: &Ctx) -> ApiResult {
     Ok(json_response(&Value::Object(m)))
 }
 
-/// `GET /users/current`: 401 anonymous, 412 for robots.
+/// `GET /users/current`: 401 anonymous, 412 for robots. An empty `comment` is left out
+/// (go-swagger's `omitempty`).
 pub fn current_user(ctx: &Ctx) -> ApiResult {
     if !ctx.who.is_authenticated() {
         return Err(ApiError::unauthorized());
@@ -76,7 +77,6 @@ pub fn current_user(ctx: &Ctx) -> ApiResult {
         "username": acct.name,
         "email": format!("{}@example.com", acct.name),
         "realname": acct.realname,
-        "comment": "",
         "sysadmin_flag": acct.sysadmin,
         "admin_role_in_auth": false,
         "creation_time": time::format_millis(1_640_995_200_000),
