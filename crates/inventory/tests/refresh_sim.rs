@@ -256,18 +256,36 @@ async fn failed_refresh_loses_no_cached_row(version: HarborVersion) {
     assert!(done.stamps.len() <= known);
 }
 
+/// A scope of two named projects.
+fn library_and_team() -> Scope {
+    Scope {
+        projects: Projects::Named(vec!["library".into(), "team".into()]),
+        ..Scope::default()
+    }
+}
+
+fn in_library_or_team(repo: &str) -> bool {
+    repo.starts_with("library/") || repo.starts_with("team/")
+}
+
+fn truth_in_library_and_team(
+    handle: &SimHandle,
+    who: Option<(&str, &str)>,
+) -> BTreeSet<(String, String)> {
+    truth_keys(handle, who)
+        .into_iter()
+        .filter(|(repo, _)| in_library_or_team(repo))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_of_named_projects_lists_their_repositories_only() {
     let who = Some(("admin", "Harbor12345"));
     let handle = small(HarborVersion::V2_13).await;
-    let scope = Scope {
-        projects: Projects::Named(vec!["library".into(), "team".into()]),
-        ..Scope::default()
-    };
+    let scope = library_and_team();
     let full = run_scope(&handle, who, None, scope.clone()).await;
     assert!(full.report.ledger.is_empty());
-    let in_scope = |repo: &str| repo.starts_with("library/") || repo.starts_with("team/");
-    assert!(!full.stamps.is_empty() && full.stamps.iter().all(|s| in_scope(&s.name)));
+    assert!(!full.stamps.is_empty() && full.stamps.iter().all(|s| in_library_or_team(&s.name)));
     let changed = handle.sim().mutate(&Mutation {
         repositories: 2,
         push: 1,
@@ -290,11 +308,13 @@ async fn refresh_of_named_projects_lists_their_repositories_only() {
             .collect::<BTreeSet<_>>()
     );
     let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
-    let want: BTreeSet<(String, String)> = truth_keys(&handle, who)
-        .into_iter()
-        .filter(|(repo, _)| in_scope(repo))
-        .collect();
-    assert_eq!(keys(&done.rows), want);
+    assert_eq!(keys(&done.rows), truth_in_library_and_team(&handle, who));
+}
+
+/// A refresh folded into the crawl it refreshed, with its failures.
+fn fold(full: Outcome, fresh: Outcome) -> inventory::refresh::Refreshed {
+    let failed = fresh.report.ledger.entries;
+    apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &failed)
 }
 
 /// Rows with their tag names and kind, so a tag change or a type shows.
@@ -401,7 +421,7 @@ async fn refresh_by_update_time_from_2_15_2_is_exact_and_cheap() {
             method.describe().contains("Pull times may be stale"),
             "{method:?}"
         );
-        let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
+        let done = fold(full, fresh);
         assert_eq!(keys(&done.rows), truth_keys(&handle, admin), "{version}");
         assert_eq!(
             tagged(&done.rows),
@@ -453,7 +473,7 @@ async fn older_or_unknown_releases_compare_every_repository() {
             Some(RefreshMethod::EveryRepository { why: expected }),
             "{version}"
         );
-        let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
+        let done = fold(full, fresh);
         assert_eq!(keys(&done.rows), truth_keys(&handle, who), "{version}");
         assert_eq!(tagged(&done.rows), truth_tagged(&handle, who), "{version}");
     }
@@ -463,11 +483,7 @@ async fn older_or_unknown_releases_compare_every_repository() {
 async fn refresh_of_named_projects_by_update_time() {
     let who = Some(("admin", "Harbor12345"));
     let handle = small(HarborVersion::V2_16).await;
-    let scope = Scope {
-        projects: Projects::Named(vec!["library".into(), "team".into()]),
-        ..Scope::default()
-    };
-    let in_scope = |repo: &str| repo.starts_with("library/") || repo.starts_with("team/");
+    let scope = library_and_team();
     let full = run_scope(&handle, who, None, scope.clone()).await;
     handle.sim().mutate(&Mutation {
         repositories: 2,
@@ -496,11 +512,7 @@ async fn refresh_of_named_projects_by_update_time() {
     let by_route = handle.sim().stats().by_route;
     assert!(!by_route.contains_key("GET /repositories"), "{by_route:?}");
     let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
-    let want: BTreeSet<(String, String)> = truth_keys(&handle, who)
-        .into_iter()
-        .filter(|(repo, _)| in_scope(repo))
-        .collect();
-    assert_eq!(keys(&done.rows), want);
+    assert_eq!(keys(&done.rows), truth_in_library_and_team(&handle, who));
     assert_eq!(done.plan.dropped.len(), 1, "{:?}", done.plan);
 }
 
@@ -527,13 +539,7 @@ async fn a_failed_list_of_changes_falls_back_to_every_repository() {
         })
     );
     assert_eq!(fresh.report.ledger.entries.len(), 1);
-    let done = apply(
-        full.rows,
-        &full.stamps,
-        fresh.stamps,
-        fresh.rows,
-        &fresh.report.ledger.entries,
-    );
+    let done = fold(full, fresh);
     // Every change but the dropped repository is in (its rows are kept on the doubt
     // the failed request leaves), and nothing else is left out or invented.
     let truth = truth_keys(&handle, who);
