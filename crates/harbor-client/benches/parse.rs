@@ -23,7 +23,7 @@ fn page() -> &'static [u8] {
             with_scan_overview: true,
             with_immutable_status: false,
             with_accessory: false,
-            v212: true,
+            with_inherited_accessory: false,
             accept_v11: false,
         };
         let items: Vec<_> = ds

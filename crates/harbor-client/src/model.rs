@@ -766,4 +766,22 @@ mod tests {
         assert_eq!(none.mime, None);
         assert!(none.vulnerabilities.is_empty());
     }
+
+    #[test]
+    fn a_clean_report_reads_with_null_or_empty_vulnerabilities() {
+        // Real Harbor sends `null` for a scan without findings (a Go nil slice); older
+        // simulators and other tools send `[]`. Both are a clean report, not an error.
+        for list in ["null", "[]"] {
+            let body = format!(
+                r#"{{"application/vnd.security.vulnerability.report; version=1.1":{{
+                "generated_at":"2025-06-01T00:00:00.000Z","severity":"None",
+                "scanner":{{"name":"Trivy","vendor":"Aqua Security","version":"v0.61.0"}},
+                "vulnerabilities":{list}}}}}"#
+            );
+            let addition: VulnerabilityAddition = serde_json::from_str(&body).unwrap();
+            let report = VulnReport::from_addition(Arc::from("p/r"), "sha256:1", addition);
+            assert_eq!(report.mime.as_deref(), Some(REPORT_MIME_TYPES[0]), "{list}");
+            assert!(report.vulnerabilities.is_empty(), "{list}");
+        }
+    }
 }

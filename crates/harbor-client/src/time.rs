@@ -1,9 +1,7 @@
-//! RFC 3339 timestamps as Harbor writes them, turned into [`Millis`] and back: the one
-//! place the project does calendar maths.
+//! RFC 3339 timestamps as Harbor writes them, turned into [`Millis`].
 //!
-//! A tiny parser and formatter instead of `chrono`: the dashboard only needs
-//! "milliseconds since the epoch" and UTC ISO 8601 strings, and the wasm bundle should
-//! not pay for a calendar library.
+//! A tiny parser instead of `chrono`: the dashboard only needs "milliseconds since the
+//! epoch" and the wasm bundle should not pay for a calendar library.
 
 use crate::slim::Millis;
 
@@ -106,7 +104,14 @@ fn days_in_month(year: i64, month: i64) -> i64 {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+///
+/// ```
+/// use harbor_client::time::{civil_from_days, days_from_civil};
+/// assert_eq!(days_from_civil(2024, 2, 29), 19_782);
+/// assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+/// assert_eq!(civil_from_days(days_from_civil(1, 1, 1)), (1, 1, 1));
+/// ```
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -114,6 +119,21 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// The proleptic Gregorian `(year, month, day)` of a count of days since 1970-01-01
+/// (H. Hinnant's `civil_from_days`, the inverse of [`days_from_civil`]).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Formats milliseconds since the epoch as UTC ISO 8601 with seconds (`2026-11-22T08:01:56Z`).
@@ -138,21 +158,6 @@ pub fn iso8601(ms: Millis) -> String {
 /// Formats an optional time; `None` (Harbor's "never") becomes an empty string.
 pub fn iso8601_opt(ms: Option<Millis>) -> String {
     ms.map(iso8601).unwrap_or_default()
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day): the inverse of
-/// [`days_from_civil`] (H. Hinnant's algorithm, valid far beyond any time Harbor stores).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]

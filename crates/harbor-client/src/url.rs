@@ -258,6 +258,56 @@ pub enum UrlError {
     /// A union or intersection list without items.
     #[error("q list for key {0:?} is empty")]
     EmptyList(String),
+    /// A raw `q` term Harbor answers with 400.
+    #[error("Harbor refuses the q term {term:?}: {why}")]
+    Refused {
+        /// The term.
+        term: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+}
+
+/// Checks a `q` written by hand against the rules of Harbor's parser (`lib/q`), which
+/// answers 400 for: a term without `=` or with an empty key or value, an empty fuzzy
+/// value (`name=~`, what an empty search box gives), an unclosed `[`, `{` or `(`, and
+/// a range without exactly one `~` or with neither end set.
+///
+/// ```
+/// use harbor_client::url::check_q;
+/// assert!(check_q("name=~nginx,push_time=[2024-01-01T00:00:00~]").is_ok());
+/// assert!(check_q("name=~").is_err());
+/// assert!(check_q("size=[1~2~3]").is_err());
+/// ```
+pub fn check_q(q: &str) -> Result<(), UrlError> {
+    for term in q.split(',') {
+        let refused = |why| UrlError::Refused {
+            term: term.to_owned(),
+            why,
+        };
+        let (key, value) = term.split_once('=').ok_or_else(|| refused("no \"=\""))?;
+        if key.is_empty() || value.is_empty() {
+            return Err(refused("an empty key or value"));
+        }
+        if value == "~" {
+            return Err(refused("an empty fuzzy value"));
+        }
+        for (open, close) in [('[', ']'), ('{', '}'), ('(', ')')] {
+            if value.starts_with(open) && (value.len() < 2 || !value.ends_with(close)) {
+                return Err(refused("an unclosed bracket"));
+            }
+        }
+        if let Some(body) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+            let ends: Vec<&str> = body.split('~').map(str::trim).collect();
+            if ends.len() != 2 {
+                return Err(refused("a range needs exactly one \"~\""));
+            }
+            if ends.iter().all(|e| e.is_empty()) {
+                return Err(refused("a range needs a lower or an upper end"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds Harbor's `q` parameter: `k=v` terms joined by `,` (AND).
@@ -294,8 +344,12 @@ impl Q {
         self.push(key, escaped)
     }
 
-    /// `k=~v`: case-insensitive "contains".
+    /// `k=~v`: case-insensitive "contains". An empty value is refused: Harbor answers
+    /// `k=~` with 400.
     pub fn fuzzy(self, key: &str, value: &str) -> Result<Q, UrlError> {
+        if value.is_empty() {
+            return Err(UrlError::EmptyValue(key.to_owned()));
+        }
         let value = q_value(value)?;
         self.push(key, format!("~{value}"))
     }

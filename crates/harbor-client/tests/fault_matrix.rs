@@ -504,6 +504,7 @@ async fn pushes_during_the_crawl_lose_nothing() {
                 push: 2,
                 delete: 0,
                 project: None,
+                ..Mutation::default()
             });
             pushed += report.pushed.len();
         }
@@ -548,6 +549,7 @@ async fn deletes_during_the_crawl_never_duplicate_or_invent() {
                 push: 1,
                 delete: 2,
                 project: None,
+                ..Mutation::default()
             });
         }
     })
@@ -586,6 +588,7 @@ async fn pages_changed_between_crawl_and_retry() {
         push: 3,
         delete: 0,
         project: None,
+        ..Mutation::default()
     });
     let after = truth_keys(&handle, ADMIN);
     handle.sim().set_faults(FaultPlan::none());

@@ -8,7 +8,7 @@ use harbor_client::crawl::plan::MAX_PAGES;
 use harbor_client::crawl::{PlanConfig, Planner, Projects, RequestKind, Scope};
 use harbor_client::model::{Artifact, Interner, Project, Repository, VulnReport};
 use harbor_client::transport::Response;
-use harbor_client::url::{encode_repository, percent_decode, ApiPath, Q};
+use harbor_client::url::{check_q, encode_repository, percent_decode, ApiPath, Q};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -103,6 +103,17 @@ proptest! {
             // Harbor splits a term at its first `=`: what follows is the value.
             let value = &text[prefix.len()..];
             prop_assert!(!value.is_empty(), "no empty value: {}", text);
+            // What Harbor's parser (as the simulator reproduces it) accepts.
+            prop_assert!(harbor_sim::query::parse_q(&text).is_ok(), "Harbor refuses {}", text);
+            prop_assert!(check_q(&text).is_ok(), "{}", text);
+        }
+    }
+
+    #[test]
+    fn checked_raw_q_is_what_harbor_accepts(q in "[a-z~=,\\\\\\[\\]{}() 0-9]{0,24}") {
+        // check_q and Harbor's parser agree: whatever passes the check, Harbor takes.
+        if check_q(&q).is_ok() {
+            prop_assert!(harbor_sim::query::parse_q(&q).is_ok(), "Harbor refuses {}", q);
         }
     }
 

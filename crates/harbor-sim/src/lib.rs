@@ -28,6 +28,7 @@ pub mod stats;
 pub mod time;
 #[cfg(feature = "tls")]
 pub mod tls;
+mod version;
 pub mod vulns;
 
 use std::fmt;
@@ -55,17 +56,9 @@ pub struct HarborVersion {
 
 impl HarborVersion {
     /// Harbor 2.10.0: no project-level artifact list, no `repository_name`/`artifact_type`.
-    pub const V2_10: HarborVersion = HarborVersion {
-        major: 2,
-        minor: 10,
-        patch: 0,
-    };
+    pub const V2_10: HarborVersion = HarborVersion::new(2, 10, 0);
     /// Harbor 2.13.1.
-    pub const V2_13: HarborVersion = HarborVersion {
-        major: 2,
-        minor: 13,
-        patch: 1,
-    };
+    pub const V2_13: HarborVersion = HarborVersion::new(2, 13, 1);
 
     /// True when this version is at least `major.minor`.
     pub fn at_least(&self, major: u32, minor: u32) -> bool {
@@ -93,7 +86,7 @@ impl fmt::Display for HarborVersion {
 
 impl FromStr for HarborVersion {
     type Err = String;
-    /// Accepts `2.10`, `2.13.1`, `v2.13.1`.
+    /// Accepts `2.10`, `2.13.1`, `v2.13.1`, from 2.10 to 2.16.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim().trim_start_matches('v');
         let parts: Vec<&str> = t.split('.').collect();
@@ -108,11 +101,17 @@ impl FromStr for HarborVersion {
                 "bad Harbor version {s:?} (want e.g. 2.13 or 2.10.0)"
             ));
         }
-        Ok(HarborVersion {
-            major: num(0)?,
-            minor: num(1)?,
-            patch: num(2)?,
-        })
+        let v = HarborVersion::new(num(0)?, num(1)?, num(2)?);
+        let (oldest, newest) = (HarborVersion::OLDEST, HarborVersion::NEWEST);
+        if (v.major, v.minor) < (oldest.major, oldest.minor)
+            || (v.major, v.minor) > (newest.major, newest.minor)
+        {
+            return Err(format!(
+                "Harbor {v} is not emulated (2.{} to 2.{})",
+                oldest.minor, newest.minor
+            ));
+        }
+        Ok(v)
     }
 }
 
@@ -190,7 +189,8 @@ impl fmt::Debug for Sim {
 impl Sim {
     /// Generates the dataset and builds the simulator.
     pub fn new(cfg: SimConfig) -> Arc<Sim> {
-        let dataset = Dataset::generate(cfg.preset, cfg.seed, cfg.hostile, cfg.shape);
+        let mut dataset = Dataset::generate(cfg.preset, cfg.seed, cfg.hostile, cfg.shape);
+        dataset.version = cfg.version;
         Arc::new(Sim {
             faults: RwLock::new(cfg.faults.clone()),
             gate: capacity::Gate::new(&cfg.capacity),
@@ -379,6 +379,15 @@ mod tests {
         assert_eq!("2.10".parse::<HarborVersion>(), Ok(HarborVersion::V2_10));
         assert_eq!("v2.13.1".parse::<HarborVersion>(), Ok(HarborVersion::V2_13));
         assert!("2".parse::<HarborVersion>().is_err());
+        assert_eq!(
+            "2.15.2".parse::<HarborVersion>(),
+            Ok(HarborVersion::V2_15_2)
+        );
+        assert_eq!("2.16".parse::<HarborVersion>(), Ok(HarborVersion::V2_16));
+        let old = "2.9".parse::<HarborVersion>().unwrap_err();
+        assert_eq!(old, "Harbor 2.9.0 is not emulated (2.10 to 2.16)");
+        assert!("2.17.0".parse::<HarborVersion>().is_err());
+        assert!("3.0".parse::<HarborVersion>().is_err());
         assert!(HarborVersion::V2_13.at_least(2, 12));
         assert!(!HarborVersion::V2_10.at_least(2, 12));
         assert!(HarborVersion::V2_13

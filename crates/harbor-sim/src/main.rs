@@ -7,8 +7,8 @@ use std::time::Duration;
 use harbor_sim::{FaultPlan, HarborVersion, Preset, ServiceTime, SimConfig};
 
 const USAGE: &str = "usage: harbor-sim [--addr 127.0.0.1:0] [--preset tiny|small|medium|large] \
-[--seed N] [--version 2.13] [--latency-ms N] [--jitter-ms N] [--fault-rate 0..1] \
-[--faults plan.json] [--login-lockout-ms N] [--hostile] [--cors] [--tls] \
+[--seed N] [--harbor-version 2.10..2.16, e.g. 2.15.2] [--latency-ms N] [--jitter-ms N] \
+[--fault-rate 0..1] [--faults plan.json] [--login-lockout-ms N] [--hostile] [--cors] [--tls] \
 [--workers N] [--queue-limit N] [--service-base-ms MS] [--service-item-ms MS] \
 [--service-overview-ms MS]";
 
@@ -40,7 +40,10 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--preset" => args.cfg.preset = value("--preset")?.parse::<Preset>()?,
             "--seed" => args.cfg.seed = num(value("--seed")?, "--seed")?,
-            "--version" => args.cfg.version = value("--version")?.parse::<HarborVersion>()?,
+            // `--version` is the older spelling, kept for scripts that use it.
+            "--harbor-version" | "--version" => {
+                args.cfg.version = value(&flag)?.parse::<HarborVersion>()?
+            }
             "--latency-ms" => {
                 args.cfg.latency =
                     Duration::from_millis(num(value("--latency-ms")?, "--latency-ms")?)

@@ -44,15 +44,17 @@ pub struct Query {
 /// A `q` that Harbor would refuse with 400.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
-    /// Bad percent escape in the second decoding.
+    /// Bad percent escape (in [`query_unescape`]; `parse_q` only logs it, as Harbor).
     #[error("invalid URL escape {0:?}")]
     Escape(String),
     /// A term without `=` or with an empty side.
     #[error(r#"the query string must contain "=" and the key/value cannot be empty"#)]
     Term,
-    /// A malformed `[a~b]`.
-    #[error("invalid range pattern {0:?}")]
-    Range(String),
+    /// A value Harbor cannot parse: an empty fuzzy value (`name=~`, what an empty
+    /// search box gives), an unclosed `[`, `{` or `(`, a range without one `~` or with
+    /// no end set.
+    #[error("invalid query string value: {0}")]
+    Value(String),
 }
 
 impl Query {
@@ -117,7 +119,8 @@ pub fn parse_q(q: &str) -> Result<Query, QueryError> {
     if q.is_empty() {
         return Ok(query);
     }
-    let q = query_unescape(q)?;
+    // Harbor logs a bad escape and goes on with the text as it came.
+    let q = query_unescape(q).unwrap_or_else(|_| q.to_string());
     for term in q.split(',') {
         let (k, v) = term.split_once('=').ok_or(QueryError::Term)?;
         if k.is_empty() || v.is_empty() {
@@ -134,28 +137,36 @@ fn parse_pattern(v: &str) -> Result<Pattern, QueryError> {
     if let Some(rest) = v.strip_prefix('\\') {
         return Ok(Pattern::Exact(rest.to_string()));
     }
+    let bad = || QueryError::Value(v.to_string());
     if let Some(rest) = v.strip_prefix('~') {
+        if rest.is_empty() {
+            return Err(bad());
+        }
         return Ok(Pattern::Fuzzy(rest.to_string()));
     }
-    let inner = |open: char, close: char| {
-        v.strip_prefix(open)
-            .and_then(|r| r.strip_suffix(close))
-            .filter(|_| v.len() >= 2)
+    // An opening bracket must be closed: `[a~b`, `{a b` and `(1 2` are refused.
+    let inner = |open: char, close: char| -> Result<Option<&str>, QueryError> {
+        match v.strip_prefix(open) {
+            None => Ok(None),
+            Some(rest) => rest.strip_suffix(close).map(Some).ok_or_else(bad),
+        }
     };
-    if let Some(body) = inner('[', ']') {
-        let (lo, hi) = body
-            .split_once('~')
-            .ok_or_else(|| QueryError::Range(v.to_string()))?;
+    if let Some(body) = inner('[', ']')? {
+        let mut sides = body.split('~');
+        let (Some(lo), Some(hi), None) = (sides.next(), sides.next(), sides.next()) else {
+            return Err(bad());
+        };
+        let (lo, hi) = (lo.trim(), hi.trim());
         if lo.is_empty() && hi.is_empty() {
-            return Err(QueryError::Range(v.to_string()));
+            return Err(bad());
         }
         let side = |s: &str| (!s.is_empty()).then(|| parse_value(s));
         return Ok(Pattern::Range(side(lo), side(hi)));
     }
-    if let Some(body) = inner('{', '}') {
+    if let Some(body) = inner('{', '}')? {
         return Ok(Pattern::Union(list(body)));
     }
-    if let Some(body) = inner('(', ')') {
+    if let Some(body) = inner('(', ')')? {
         return Ok(Pattern::And(list(body)));
     }
     Ok(Pattern::Exact(v.to_string()))
@@ -353,11 +364,27 @@ mod tests {
         );
         assert_eq!(q.get("x"), Some(&Pattern::Exact("~lit".into())));
         assert_eq!(parse_q("noequals"), Err(QueryError::Term));
+        // A bad escape is only logged: the text is used as it came.
         assert_eq!(
-            parse_q("a=%zz").unwrap_err().to_string(),
-            "invalid URL escape \"%zz\""
+            parse_q("a=%zz").unwrap().get("a"),
+            Some(&Pattern::Exact("%zz".into()))
         );
-        assert!(matches!(parse_q("a=[~]"), Err(QueryError::Range(_))));
+        for bad in [
+            "a=[~]",
+            "a=~",
+            "a=[1~2",
+            "a={1 2",
+            "a=(1 2",
+            "a=[1~2~3]",
+            "a=[12]",
+        ] {
+            let value = bad.trim_start_matches("a=");
+            assert_eq!(parse_q(bad), Err(QueryError::Value(value.into())), "{bad}");
+        }
+        assert_eq!(
+            QueryError::Value("~".into()).to_string(),
+            "invalid query string value: ~"
+        );
         assert_eq!(
             parse_q("push_time=[2024-01-01T00:00:00~]")
                 .unwrap()

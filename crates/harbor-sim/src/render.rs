@@ -3,7 +3,8 @@
 //! Field presence follows real responses: artifact `tags`, `labels`, `references` and
 //! `accessories` are always present and `null` when empty or not asked for;
 //! `scan_overview` is absent unless asked for and scanned; `repository_name` and
-//! `artifact_type` exist only from Harbor 2.12.
+//! `artifact_type` exist only from Harbor 2.12 (and an index has no `artifact_type`
+//! nor `extra_attrs`); strings Go's `omitempty` drops are left out when empty.
 
 use serde_json::{json, Map, Value};
 
@@ -24,6 +25,8 @@ pub const MIME_NATIVE: &str =
     "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0";
 const DEFAULT_ICON: &str =
     "sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06";
+/// The `artifactType` of a CNCF model-spec manifest.
+const MODEL_ARTIFACT_TYPE: &str = "application/vnd.cncf.model.manifest.v1+json";
 const CHART_ICON: &str = "sha256:61cf3a178ff0f75bf08a25d96b75cf7355dc197749a9f128ed3ef34b0df05518";
 
 /// Which optional parts of an artifact to render.
@@ -39,8 +42,8 @@ pub struct ArtifactOpts {
     pub with_immutable_status: bool,
     /// `with_accessory`.
     pub with_accessory: bool,
-    /// Emulating Harbor >= 2.12.
-    pub v212: bool,
+    /// `with_inherited_accessory` (Harbor >= 2.16; ignored before).
+    pub with_inherited_accessory: bool,
     /// The caller accepts the version=1.1 report type (see `X-Accept-Vulnerabilities`).
     pub accept_v11: bool,
 }
@@ -83,7 +86,9 @@ fn role(p: &Principal, project: &Project) -> i64 {
     }
 }
 
-/// A `Project`.
+/// A `Project`. Without detail Harbor leaves out `metadata`, the owner and the caller's
+/// role, and sends the CVE allowlist's `items` as `null`; `repo_count` stays.
+/// `current_user_role_ids` is `null` for a caller with no role in the project.
 pub fn project(_ds: &Dataset, pr: &Project, who: &Principal, with_detail: bool) -> Value {
     let mut m = Map::new();
     m.insert("project_id".into(), json!(pr.id));
@@ -100,17 +105,27 @@ pub fn project(_ds: &Dataset, pr: &Project, who: &Principal, with_detail: bool) 
         "update_time".into(),
         json!(time::format_millis(pr.update_time)),
     );
-    let mut repo_count = 0;
+    m.insert("repo_count".into(), json!(pr.repos.len()));
     if with_detail {
         m.insert("owner_name".into(), json!("admin"));
         let r = role(who, pr);
         if r != 0 {
             m.insert("current_user_role_id".into(), json!(r));
-            m.insert("current_user_role_ids".into(), json!([r]));
         }
-        repo_count = pr.repos.len();
+        let ids = if r != 0 { json!([r]) } else { Value::Null };
+        m.insert("current_user_role_ids".into(), ids);
     }
-    m.insert("repo_count".into(), json!(repo_count));
+    let items = if with_detail { json!([]) } else { Value::Null };
+    m.insert(
+        "cve_allowlist".into(),
+        json!({
+            "creation_time": time::NEVER, "id": pr.id, "items": items,
+            "project_id": pr.id, "update_time": time::NEVER
+        }),
+    );
+    if !with_detail {
+        return Value::Object(m);
+    }
     let mut meta = Map::new();
     meta.insert("public".into(), json!(pr.public.to_string()));
     if pr.auto_scan {
@@ -120,13 +135,6 @@ pub fn project(_ds: &Dataset, pr: &Project, who: &Principal, with_detail: bool) 
         meta.insert("retention_id".into(), json!(pr.id.to_string()));
     }
     m.insert("metadata".into(), Value::Object(meta));
-    m.insert(
-        "cve_allowlist".into(),
-        json!({
-            "creation_time": time::NEVER, "id": pr.id, "items": [],
-            "project_id": pr.id, "update_time": time::NEVER
-        }),
-    );
     Value::Object(m)
 }
 
@@ -259,7 +267,7 @@ pub fn scan_summary(ds: &Dataset, a: &Artifact) -> Option<Value> {
     Some(Value::Object(m))
 }
 
-fn addition_links(ds: &Dataset, a: &Artifact, repo: &Repository) -> Value {
+fn addition_links(ds: &Dataset, a: &Artifact, repo: &Repository) -> Option<Value> {
     let project = &ds.projects[repo.project as usize].name;
     let base = format!(
         "/api/v2.0/projects/{project}/repositories/{}/artifacts/{}/additions",
@@ -270,6 +278,8 @@ fn addition_links(ds: &Dataset, a: &Artifact, repo: &Repository) -> Value {
         ArtifactKind::Image => &["build_history", "vulnerabilities"],
         ArtifactKind::Index => &["vulnerabilities"],
         ArtifactKind::Chart => &["dependencies", "readme.md", "values.yaml"],
+        ArtifactKind::Model if ds.version.knows_cnai() => &["files", "license", "readme.md"],
+        ArtifactKind::Model => return None,
     };
     let mut m = Map::new();
     for n in names {
@@ -278,13 +288,14 @@ fn addition_links(ds: &Dataset, a: &Artifact, repo: &Repository) -> Value {
             json!({"absolute": false, "href": format!("{base}/{n}")}),
         );
     }
-    Value::Object(m)
+    Some(Value::Object(m))
 }
 
-fn extra_attrs(ds: &Dataset, a: &Artifact, repo: &Repository) -> Value {
+/// `extra_attrs`; an index (and a model) has none, and Harbor then leaves the key out.
+fn extra_attrs(ds: &Dataset, a: &Artifact, repo: &Repository) -> Option<Value> {
     let short = short_name(ds, repo);
-    match a.kind {
-        ArtifactKind::Index => Value::Null,
+    Some(match a.kind {
+        ArtifactKind::Index | ArtifactKind::Model => return None,
         ArtifactKind::Chart => json!({
             "apiVersion": "v2",
             "name": short.rsplit('/').next().unwrap_or(short),
@@ -316,11 +327,12 @@ fn extra_attrs(ds: &Dataset, a: &Artifact, repo: &Repository) -> Value {
                 "architecture": arch,
                 "author": author,
                 "config": config,
-                "created": time::format_millis(a.push_time - 3_600_000),
+                // Image configs keep the builder's nanoseconds.
+                "created": time::format_nanos(a.push_time - 3_600_000, mix(ds.seed, a.id as u64)),
                 "os": os,
             })
         }
-    }
+    })
 }
 
 fn annotations(ds: &Dataset, a: &Artifact, repo: &Repository) -> Value {
@@ -369,7 +381,6 @@ fn accessories(ds: &Dataset, a: &Artifact, repo: &Repository) -> Value {
         "artifact_id": id,
         "creation_time": time::format_millis(a.push_time + 5_000),
         "digest": format!("sha256:{}", crate::rng::hex_words(mix(ds.seed, id as u64 ^ 0xACC), 4)),
-        "icon": "",
         "id": a.id,
         "size": 1_423,
         "subject_artifact_digest": &*a.digest,
@@ -393,15 +404,24 @@ pub fn artifact(ds: &Dataset, a: &Artifact, o: &ArtifactOpts) -> Value {
             Value::Null
         },
     );
-    m.insert("addition_links".into(), addition_links(ds, a, repo));
+    if let Some(links) = addition_links(ds, a, repo) {
+        m.insert("addition_links".into(), links);
+    }
     if a.annotated {
         m.insert("annotations".into(), annotations(ds, a, repo));
     }
-    if o.v212 {
-        m.insert("artifact_type".into(), json!(media));
+    let modern = ds.version.project_artifacts();
+    if modern && a.kind != ArtifactKind::Index {
+        let artifact_type = match a.kind {
+            ArtifactKind::Model => MODEL_ARTIFACT_TYPE,
+            _ => media,
+        };
+        m.insert("artifact_type".into(), json!(artifact_type));
     }
     m.insert("digest".into(), json!(&*a.digest));
-    m.insert("extra_attrs".into(), extra_attrs(ds, a, repo));
+    if let Some(extra) = extra_attrs(ds, a, repo) {
+        m.insert("extra_attrs".into(), extra);
+    }
     let icon = if a.kind == ArtifactKind::Chart {
         CHART_ICON
     } else {
@@ -409,6 +429,12 @@ pub fn artifact(ds: &Dataset, a: &Artifact, o: &ArtifactOpts) -> Value {
     };
     m.insert("icon".into(), json!(icon));
     m.insert("id".into(), json!(a.id));
+    if o.with_inherited_accessory && ds.version.inherited_accessories() {
+        let parent = a.parent.map(|p| &ds.artifacts[p as usize]);
+        if let Some(Value::Array(list)) = parent.map(|p| accessories(ds, p, repo)) {
+            m.insert("inherited_accessories".into(), Value::Array(list));
+        }
+    }
     let labels = if o.with_label {
         none_if_empty(
             a.labels
@@ -427,7 +453,7 @@ pub fn artifact(ds: &Dataset, a: &Artifact, o: &ArtifactOpts) -> Value {
     m.insert("push_time".into(), json!(time::format_millis(a.push_time)));
     m.insert("references".into(), references(ds, a));
     m.insert("repository_id".into(), json!(repo.id));
-    if o.v212 {
+    if modern {
         m.insert("repository_name".into(), json!(repo.name));
     }
     if o.with_scan_overview && o.accept_v11 && a.scannable() {
@@ -447,12 +473,13 @@ pub fn artifact(ds: &Dataset, a: &Artifact, o: &ArtifactOpts) -> Value {
         Value::Null
     };
     m.insert("tags".into(), tags);
-    m.insert("type".into(), json!(kind_type(a.kind)));
+    m.insert("type".into(), json!(kind_type(a.kind, ds.version)));
     Value::Object(m)
 }
 
 /// The `additions/vulnerabilities` body: `{}` unless a successful report exists and the
-/// caller accepts its MIME type.
+/// caller accepts its MIME type. A clean report has `"vulnerabilities": null` (Go's nil
+/// slice), and each finding has a `status` only from Harbor 2.14.
 pub fn vulnerabilities(ds: &Dataset, a: &Artifact, accept_v11: bool) -> Value {
     if !accept_v11 || !a.scannable() || a.scan.state != ScanState::Success {
         return json!({});
@@ -473,20 +500,23 @@ pub fn vulnerabilities(ds: &Dataset, a: &Artifact, accept_v11: bool) -> Value {
             }
             let score = c.score10.map(|s| f64::from(s) / 10.0);
             let vector = if score.is_some() { "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" } else { "" };
-            json!({
+            let mut v = json!({
                 "id": c.id,
                 "package": c.package,
                 "version": c.version,
                 "fix_version": c.fix_version,
                 "severity": c.severity.as_str(),
-                "status": if c.fix_version.is_empty() { "affected" } else { "fixed" },
                 "description": desc,
                 "links": links,
                 "artifact_digests": [&*a.digest],
                 "preferred_cvss": {"score_v3": score, "score_v2": null, "vector_v3": vector, "vector_v2": ""},
                 "cwe_ids": [if c.cwe == 0 { String::new() } else { format!("CWE-{}", c.cwe) }],
                 "vendor_attributes": {"CVSS": {"nvd": {"V3Score": score, "V3Vector": vector}}},
-            })
+            });
+            if ds.version.vulnerability_status() {
+                v["status"] = json!(if c.fix_version.is_empty() { "affected" } else { "fixed" });
+            }
+            v
         })
         .collect();
     let end = a.scan.start + i64::from(a.scan.duration_s) * 1000;
@@ -495,7 +525,7 @@ pub fn vulnerabilities(ds: &Dataset, a: &Artifact, accept_v11: bool) -> Value {
             "generated_at": time::format_millis(end),
             "scanner": scanner(),
             "severity": a.scan.severity.as_str(),
-            "vulnerabilities": vulns,
+            "vulnerabilities": none_if_empty(vulns),
         }
     })
 }

@@ -1,4 +1,7 @@
-//! Harbor's time format without a date library: RFC 3339 UTC with milliseconds.
+//! Harbor's time format without a date library: RFC 3339 UTC with milliseconds. The
+//! calendar conversion is the client's (`harbor_client::time`), so there is one copy.
+
+use harbor_client::time::{civil_from_days, days_from_civil};
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;
@@ -8,31 +11,6 @@ pub const NEVER: &str = "0001-01-01T00:00:00.000Z";
 
 /// Milliseconds of `0001-01-01T00:00:00Z`: a never-set time sorts and compares as this.
 pub const NEVER_MS: Millis = -62_135_596_800_000;
-
-/// Days since 1970-01-01 for a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Civil date for days since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
 
 /// Formats like Harbor: `2024-03-18T05:35:37.352Z`; `None` gives [`NEVER`].
 pub fn format(ms: Option<Millis>) -> String {
@@ -54,6 +32,15 @@ pub fn format_millis(ms: Millis) -> String {
         rem % 1000,
     );
     format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+}
+
+/// Formats with nanoseconds, as Harbor passes an image config's `created` through:
+/// `2018-11-13T00:22:52.621679073Z`. The six digits below the millisecond come from
+/// `salt`, so they are stable per artifact.
+pub fn format_nanos(ms: Millis, salt: u64) -> String {
+    let millis = format_millis(ms);
+    let stem = millis.strip_suffix('Z').unwrap_or(&millis);
+    format!("{stem}{:06}Z", salt % 1_000_000)
 }
 
 /// Parses the one time layout Harbor's `q` accepts: `2006-01-02T15:04:05` (UTC).
@@ -91,6 +78,10 @@ mod tests {
         assert_eq!(format_millis(1_710_740_137_352), "2024-03-18T05:35:37.352Z");
         assert_eq!(format_millis(NEVER_MS), NEVER);
         assert_eq!(format(None), NEVER);
+        assert_eq!(
+            format_nanos(1_710_740_137_352, 1_679_073),
+            "2024-03-18T05:35:37.352679073Z"
+        );
     }
 
     #[test]

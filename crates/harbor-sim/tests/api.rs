@@ -610,6 +610,7 @@ async fn misc_endpoints() {
         [
             "auth_mode",
             "banner_message",
+            "oidc_provider_name",
             "primary_auth_mode",
             "self_registration"
         ]

@@ -1,12 +1,14 @@
 //! Requests of an incremental refresh against a full crawl, on the simulator.
 //!
 //! `cargo run -p inventory --example refresh_bench --profile host [preset] [changed %] [latency ms]`
-//! (defaults: `medium`, 1 %, 25 ms). For Harbor 2.10 (artifacts listed per repository)
-//! and 2.13 (per project), as admin: a full crawl with repository stamps (what the
-//! dashboard runs), then `changed %` of the repositories get a push and a delete, then a
-//! refresh. Prints requests and time of each, the refresh's share of the full crawl's
-//! requests (target: at most 5 % at 1 % changed), and whether the merged inventory
-//! equals the simulator's truth. One JSON line per version follows the table.
+//! (defaults: `medium`, 1 %, 25 ms). For Harbor 2.10 (artifacts listed per repository),
+//! 2.13 (per project) and 2.16 (per project, and `update_time` records deletes), as
+//! admin: a full crawl with repository stamps (what the dashboard runs), then `changed %`
+//! of the repositories get a push and a delete, then a refresh. Prints requests and time
+//! of each, the refresh's share of the full crawl's requests (target: at most 5 % at 1 %
+//! changed on 2.15.2 and later), whether the merged inventory equals the simulator's
+//! truth, and the refresh method with its reason. One JSON line per version follows.
+//! With `REFRESH_BENCH_PATHS` set, the paths each refresh requested go to stderr.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -26,6 +28,7 @@ struct Crawl {
     requests: u64,
     elapsed: Duration,
     failures: usize,
+    method: String,
 }
 
 async fn crawl(handle: &SimHandle, known: Option<Vec<RepoStamp>>) -> Result<Crawl, Error> {
@@ -48,6 +51,7 @@ async fn crawl(handle: &SimHandle, known: Option<Vec<RepoStamp>>) -> Result<Craw
     handle.sim().reset_stats();
     let start = Instant::now();
     let cancel = CancelToken::new();
+    let known_given = known.is_some();
     let report = match known {
         None => crawler.crawl(Scope::default(), &cancel, sink).await?,
         Some(known) => {
@@ -57,12 +61,21 @@ async fn crawl(handle: &SimHandle, known: Option<Vec<RepoStamp>>) -> Result<Craw
         }
     };
     let elapsed = start.elapsed();
+    if std::env::var_os("REFRESH_BENCH_PATHS").is_some() && known_given {
+        for (path, n) in handle.sim().stats().by_path {
+            eprintln!("{n:>3} {path}");
+        }
+    }
     Ok(Crawl {
         rows,
         stamps,
         requests: handle.sim().stats().requests_total,
         elapsed,
         failures: report.ledger.entries.len(),
+        method: report
+            .refresh
+            .map(|m| m.describe())
+            .unwrap_or_else(|| "full crawl".into()),
     })
 }
 
@@ -93,6 +106,7 @@ async fn bench(
         push: 1,
         delete: 1,
         project: None,
+        ..Mutation::default()
     });
     let fresh = crawl(&handle, Some(full.stamps.clone())).await?;
     let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
@@ -119,6 +133,7 @@ async fn bench(
         p.summary(),
         exact && full.failures == 0 && fresh.failures == 0,
     );
+    println!("      {}", fresh.method);
     println!(
         "{{\"version\":\"{version}\",\"repositories\":{repositories},\"changed\":{changed},\"full_requests\":{},\"refresh_requests\":{},\"share_percent\":{share:.2},\"full_ms\":{:.0},\"refresh_ms\":{:.0},\"exact\":{exact}}}",
         full.requests,
@@ -139,7 +154,11 @@ async fn main() -> Result<(), Error> {
         "refresh after {percent} % of repositories changed ({preset:?}, {} ms per request, admin)",
         latency.as_millis()
     );
-    for version in [HarborVersion::V2_10, HarborVersion::V2_13] {
+    for version in [
+        HarborVersion::V2_10,
+        HarborVersion::V2_13,
+        HarborVersion::V2_16,
+    ] {
         bench(preset, version, percent, latency).await?;
     }
     Ok(())

@@ -35,7 +35,8 @@ pub struct Filters {
     pub digest: String,
     /// A label name: substring, or exact when quoted.
     pub label: String,
-    /// Artifact type (`IMAGE`, `CHART`, ...), exact, case-insensitive.
+    /// Artifact type (`IMAGE`, `CHART`, `CNAI` for AI models from Harbor 2.13, ...),
+    /// exact, case-insensitive.
     pub kind: String,
     /// Only successfully scanned artifacts whose overall severity is at least this.
     pub min_severity: Option<Severity>,
@@ -864,5 +865,29 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(filter_indices(&rows, &f, None, NOW), vec![0, 2]);
+    }
+
+    #[test]
+    fn the_type_filter_knows_model_artifacts() {
+        let rows = vec![
+            row(&RowSpec::new("p", "p/models")
+                .digest("sha256:1")
+                .kind("CNAI")),
+            row(&RowSpec::new("p", "p/old")
+                .digest("sha256:2")
+                .kind("UNKNOWN")),
+            row(&RowSpec::new("p", "p/app").digest("sha256:3")),
+        ];
+        let only = |kind: &str| {
+            let f = Filters {
+                kind: kind.into(),
+                ..Default::default()
+            };
+            filter_indices(&rows, &f, None, crate::synthetic::NOW)
+        };
+        assert_eq!(only("cnai"), vec![0]);
+        assert_eq!(only("\"CNAI\""), vec![0]);
+        assert_eq!(only("unknown"), vec![1]);
+        assert_eq!(only("image"), vec![2]);
     }
 }

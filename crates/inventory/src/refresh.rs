@@ -1,10 +1,14 @@
 //! Incremental refresh: which repositories to crawl again, and how to fold the new rows
 //! into the cached inventory.
 //!
-//! Harbor bumps a repository's `update_time` and `artifact_count` when artifacts are
-//! pushed or deleted, so listing repositories (cheap, paged) tells which ones need their
-//! artifacts listed again (expensive). Everything here is pure: the app lists, calls
-//! [`plan`], crawls [`RefreshPlan::recrawl`] and calls [`merge`].
+//! Harbor moves a repository's `update_time` on a push (and, from 2.15.2, on every
+//! delete and tag change) and its `artifact_count` on a push or delete, so repository
+//! stamps tell which repositories need their artifacts listed again (expensive). The
+//! planner gathers the fresh stamps (every repository's before 2.15.2; from 2.15.2 the
+//! changed ones plus the unchanged ones it vouches for, see
+//! [`harbor_client::crawl::RefreshMethod`]). Everything here is pure: the app lists,
+//! calls [`plan`], crawls [`RefreshPlan::recrawl`] and calls [`merge`]. Pulls change no
+//! stamp: refreshed pull times may be stale.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -46,6 +50,14 @@ impl Unconfirmed {
                 }
                 RequestKind::Artifacts { repository, .. } => {
                     out.repositories.insert(repository.to_string());
+                }
+                RequestKind::ChangedRepositories { project, .. } => {
+                    out.listing = true;
+                    out.projects.extend(project.iter().map(|p| p.to_string()));
+                }
+                RequestKind::ChangedArtifacts { repositories, .. } => {
+                    out.repositories
+                        .extend(repositories.iter().map(|r| r.to_string()));
                 }
                 RequestKind::SystemInfo
                 | RequestKind::CurrentUser

@@ -82,12 +82,17 @@ async fn run_scope(
     }
 }
 
-fn truth_keys(handle: &SimHandle, who: Option<(&str, &str)>) -> BTreeSet<(String, String)> {
+/// The simulator's truth for `who` (anonymous when `None`).
+fn truth(handle: &SimHandle, who: Option<(&str, &str)>) -> Vec<harbor_sim::TruthRow> {
     let ds = handle.sim().dataset();
     let principal = ds
         .principal_by_name(who.map_or("anonymous", |(u, _)| u))
         .expect("known principal");
     ds.truth(&principal)
+}
+
+fn truth_keys(handle: &SimHandle, who: Option<(&str, &str)>) -> BTreeSet<(String, String)> {
+    truth(handle, who)
         .into_iter()
         .map(|r| (r.repository, r.digest))
         .collect()
@@ -133,6 +138,7 @@ async fn refresh_lists_only_what_changed(version: HarborVersion, who: Option<(&s
         push: 2,
         delete: 1,
         project: None,
+        ..Mutation::default()
     });
     handle.sim().reset_stats();
     let fresh = run(&handle, who, Some(full.stamps.clone())).await;
@@ -203,8 +209,15 @@ async fn refresh_on_2_13_anonymous() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_refresh_loses_no_cached_row() {
+    // 2.10 compares every stamp; 2.16 lists changes and project counts: either way.
+    for version in [HarborVersion::V2_10, HarborVersion::V2_16] {
+        failed_refresh_loses_no_cached_row(version).await;
+    }
+}
+
+async fn failed_refresh_loses_no_cached_row(version: HarborVersion) {
     let who = Some(("admin", "Harbor12345"));
-    let handle = small(HarborVersion::V2_10).await;
+    let handle = small(version).await;
     let full = run(&handle, who, None).await;
     let before = keys(&full.rows);
     handle.sim().mutate(&Mutation {
@@ -212,11 +225,14 @@ async fn a_failed_refresh_loses_no_cached_row() {
         push: 1,
         delete: 1,
         project: None,
+        ..Mutation::default()
     });
-    // The repository list and every artifact listing fail, retries included.
+    // The repository and project lists and every artifact listing fail, retries
+    // included.
     handle.sim().set_faults(FaultPlan {
         rules: vec![
             FaultRule::new("/repositories?*", FaultKind::Http503),
+            FaultRule::new("/projects?*", FaultKind::Http503),
             FaultRule::new("*/artifacts?*", FaultKind::Http500),
         ],
         ..FaultPlan::default()
@@ -240,23 +256,42 @@ async fn a_failed_refresh_loses_no_cached_row() {
     assert!(done.stamps.len() <= known);
 }
 
+/// A scope of two named projects.
+fn library_and_team() -> Scope {
+    Scope {
+        projects: Projects::Named(vec!["library".into(), "team".into()]),
+        ..Scope::default()
+    }
+}
+
+fn in_library_or_team(repo: &str) -> bool {
+    repo.starts_with("library/") || repo.starts_with("team/")
+}
+
+fn truth_in_library_and_team(
+    handle: &SimHandle,
+    who: Option<(&str, &str)>,
+) -> BTreeSet<(String, String)> {
+    truth_keys(handle, who)
+        .into_iter()
+        .filter(|(repo, _)| in_library_or_team(repo))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_of_named_projects_lists_their_repositories_only() {
     let who = Some(("admin", "Harbor12345"));
     let handle = small(HarborVersion::V2_13).await;
-    let scope = Scope {
-        projects: Projects::Named(vec!["library".into(), "team".into()]),
-        ..Scope::default()
-    };
+    let scope = library_and_team();
     let full = run_scope(&handle, who, None, scope.clone()).await;
     assert!(full.report.ledger.is_empty());
-    let in_scope = |repo: &str| repo.starts_with("library/") || repo.starts_with("team/");
-    assert!(!full.stamps.is_empty() && full.stamps.iter().all(|s| in_scope(&s.name)));
+    assert!(!full.stamps.is_empty() && full.stamps.iter().all(|s| in_library_or_team(&s.name)));
     let changed = handle.sim().mutate(&Mutation {
         repositories: 2,
         push: 1,
         delete: 1,
         project: Some("team".into()),
+        ..Mutation::default()
     });
     handle.sim().reset_stats();
     let fresh = run_scope(&handle, who, Some(full.stamps.clone()), scope).await;
@@ -273,9 +308,243 @@ async fn refresh_of_named_projects_lists_their_repositories_only() {
             .collect::<BTreeSet<_>>()
     );
     let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
-    let want: BTreeSet<(String, String)> = truth_keys(&handle, who)
+    assert_eq!(keys(&done.rows), truth_in_library_and_team(&handle, who));
+}
+
+/// A refresh folded into the crawl it refreshed, with its failures.
+fn fold(full: Outcome, fresh: Outcome) -> inventory::refresh::Refreshed {
+    let failed = fresh.report.ledger.entries;
+    apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &failed)
+}
+
+/// Rows with their tag names and kind, so a tag change or a type shows.
+fn tagged(rows: &[ArtifactRow]) -> BTreeSet<(String, String, Vec<String>, String)> {
+    rows.iter()
+        .map(|r| {
+            let mut tags: Vec<String> = r.tags.iter().map(|t| t.name.to_string()).collect();
+            tags.sort();
+            (
+                r.repository.to_string(),
+                r.digest.to_string(),
+                tags,
+                r.kind.to_string(),
+            )
+        })
+        .collect()
+}
+
+fn truth_tagged(
+    handle: &SimHandle,
+    who: Option<(&str, &str)>,
+) -> BTreeSet<(String, String, Vec<String>, String)> {
+    truth(handle, who)
         .into_iter()
-        .filter(|(repo, _)| in_scope(repo))
-        .collect();
-    assert_eq!(keys(&done.rows), want);
+        .map(|mut r| {
+            r.tags.sort();
+            (r.repository, r.digest, r.tags, r.kind)
+        })
+        .collect()
+}
+
+/// Every kind of change at once: artifact deletes, new tags, pulls, a deleted and a
+/// new repository (each its own mutation generation).
+fn change_everything(handle: &SimHandle, with_tags: bool) {
+    let sim = handle.sim();
+    let one = |m: Mutation| sim.mutate(&m);
+    one(Mutation {
+        repositories: 3,
+        push: 0,
+        delete: 1,
+        ..Mutation::default()
+    });
+    if with_tags {
+        one(Mutation {
+            repositories: 2,
+            push: 0,
+            tag: 1,
+            ..Mutation::default()
+        });
+    }
+    one(Mutation {
+        repositories: 2,
+        push: 0,
+        pull: 2,
+        ..Mutation::default()
+    });
+    let dropped = one(Mutation {
+        repositories: 1,
+        push: 0,
+        drop_repository: true,
+        project: Some("library".into()),
+        ..Mutation::default()
+    });
+    assert_eq!(dropped.dropped.len(), 1);
+    let created = one(Mutation {
+        repositories: 0,
+        push: 2,
+        new_repositories: 1,
+        project: Some("team".into()),
+        ..Mutation::default()
+    });
+    assert_eq!(created.created.len(), 1);
+}
+
+#[tokio::test]
+async fn refresh_by_update_time_from_2_15_2_is_exact_and_cheap() {
+    use harbor_client::crawl::RefreshMethod;
+    let admin = Some(("admin", "Harbor12345"));
+    for version in [HarborVersion::V2_15_2, HarborVersion::V2_16] {
+        let handle = small(version).await;
+        let full = run(&handle, admin, None).await;
+        let full_requests = handle.sim().stats().requests_total;
+        change_everything(&handle, true);
+        handle.sim().reset_stats();
+        let fresh = run(&handle, admin, Some(full.stamps.clone())).await;
+        let requests = handle.sim().stats().requests_total;
+        assert!(fresh.report.ledger.is_empty(), "{:?}", fresh.report.ledger);
+        let method = fresh
+            .report
+            .refresh
+            .clone()
+            .expect("a refresh says its method");
+        assert!(
+            matches!(
+                method,
+                RefreshMethod::ChangedSince {
+                    relisted_projects: 1,
+                    ..
+                }
+            ),
+            "{version}: {method:?}"
+        );
+        assert!(
+            method.describe().contains("Pull times may be stale"),
+            "{method:?}"
+        );
+        let done = fold(full, fresh);
+        assert_eq!(keys(&done.rows), truth_keys(&handle, admin), "{version}");
+        assert_eq!(
+            tagged(&done.rows),
+            truth_tagged(&handle, admin),
+            "{version}"
+        );
+        assert_eq!(done.rows.len(), truth_keys(&handle, admin).len());
+        assert_eq!(done.plan.dropped.len(), 1, "{version}: {:?}", done.plan);
+        assert_eq!(done.plan.added.len(), 1, "{version}: {:?}", done.plan);
+        // /systeminfo, the changed repositories, the projects, the repositories of the
+        // project that lost one, and at most one artifact listing for each of the six
+        // repositories with new content (3 deletes, 2 tags, 1 new).
+        assert!(
+            requests <= 4 + 6 && requests < full_requests,
+            "{version}: {requests} requests against {full_requests} for the full crawl"
+        );
+        let paths = handle.sim().stats().by_path;
+        assert!(
+            !paths.keys().any(|p| p.ends_with("/users/current")),
+            "a refresh needs only the release"
+        );
+    }
+}
+
+#[tokio::test]
+async fn older_or_unknown_releases_compare_every_repository() {
+    use harbor_client::crawl::{RefreshMethod, WhyEveryRepository};
+    let admin = Some(("admin", "Harbor12345"));
+    // 2.15.1 moves update_time only on a push, and 2.16 tells anonymous callers no
+    // release: both compare every stamp (tag-only changes are invisible to that method,
+    // so none are made here).
+    for (version, who) in [
+        (HarborVersion::new(2, 15, 1), admin),
+        (HarborVersion::V2_16, None),
+    ] {
+        let handle = small(version).await;
+        let full = run(&handle, who, None).await;
+        change_everything(&handle, false);
+        let fresh = run(&handle, who, Some(full.stamps.clone())).await;
+        let expected = if who.is_some() {
+            WhyEveryRepository::OldRelease {
+                release: "2.15.1".into(),
+            }
+        } else {
+            WhyEveryRepository::UnknownRelease
+        };
+        assert_eq!(
+            fresh.report.refresh,
+            Some(RefreshMethod::EveryRepository { why: expected }),
+            "{version}"
+        );
+        let done = fold(full, fresh);
+        assert_eq!(keys(&done.rows), truth_keys(&handle, who), "{version}");
+        assert_eq!(tagged(&done.rows), truth_tagged(&handle, who), "{version}");
+    }
+}
+
+#[tokio::test]
+async fn refresh_of_named_projects_by_update_time() {
+    let who = Some(("admin", "Harbor12345"));
+    let handle = small(HarborVersion::V2_16).await;
+    let scope = library_and_team();
+    let full = run_scope(&handle, who, None, scope.clone()).await;
+    handle.sim().mutate(&Mutation {
+        repositories: 2,
+        push: 1,
+        delete: 1,
+        project: Some("team".into()),
+        ..Mutation::default()
+    });
+    handle.sim().mutate(&Mutation {
+        repositories: 1,
+        push: 0,
+        drop_repository: true,
+        project: Some("library".into()),
+        ..Mutation::default()
+    });
+    handle.sim().reset_stats();
+    let fresh = run_scope(&handle, who, Some(full.stamps.clone()), scope).await;
+    assert!(fresh.report.ledger.is_empty(), "{:?}", fresh.report.ledger);
+    assert!(matches!(
+        fresh.report.refresh,
+        Some(harbor_client::crawl::RefreshMethod::ChangedSince {
+            relisted_projects: 1,
+            ..
+        })
+    ));
+    let by_route = handle.sim().stats().by_route;
+    assert!(!by_route.contains_key("GET /repositories"), "{by_route:?}");
+    let done = apply(full.rows, &full.stamps, fresh.stamps, fresh.rows, &[]);
+    assert_eq!(keys(&done.rows), truth_in_library_and_team(&handle, who));
+    assert_eq!(done.plan.dropped.len(), 1, "{:?}", done.plan);
+}
+
+#[tokio::test]
+async fn a_failed_list_of_changes_falls_back_to_every_repository() {
+    use harbor_client::crawl::{RefreshMethod, WhyEveryRepository};
+    let who = Some(("admin", "Harbor12345"));
+    let handle = small(HarborVersion::V2_16).await;
+    let full = run(&handle, who, None).await;
+    change_everything(&handle, true);
+    // Only the update_time query fails (retries included); the full list works.
+    handle.sim().set_faults(FaultPlan {
+        rules: vec![FaultRule::new(
+            "/repositories?*update_time*",
+            FaultKind::Http503,
+        )],
+        ..FaultPlan::default()
+    });
+    let fresh = run(&handle, who, Some(full.stamps.clone())).await;
+    assert_eq!(
+        fresh.report.refresh,
+        Some(RefreshMethod::EveryRepository {
+            why: WhyEveryRepository::ChangedListFailed
+        })
+    );
+    assert_eq!(fresh.report.ledger.entries.len(), 1);
+    let done = fold(full, fresh);
+    // Every change but the dropped repository is in (its rows are kept on the doubt
+    // the failed request leaves), and nothing else is left out or invented.
+    let truth = truth_keys(&handle, who);
+    let got = keys(&done.rows);
+    assert!(truth.is_subset(&got));
+    let extra: BTreeSet<&str> = got.difference(&truth).map(|(r, _)| r.as_str()).collect();
+    assert_eq!(extra.len(), 1, "only the dropped repository: {extra:?}");
 }

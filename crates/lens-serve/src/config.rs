@@ -51,9 +51,12 @@ Harbor backend (one of):
   --demo                    the simulated Harbor, in process (default when --harbor is absent)
     --preset tiny|small|medium|large   dataset size (default: small)
     --seed N                dataset and fault seed (default: 42)
-    --harbor-version X.Y    Harbor version to emulate (default: 2.13)
+    --harbor-version X.Y    Harbor release to emulate, 2.10 to 2.16; X.Y.Z where the
+                            patch matters, e.g. 2.15.2 (default: 2.13)
     --latency-ms N          added latency per request (default: 0)
     --jitter-ms N           random extra latency up to N ms (default: 0)
+    --login-lockout-ms N    after a failed login, sleep and lock that user name for N ms,
+                            as Harbor does for 1500 ms (default: 0, off)
     --fault-rate F          fraction 0..1 of API requests failing with 5xx (default: 0)
     --hostile               hostile strings in every free-text field
     --cors                  let the simulator send CORS headers (real Harbor sends none)
@@ -172,6 +175,8 @@ pub struct DemoOptions {
     pub latency: Duration,
     /// Upper bound of random extra latency.
     pub jitter: Duration,
+    /// Harbor's failed-login lock (1.5 s on a real Harbor); zero turns it off.
+    pub login_lockout: Duration,
     /// Fraction of API requests that fail, in `0.0..=1.0`.
     pub fault_rate: f64,
     /// Put hostile strings in every free-text field.
@@ -192,6 +197,7 @@ impl Default for DemoOptions {
             harbor_version: "2.13".to_owned(),
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
+            login_lockout: Duration::ZERO,
             fault_rate: 0.0,
             hostile: false,
             cors: false,
@@ -385,6 +391,11 @@ impl Config {
                 }
                 "--jitter-ms" => {
                     demo.jitter = Duration::from_millis(parse_number(&flag, &value(&flag)?)?);
+                    demo_flag_seen = Some(flag);
+                }
+                "--login-lockout-ms" => {
+                    let ms = parse_number(&flag, &value(&flag)?)?;
+                    demo.login_lockout = Duration::from_millis(ms);
                     demo_flag_seen = Some(flag);
                 }
                 "--fault-rate" => {
@@ -682,6 +693,8 @@ mod tests {
             "--latency-ms",
             "20",
             "--jitter-ms=5",
+            "--login-lockout-ms",
+            "1500",
             "--fault-rate",
             "0.05",
             "--hostile",
@@ -698,6 +711,7 @@ mod tests {
         assert_eq!(d.harbor_version, "2.10");
         assert_eq!(d.latency, Duration::from_millis(20));
         assert_eq!(d.jitter, Duration::from_millis(5));
+        assert_eq!(d.login_lockout, Duration::from_millis(1500));
         assert_eq!(d.fault_rate, 0.05);
         assert!(d.hostile);
         assert_eq!(d.workers, Some(16));

@@ -31,6 +31,7 @@ pub fn sim_config(opts: &DemoOptions) -> Result<SimConfig, String> {
             },
             None => Capacity::default(),
         },
+        login_lockout: opts.login_lockout,
         ..SimConfig::default()
     })
 }
@@ -40,4 +41,30 @@ pub fn mount(opts: &DemoOptions) -> Result<(Arc<Sim>, axum::Router), String> {
     let sim = Sim::new(sim_config(opts)?);
     let router = sim.router();
     Ok((sim, router))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn options_reach_the_simulator() {
+        let opts = DemoOptions {
+            harbor_version: "2.15.2".into(),
+            login_lockout: Duration::from_millis(1500),
+            ..DemoOptions::default()
+        };
+        let cfg = sim_config(&opts).expect("valid options");
+        assert_eq!(cfg.version, HarborVersion::V2_15_2);
+        assert_eq!(cfg.login_lockout, Duration::from_millis(1500));
+        let old = DemoOptions {
+            harbor_version: "2.9".into(),
+            ..DemoOptions::default()
+        };
+        assert_eq!(
+            sim_config(&old).unwrap_err(),
+            "Harbor 2.9.0 is not emulated (2.10 to 2.16)"
+        );
+    }
 }

@@ -180,6 +180,14 @@ impl LedgerEntry {
             RequestKind::Repositories { .. } => format!("{page}repositories of project {project}"),
             RequestKind::ProjectArtifacts { .. } => format!("{page}artifacts of project {project}"),
             RequestKind::Artifacts { repository, .. } => format!("{page}repository {repository}"),
+            RequestKind::ChangedRepositories { project, since, .. } => match project {
+                Some(p) => format!("{page}repositories of project {p} changed since {since}"),
+                None => format!("{page}the repositories changed since {since}"),
+            },
+            RequestKind::ChangedArtifacts { repositories, .. } => {
+                let names: Vec<&str> = repositories.iter().map(|r| &**r).collect();
+                format!("{page}repositories {}", names.join(", "))
+            }
             RequestKind::Vulnerabilities {
                 repository, digest, ..
             } => {

@@ -50,8 +50,8 @@ pub use engine::Crawler;
 pub use ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope};
 pub use limit::{LimitConfig, Limiter};
 pub use plan::{
-    CrawlReport, Discovery, Dispatch, PlanConfig, Planner, Principal, Progress, RepoStamp,
-    RequestKind, Strategy,
+    CrawlReport, Discovery, Dispatch, PlanConfig, Planner, Principal, Progress, RefreshMethod,
+    RepoStamp, RequestKind, Strategy, WhyEveryRepository,
 };
 pub use retry::RetryPolicy;
 pub use rows::RowSet;

@@ -20,9 +20,17 @@
 //! 5. With [`PlanConfig::repository_stamps`], a project-level crawl also lists
 //!    repositories (after every artifact page) so it ends with their [`RepoStamp`]s.
 //!
-//! A refresh ([`Planner::refresh`]) lists repositories instead of projects (`/repositories`
-//! when every project is in scope) and lists the artifacts of a repository only when its
-//! stamp differs from the one it was given.
+//! A refresh ([`Planner::refresh`]) asks only `/systeminfo`, then picks its method by the
+//! Harbor release (see the `refresh` module): before 2.15.2 it lists repositories instead
+//! of projects (`/repositories` when every project is in scope) and lists the artifacts
+//! of a repository only when its stamp differs from the one it was given; from 2.15.2 it
+//! lists only the repositories whose `update_time` moved and the project counts.
+
+mod refresh;
+
+pub use refresh::{
+    release_of, since_of, RefreshMethod, WhyEveryRepository, FIRST_TRACKING_RELEASE,
+};
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -41,7 +49,7 @@ use crate::model::{
 };
 use crate::slim::{ArtifactRow, ScanStatus};
 use crate::transport::{NetworkErrorKind, Response, TransportError};
-use crate::url::ApiPath;
+use crate::url::{ApiPath, Q};
 
 /// What one request is for. Plain data: a failed one can be re-run from the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -72,6 +80,26 @@ pub enum RequestKind {
     ProjectArtifacts {
         /// Project name.
         project: Arc<str>,
+        /// 1-based page.
+        page: u32,
+    },
+    /// A page of the repositories whose `update_time` is at least `since`
+    /// (`/repositories`, or per project), for a refresh on Harbor >= 2.15.2.
+    ChangedRepositories {
+        /// The project, or `None` for every project.
+        project: Option<Arc<str>>,
+        /// `2025-06-01T00:00:00` (UTC).
+        since: Arc<str>,
+        /// 1-based page.
+        page: u32,
+    },
+    /// A page of the artifacts of several changed repositories of one project
+    /// (`/projects/{project}/artifacts?q=repository_name={...}`), for a refresh.
+    ChangedArtifacts {
+        /// Project name.
+        project: Arc<str>,
+        /// Full repository names.
+        repositories: Vec<Arc<str>>,
         /// 1-based page.
         page: u32,
     },
@@ -107,8 +135,13 @@ impl RequestKind {
                 scope.page = Some(*page)
             }
             RequestKind::Repositories { project, page }
-            | RequestKind::ProjectArtifacts { project, page } => {
+            | RequestKind::ProjectArtifacts { project, page }
+            | RequestKind::ChangedArtifacts { project, page, .. } => {
                 scope.project = Some(project.clone());
+                scope.page = Some(*page);
+            }
+            RequestKind::ChangedRepositories { project, page, .. } => {
+                scope.project = project.clone();
                 scope.page = Some(*page);
             }
             RequestKind::Artifacts {
@@ -145,6 +178,22 @@ impl RequestKind {
             RequestKind::ProjectArtifacts { project, page } => {
                 Some((ListingKey::ProjectArtifacts(project.clone()), *page))
             }
+            RequestKind::ChangedRepositories {
+                project,
+                since,
+                page,
+            } => Some((
+                ListingKey::ChangedRepositories(project.clone(), since.clone()),
+                *page,
+            )),
+            RequestKind::ChangedArtifacts {
+                project,
+                repositories,
+                page,
+            } => Some((
+                ListingKey::ChangedArtifacts(project.clone(), repositories.clone()),
+                *page,
+            )),
             RequestKind::Artifacts {
                 project,
                 repository,
@@ -166,6 +215,8 @@ enum ListingKey {
     Repositories(Arc<str>),
     ProjectArtifacts(Arc<str>),
     Artifacts(Arc<str>, Arc<str>),
+    ChangedRepositories(Option<Arc<str>>, Arc<str>),
+    ChangedArtifacts(Arc<str>, Vec<Arc<str>>),
 }
 
 impl ListingKey {
@@ -186,13 +237,25 @@ impl ListingKey {
                 repository: repository.clone(),
                 page,
             },
+            ListingKey::ChangedRepositories(project, since) => RequestKind::ChangedRepositories {
+                project: project.clone(),
+                since: since.clone(),
+                page,
+            },
+            ListingKey::ChangedArtifacts(project, repositories) => RequestKind::ChangedArtifacts {
+                project: project.clone(),
+                repositories: repositories.clone(),
+                page,
+            },
         }
     }
 
     fn holds_artifacts(&self) -> bool {
         matches!(
             self,
-            ListingKey::ProjectArtifacts(_) | ListingKey::Artifacts(..)
+            ListingKey::ProjectArtifacts(_)
+                | ListingKey::Artifacts(..)
+                | ListingKey::ChangedArtifacts(..)
         )
     }
 }
@@ -293,8 +356,8 @@ impl Principal {
 }
 
 /// What a repository listing says of a repository: enough to tell, on a refresh,
-/// whether its artifacts changed since (Harbor moves `update_time` on a push and
-/// `artifact_count` on a push or delete).
+/// whether its artifacts changed since (Harbor moves `update_time` on a push, from
+/// 2.15.2 also on deletes and tag changes, and `artifact_count` on a push or delete).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RepoStamp {
     /// Full repository name, with the project (`library/nginx`).
@@ -387,6 +450,9 @@ pub struct CrawlReport {
     /// Longest chain of requests that each needed the previous one's answer: the
     /// crawl cannot take less than this many round trips.
     pub critical_path: u32,
+    /// For a refresh: how it found what changed, and why that way.
+    #[serde(default)]
+    pub refresh: Option<RefreshMethod>,
 }
 
 /// A request the driver should send now.
@@ -523,6 +589,10 @@ pub struct Planner {
     known: Option<HashMap<String, RepoStamp>>,
     /// Discovery came with the crawl ([`Planner::crawl_known`]): no round trip for it.
     discovery_given: bool,
+    /// A refresh by `update_time` until it has decided what to list.
+    changed: Option<refresh::ChangedState>,
+    /// The method a refresh chose, once discovery is known.
+    refresh_method: Option<RefreshMethod>,
 }
 
 impl Planner {
@@ -564,6 +634,8 @@ impl Planner {
             max_depth: 0,
             known: None,
             discovery_given: false,
+            changed: None,
+            refresh_method: None,
         }
     }
 
@@ -615,35 +687,52 @@ impl Planner {
     ) -> Planner {
         let mut planner = Planner::empty(scope, config);
         planner.known = known;
-        planner.discovery_pending = 2;
         planner.discovery_announced = false;
         planner.enqueue(RequestKind::SystemInfo, 1);
-        planner.enqueue(RequestKind::CurrentUser, 1);
-        // A refresh needs repositories, not projects: one listing has them all.
-        let all_in_one = planner.known.is_some() && planner.scope.repositories.is_empty();
-        planner.first_listings(all_in_one);
+        // A refresh lists per repository whoever asks, so it needs only the release
+        // (`/systeminfo`), not who the caller is; and it picks its method by the release,
+        // so its listings start after discovery.
+        let refresh = planner.known.is_some();
+        planner.discovery_pending = if refresh { 1 } else { 2 };
+        if !refresh {
+            planner.enqueue(RequestKind::CurrentUser, 1);
+            planner.first_listings(false);
+        }
         planner
+    }
+
+    /// Today's first listing of a refresh: every repository at once when the scope
+    /// allows (see [`Planner::first_listings`]).
+    fn start_listing(&mut self) {
+        let all_in_one = self.known.is_some() && self.scope.repositories.is_empty();
+        self.first_listings(all_in_one);
     }
 
     /// The first listings of the scope: one `/repositories` listing when `all_in_one`
     /// and every project is in scope, else page 1 of `/projects` (or the named projects,
     /// waiting for discovery).
     fn first_listings(&mut self, all_in_one: bool) {
+        // After a discovery this planner asked for, the listings are one round trip later.
+        let depth = if self.discovery_announced && !self.discovery_given {
+            2
+        } else {
+            1
+        };
         match self.scope.projects.clone() {
             Projects::All if all_in_one => {
                 let listing = self.listing_mut(ListingKey::AllRepositories);
                 listing.pages_planned = 1;
                 listing.owned.insert(1);
-                self.enqueue(RequestKind::AllRepositories { page: 1 }, 1);
+                self.enqueue(RequestKind::AllRepositories { page: 1 }, depth);
             }
             Projects::All => {
                 self.listing_mut(ListingKey::Projects).pages_planned = 1;
-                self.enqueue(RequestKind::Projects { page: 1 }, 1);
+                self.enqueue(RequestKind::Projects { page: 1 }, depth);
             }
             Projects::Named(names) => {
                 for name in names {
                     let name = self.interner.intern(&name);
-                    self.waiting_projects.push((name, None, 0));
+                    self.waiting_projects.push((name, None, depth - 1));
                 }
             }
         }
@@ -705,7 +794,9 @@ impl Planner {
         let request_id = format!("hl-{}-{}-{}", self.crawl_tag, id, task.attempts);
         task.last_request_id = Some(request_id.clone());
         let headers = match &task.kind {
-            RequestKind::ProjectArtifacts { .. } => vec![("X-Is-Resource-Name", "true".to_owned())],
+            RequestKind::ProjectArtifacts { .. } | RequestKind::ChangedArtifacts { .. } => {
+                vec![("X-Is-Resource-Name", "true".to_owned())]
+            }
             RequestKind::Vulnerabilities { mime, .. } => {
                 let accept = mime
                     .as_deref()
@@ -751,6 +842,7 @@ impl Planner {
                 self.progress.requests_done += 1;
                 self.apply(&task, parsed);
                 self.page_settled(&task, true, now);
+                self.refresh_settled(&task, true);
                 None
             }
             Outcome::Failed(attempt)
@@ -770,6 +862,7 @@ impl Planner {
                 self.tasks.remove(&id);
                 self.fail(&task, attempt, now);
                 self.page_settled(&task, false, now);
+                self.refresh_settled(&task, false);
                 None
             }
         }
@@ -838,6 +931,14 @@ impl Planner {
             ledger,
             progress: self.progress,
             critical_path: self.max_depth,
+            refresh: self.refresh_method,
+        }
+    }
+
+    /// Tells a refresh by `update_time` that a page of one of its listings settled.
+    fn refresh_settled(&mut self, task: &Task, answered: bool) {
+        if let Some((key, _)) = task.kind.listing() {
+            self.refresh_page_settled(&key, answered);
         }
     }
 
@@ -864,13 +965,17 @@ impl Planner {
                 CLASS_REPORT
             }
             RequestKind::Repositories { page: 1, .. }
-            | RequestKind::AllRepositories { page: 1 } => CLASS_REPOSITORIES,
-            RequestKind::Repositories { .. } | RequestKind::AllRepositories { .. } => {
-                CLASS_MORE_REPOSITORIES
-            }
+            | RequestKind::AllRepositories { page: 1 }
+            | RequestKind::ChangedRepositories { page: 1, .. } => CLASS_REPOSITORIES,
+            RequestKind::Repositories { .. }
+            | RequestKind::AllRepositories { .. }
+            | RequestKind::ChangedRepositories { .. } => CLASS_MORE_REPOSITORIES,
             RequestKind::ProjectArtifacts { page: 1, .. }
-            | RequestKind::Artifacts { page: 1, .. } => CLASS_FIRST_PAGE,
-            RequestKind::ProjectArtifacts { .. } | RequestKind::Artifacts { .. } => {
+            | RequestKind::Artifacts { page: 1, .. }
+            | RequestKind::ChangedArtifacts { page: 1, .. } => CLASS_FIRST_PAGE,
+            RequestKind::ProjectArtifacts { .. }
+            | RequestKind::Artifacts { .. }
+            | RequestKind::ChangedArtifacts { .. } => {
                 // Pages past the first of a listing whose total is not known yet come
                 // from a full page without `X-Total-Count`: each one unlocks the next.
                 let total_known = kind
@@ -966,6 +1071,38 @@ impl Planner {
                 digest,
                 ..
             } => ApiPath::vulnerabilities(project, repository, digest),
+            RequestKind::ChangedRepositories {
+                project,
+                since,
+                page,
+            } => {
+                let path = match project {
+                    Some(p) => ApiPath::repositories(p),
+                    None => ApiPath::all_repositories(),
+                };
+                let q = Q::new().range("update_time", Some(&**since), None);
+                let path = path
+                    .with_param("page", page)
+                    .with_param("page_size", MAX_PAGE_SIZE);
+                match q {
+                    Ok(q) => path.with_param("q", q.as_str()),
+                    Err(_) => path,
+                }
+            }
+            RequestKind::ChangedArtifacts {
+                project,
+                repositories,
+                page,
+            } => {
+                let mut q = Q::new()
+                    .union("repository_name", repositories)
+                    .unwrap_or_default();
+                if let Some(more) = &self.artifact_q {
+                    q = q.raw(more);
+                }
+                let q = (!q.is_empty()).then(|| q.as_str());
+                artifact_params(ApiPath::project_artifacts(project), *page, &self.scope, &q)
+            }
         }
     }
 
@@ -1036,10 +1173,14 @@ impl Planner {
             RequestKind::Projects { .. } => {
                 serde_json::from_slice(body).map(|list| Parsed::Projects(list, total))
             }
-            RequestKind::Repositories { .. } | RequestKind::AllRepositories { .. } => {
+            RequestKind::Repositories { .. }
+            | RequestKind::AllRepositories { .. }
+            | RequestKind::ChangedRepositories { .. } => {
                 serde_json::from_slice(body).map(|list| Parsed::Repositories(list, total))
             }
-            RequestKind::ProjectArtifacts { .. } | RequestKind::Artifacts { .. } => {
+            RequestKind::ProjectArtifacts { .. }
+            | RequestKind::Artifacts { .. }
+            | RequestKind::ChangedArtifacts { .. } => {
                 serde_json::from_slice(body).map(|list| Parsed::Artifacts(list, total))
             }
             RequestKind::Vulnerabilities { .. } => serde_json::from_slice(body).map(Parsed::Report),
@@ -1078,6 +1219,11 @@ impl Planner {
                     self.observe_total(&ListingKey::Projects, total);
                     self.learn_total(ListingKey::Projects, total, depth);
                 }
+                if self.changed.is_some() {
+                    // A refresh by update_time reads only the repository counts.
+                    self.take_refresh_projects(projects);
+                    return;
+                }
                 for project in projects {
                     let name = self.interner.intern(&project.name);
                     self.waiting_projects
@@ -1089,6 +1235,14 @@ impl Planner {
                 let Some((key, _)) = task.kind.listing() else {
                     return;
                 };
+                if let ListingKey::ChangedRepositories(..) = key {
+                    if let Some(total) = total {
+                        self.observe_total(&key, total);
+                        self.learn_total(key, total, depth);
+                    }
+                    self.take_changed_repositories(&repositories);
+                    return;
+                }
                 let project = match &key {
                     ListingKey::Repositories(p) => Some(p.clone()),
                     ListingKey::AllRepositories => None,
@@ -1140,7 +1294,9 @@ impl Planner {
         };
         let (project, repository) = match &key {
             ListingKey::Artifacts(p, r) => (p.clone(), Some(r.clone())),
-            ListingKey::ProjectArtifacts(p) => (p.clone(), None),
+            ListingKey::ProjectArtifacts(p) | ListingKey::ChangedArtifacts(p, _) => {
+                (p.clone(), None)
+            }
             _ => return,
         };
         let received = artifacts.len() as u64;
@@ -1286,6 +1442,9 @@ impl Planner {
         self.discovery_announced = true;
         self.discovery.strategy = self.strategy();
         self.events.push(Event::Discovered(self.discovery.clone()));
+        if self.known.is_some() {
+            self.start_refresh();
+        }
         self.start_listings();
     }
 
@@ -1475,8 +1634,11 @@ impl Planner {
             RequestKind::Vulnerabilities { .. } => Some(0),
             RequestKind::Projects { .. }
             | RequestKind::Repositories { .. }
-            | RequestKind::AllRepositories { .. } => None,
-            RequestKind::ProjectArtifacts { .. } | RequestKind::Artifacts { .. } => {
+            | RequestKind::AllRepositories { .. }
+            | RequestKind::ChangedRepositories { .. } => None,
+            RequestKind::ProjectArtifacts { .. }
+            | RequestKind::Artifacts { .. }
+            | RequestKind::ChangedArtifacts { .. } => {
                 let (key, page) = kind.listing()?;
                 let listing = self.listings.get(&key)?;
                 Some(page_items(listing.total?, listing.page_size, page))

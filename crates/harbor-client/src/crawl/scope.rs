@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::url::{UrlError, Q};
+use crate::url::{check_q, UrlError, Q};
 
 /// Harbor refuses larger pages with 422.
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -113,6 +113,7 @@ impl Scope {
             if !ok {
                 return Err(ScopeError::Query(q.clone()));
             }
+            check_q(q.trim())?;
         }
         self.repository_q("p")?;
         self.artifact_q()?;
@@ -268,6 +269,16 @@ mod tests {
                     ..Scope::default()
                 },
                 ScopeError::Query("a=1,".into()),
+            ),
+            (
+                Scope {
+                    query: Some("name=~".into()),
+                    ..Scope::default()
+                },
+                ScopeError::Filter(UrlError::Refused {
+                    term: "name=~".into(),
+                    why: "an empty fuzzy value",
+                }),
             ),
         ];
         for (scope, expected) in cases {

@@ -24,7 +24,7 @@ impl Record for Rec<'_> {
         let repo = ds.repo_of(a);
         Some(match key {
             "id" => Field::Int(a.id),
-            "type" => Field::Str(Cow::Borrowed(kind_type(a.kind))),
+            "type" => Field::Str(Cow::Borrowed(kind_type(a.kind, ds.version))),
             "media_type" | "artifact_type" => Field::Str(Cow::Borrowed(media_types(a).0)),
             "manifest_media_type" => Field::Str(Cow::Borrowed(media_types(a).1)),
             "digest" => Field::Str(Cow::Borrowed(&a.digest)),

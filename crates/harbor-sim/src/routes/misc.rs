@@ -14,7 +14,9 @@ use crate::time;
 
 use super::{json_response, ApiError, ApiResult, Ctx};
 
-/// `GET /systeminfo`: anonymous callers get only the auth-related fields.
+/// `GET /systeminfo`: anonymous callers get only the auth-related fields (and, up to
+/// 2.12, `harbor_version`); `oidc_provider_name` is always there, `""` with database
+/// auth.
 pub fn systeminfo(ctx: &Ctx) -> ApiResult {
     let ds = ctx.ds;
     let mut m = Map::new();
@@ -23,13 +25,20 @@ pub fn systeminfo(ctx: &Ctx) -> ApiResult {
     m.insert("self_registration".into(), json!(false));
     let banner = hostile::text(ds.hostile, ds.seed, field::BANNER, 1, "");
     m.insert("banner_message".into(), json!(banner));
+    m.insert("oidc_provider_name".into(), json!(""));
+    let version = ctx.sim.config().version;
+    if version.anonymous_sees_version() {
+        m.insert(
+            "harbor_version".into(),
+            json!(version.harbor_version_string()),
+        );
+    }
     if ctx.who.is_authenticated() {
         let host = ctx
             .headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("harbor.example.com");
-        let version = ctx.sim.config().version;
         m.insert(
             "harbor_version".into(),
             json!(version.harbor_version_string()),
@@ -46,7 +55,8 @@ pub fn systeminfo(ctx: &Ctx) -> ApiResult {
     Ok(json_response(&Value::Object(m)))
 }
 
-/// `GET /users/current`: 401 anonymous, 412 for robots.
+/// `GET /users/current`: 401 anonymous, 412 for robots. An empty `comment` is left out
+/// (go-swagger's `omitempty`).
 pub fn current_user(ctx: &Ctx) -> ApiResult {
     if !ctx.who.is_authenticated() {
         return Err(ApiError::unauthorized());
@@ -67,7 +77,6 @@ pub fn current_user(ctx: &Ctx) -> ApiResult {
         "username": acct.name,
         "email": format!("{}@example.com", acct.name),
         "realname": acct.realname,
-        "comment": "",
         "sysadmin_flag": acct.sysadmin,
         "admin_role_in_auth": false,
         "creation_time": time::format_millis(1_640_995_200_000),

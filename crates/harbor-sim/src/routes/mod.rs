@@ -99,7 +99,11 @@ impl ApiError {
     }
     /// 403 `FORBIDDEN`.
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", "forbidden")
+        Self::forbidden_with("forbidden")
+    }
+    /// 403 `FORBIDDEN` with a message.
+    pub fn forbidden_with(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
     }
     /// 404 `NOT_FOUND`.
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -233,11 +237,13 @@ impl Ctx<'_> {
 
     /// Emulating Harbor >= 2.12.
     pub fn v212(&self) -> bool {
-        self.sim.config().version.at_least(2, 12)
+        self.sim.config().version.project_artifacts()
     }
 
-    /// Whether `X-Accept-Vulnerabilities` lets the version=1.1 report through. Unknown
-    /// types are dropped; with none left Harbor falls back to the native type.
+    /// Whether `X-Accept-Vulnerabilities` lets the version=1.1 report through. Each
+    /// comma-separated type is trimmed and must then equal a known type exactly (case
+    /// and inner spaces included); unknown types are dropped, and with none left Harbor
+    /// falls back to the native type.
     pub fn accept_v11(&self) -> bool {
         let Some(h) = self
             .headers
@@ -246,16 +252,8 @@ impl Ctx<'_> {
         else {
             return true;
         };
-        let norm = |s: &str| {
-            s.chars()
-                .filter(|c| !c.is_whitespace())
-                .collect::<String>()
-                .to_lowercase()
-        };
-        // Types are separated by commas; each type itself contains "; version=...". Only
-        // the version=1.1 type has reports here; the native type never does.
-        let v11 = norm(MIME_V11);
-        h.split(',').map(norm).any(|t| t == v11)
+        // Only the version=1.1 type has reports here; the native type never does.
+        h.split(',').map(str::trim).any(|t| t == MIME_V11)
     }
 
     /// Validates boolean parameters that are accepted but have no effect here.
@@ -269,18 +267,17 @@ impl Ctx<'_> {
     /// The artifact rendering flags of this request.
     pub fn artifact_opts(&self) -> Result<ArtifactOpts, ApiError> {
         // Accepted (and validated) but not rendered by the simulator.
-        self.validate_flags(&[
-            "with_sbom_overview",
-            "with_inherited_accessory",
-            "with_signature",
-        ])?;
+        self.validate_flags(&["with_sbom_overview", "with_signature"])?;
+        // Before 2.16 the parameter is unknown, and go-swagger ignores unknown ones.
+        let inherited = self.sim.config().version.inherited_accessories();
+        let with_inherited_accessory = inherited && self.flag("with_inherited_accessory", false)?;
         Ok(ArtifactOpts {
             with_tag: self.flag("with_tag", true)?,
             with_label: self.flag("with_label", false)?,
             with_scan_overview: self.flag("with_scan_overview", false)?,
             with_immutable_status: self.flag("with_immutable_status", false)?,
             with_accessory: self.flag("with_accessory", false)?,
-            v212: self.v212(),
+            with_inherited_accessory,
             accept_v11: self.accept_v11(),
         })
     }
@@ -340,6 +337,55 @@ fn route_not_found(path: &str) -> ApiError {
     ApiError::not_found(format!("path {path} was not found"))
 }
 
+/// What Harbor answers a method the simulator does not serve, before any handler: a
+/// non-safe method that carries the `sid` session cookie fails the CSRF check (403,
+/// the simulator never hands out a token); every method but GET gets 405, except
+/// HEAD on `/projects` (Harbor's `headProject`).
+fn refuse_method(method: &Method, rest: &str, headers: &HeaderMap) -> Option<ApiError> {
+    let safe = matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
+    if !safe && has_session_cookie(headers) {
+        return Some(ApiError::forbidden_with("CSRF token invalid"));
+    }
+    let head_project = *method == Method::HEAD && rest.trim_end_matches('/') == "/projects";
+    if *method == Method::GET || head_project {
+        return None;
+    }
+    Some(ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        format!("method {method} is not allowed"),
+    ))
+}
+
+/// True when a `Cookie` header carries `sid`.
+fn has_session_cookie(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim().split_once('=').is_some_and(|(k, _)| k == "sid"))
+}
+
+/// `HEAD /projects?project_name=x`: 200 when a project of that name exists, else 404
+/// (Harbor checks existence for the "new project" form; a missing name is a 422).
+fn head_project(sim: &Sim, uri: &Uri) -> Response {
+    let pairs = query_pairs(uri.query());
+    let name = pairs
+        .iter()
+        .find(|(k, _)| k == "project_name")
+        .map(|(_, v)| v.as_str());
+    let status = match name {
+        None | Some("") => StatusCode::UNPROCESSABLE_ENTITY,
+        Some(n) if sim.dataset().project_by_name(n).is_some() => StatusCode::OK,
+        Some(_) => StatusCode::NOT_FOUND,
+    };
+    status.into_response()
+}
+
 async fn api(
     State(sim): State<Arc<Sim>>,
     method: Method,
@@ -350,13 +396,11 @@ async fn api(
     let Some(rest) = path.strip_prefix("/api/v2.0") else {
         return route_not_found(path).into_response();
     };
-    if method != Method::GET && method != Method::HEAD {
-        return ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
-            format!("method {method} is not allowed"),
-        )
-        .into_response();
+    if let Some(refused) = refuse_method(&method, rest, &headers) {
+        return refused.into_response();
+    }
+    if method == Method::HEAD {
+        return head_project(&sim, &uri);
     }
     let ds = sim.dataset();
     let auth = headers

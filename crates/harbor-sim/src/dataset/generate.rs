@@ -1,590 +1,36 @@
-//! The simulated registry's content, generated deterministically from a seed.
-//!
-//! Storage is compact (ids, indices, small enums); JSON is rendered on demand by
-//! `render`. Free text that can be large (descriptions, hostile strings) is derived on
-//! demand too (see `hostile`), so even the Large preset stays lean.
+//! The deterministic generator: projects, accounts, labels, repositories and artifacts
+//! from a seed (Tiny is hand-shaped so tests can use literal values).
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
-
-use crate::auth::Principal;
+use super::model::{
+    Account, AccountKind, Artifact, ArtifactKind, Dataset, Label, Preset, Project, Repository,
+    Scan, ScanState, Shape, Tag, PLATFORMS,
+};
+use super::words::{FIXED_PROJECTS, GROUPS, PROJECT_WORDS, WORDS};
 use crate::hostile;
 use crate::rng::{hex_words, mix, Rng};
-use crate::time::{self, Millis};
+use crate::time::Millis;
 use crate::vulns::{CvePool, Severity};
-
-/// Dataset size presets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Preset {
-    /// 28 hand-shaped artifacts in 10 repositories: for unit tests with literal values.
-    Tiny,
-    /// About 500 artifacts.
-    #[default]
-    Small,
-    /// About 20,000 artifacts in about 1,000 repositories.
-    Medium,
-    /// At least 100,000 artifacts in at least 5,000 repositories.
-    Large,
-}
-
-impl FromStr for Preset {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "tiny" => Ok(Preset::Tiny),
-            "small" => Ok(Preset::Small),
-            "medium" => Ok(Preset::Medium),
-            "large" => Ok(Preset::Large),
-            other => Err(format!(
-                "unknown preset {other:?} (tiny, small, medium, large)"
-            )),
-        }
-    }
-}
-
-/// The shape of a generated (non-Tiny) dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Shape {
-    /// Projects, including the five fixed ones.
-    pub projects: usize,
-    /// Repositories.
-    pub repositories: usize,
-    /// Top-level artifacts (index children come on top).
-    pub artifacts: usize,
-    /// Share of image artifacts that are multi-arch indexes.
-    pub index_rate: f64,
-    /// Share of artifacts without tags.
-    pub untagged_rate: f64,
-    /// Share of artifacts never pulled.
-    pub never_pulled_rate: f64,
-    /// Share of repositories with no artifacts.
-    pub empty_repo_rate: f64,
-    /// Share of artifacts never scanned.
-    pub unscanned_rate: f64,
-    /// Size of the CVE pool.
-    pub cve_pool: usize,
-}
-
-impl Preset {
-    /// The default shape of this preset (Tiny is hand-shaped and ignores most of it).
-    pub fn shape(self) -> Shape {
-        let (projects, repositories, artifacts, cve_pool) = match self {
-            Preset::Tiny => (5, 10, 28, 120),
-            Preset::Small => (12, 60, 500, 300),
-            Preset::Medium => (40, 1_000, 20_000, 1_000),
-            Preset::Large => (120, 5_500, 110_000, 2_000),
-        };
-        Shape {
-            projects,
-            repositories,
-            artifacts,
-            index_rate: 0.05,
-            untagged_rate: 0.2,
-            never_pulled_rate: 0.3,
-            empty_repo_rate: 0.04,
-            unscanned_rate: 0.2,
-            cve_pool,
-        }
-    }
-}
-
-/// What kind of artifact this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ArtifactKind {
-    /// A single-platform image (Docker v2 or OCI manifest).
-    Image,
-    /// A multi-arch image index; its children are hidden from lists.
-    Index,
-    /// A Helm chart.
-    Chart,
-}
-
-/// The state of an artifact's vulnerability scan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ScanState {
-    /// No report: no `scan_overview` at all.
-    NotScanned,
-    /// Queued.
-    Pending,
-    /// In progress.
-    Running,
-    /// Failed.
-    Error,
-    /// Finished with a report.
-    Success,
-}
-
-impl ScanState {
-    /// Harbor's `scan_status` text (`NotScanned` has none; it is used by `/_sim/truth`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ScanState::NotScanned => "NotScanned",
-            ScanState::Pending => "Pending",
-            ScanState::Running => "Running",
-            ScanState::Error => "Error",
-            ScanState::Success => "Success",
-        }
-    }
-}
-
-/// The scan summary kept per artifact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Scan {
-    /// Where the scan stands.
-    pub state: ScanState,
-    /// Worst finding (`None` when clean or not finished).
-    pub severity: Severity,
-    /// Findings per severity, indexed like [`Severity::ALL`].
-    pub counts: [u16; 7],
-    /// Findings with a fix version.
-    pub fixable: u16,
-    /// When the scan started.
-    pub start: Millis,
-    /// Seconds it took.
-    pub duration_s: u32,
-}
-
-impl Scan {
-    /// An artifact that was never scanned.
-    pub const NONE: Scan = Scan {
-        state: ScanState::NotScanned,
-        severity: Severity::None,
-        counts: [0; 7],
-        fixable: 0,
-        start: 0,
-        duration_s: 0,
-    };
-
-    /// Total findings.
-    pub fn total(&self) -> u32 {
-        self.counts.iter().map(|c| u32::from(*c)).sum()
-    }
-}
-
-/// A tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tag {
-    /// Global tag id.
-    pub id: i64,
-    /// Tag name.
-    pub name: Box<str>,
-    /// When it was pushed.
-    pub push_time: Millis,
-    /// When it was last pulled; `None` = never.
-    pub pull_time: Option<Millis>,
-    /// Covered by an immutability rule.
-    pub immutable: bool,
-}
-
-/// An artifact.
-#[derive(Debug, Clone)]
-pub struct Artifact {
-    /// Global artifact id (index + 1).
-    pub id: i64,
-    /// Index of the repository in [`Dataset::repositories`].
-    pub repo: u32,
-    /// Image, index or chart.
-    pub kind: ArtifactKind,
-    /// OCI manifest rather than Docker v2.
-    pub oci: bool,
-    /// `sha256:...`.
-    pub digest: Box<str>,
-    /// Bytes.
-    pub size: u64,
-    /// When it was pushed.
-    pub push_time: Millis,
-    /// When it was last pulled; `None` = never.
-    pub pull_time: Option<Millis>,
-    /// Tags, newest first.
-    pub tags: Vec<Tag>,
-    /// Indices into [`Dataset::labels`].
-    pub labels: Vec<u16>,
-    /// Scan summary.
-    pub scan: Scan,
-    /// Child artifacts (indices) of an index.
-    pub children: Vec<u32>,
-    /// The index that references this artifact; such children are hidden from lists.
-    pub parent: Option<u32>,
-    /// Index into [`PLATFORMS`] for children and single images.
-    pub platform: u8,
-    /// Has a cosign signature accessory.
-    pub signed: bool,
-    /// Carries OCI annotations.
-    pub annotated: bool,
-}
-
-impl Artifact {
-    /// True when Harbor can scan it (images and indexes, not charts).
-    pub fn scannable(&self) -> bool {
-        self.kind != ArtifactKind::Chart
-    }
-}
-
-/// (architecture, os, variant) of the platforms used by indexes.
-pub const PLATFORMS: [(&str, &str, &str); 5] = [
-    ("amd64", "linux", ""),
-    ("arm64", "linux", "v8"),
-    ("arm", "linux", "v7"),
-    ("ppc64le", "linux", ""),
-    ("s390x", "linux", ""),
-];
-
-/// A repository.
-#[derive(Debug, Clone)]
-pub struct Repository {
-    /// Repository id (index + 1).
-    pub id: i64,
-    /// Index of the project in [`Dataset::projects`].
-    pub project: u32,
-    /// Full name including the project (`team/tools/postgrest`).
-    pub name: String,
-    /// Creation time.
-    pub creation_time: Millis,
-    /// Last update (last push).
-    pub update_time: Millis,
-    /// Pulls.
-    pub pull_count: u64,
-    /// All artifacts (indices), children included, oldest first.
-    pub artifacts: Vec<u32>,
-    /// Artifacts that lists show (children excluded): Harbor's `artifact_count`.
-    pub top_level: u32,
-    /// Has a description.
-    pub described: bool,
-}
-
-/// A project.
-#[derive(Debug, Clone)]
-pub struct Project {
-    /// Project id (index + 1).
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// Readable by anyone.
-    pub public: bool,
-    /// Not 0 for a proxy-cache project.
-    pub registry_id: i64,
-    /// Owner user id.
-    pub owner_id: i64,
-    /// Creation time.
-    pub creation_time: Millis,
-    /// Update time.
-    pub update_time: Millis,
-    /// `metadata.auto_scan`.
-    pub auto_scan: bool,
-    /// Semver-looking tags are immutable here.
-    pub immutable_semver: bool,
-    /// Repositories (indices).
-    pub repos: Vec<u32>,
-}
-
-/// A label.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Label {
-    /// Label id.
-    pub id: i64,
-    /// Name (free text in hostile mode).
-    pub name: String,
-    /// Description.
-    pub description: String,
-    /// `#RRGGBB`.
-    pub color: String,
-    /// `g` (global) or `p` (project).
-    pub scope: &'static str,
-    /// 0 for global labels.
-    pub project_id: i64,
-    /// Creation time.
-    pub creation_time: Millis,
-}
-
-/// User or robot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountKind {
-    /// Database user.
-    User,
-    /// Robot account.
-    Robot,
-}
-
-/// A built-in account.
-#[derive(Debug, Clone)]
-pub struct Account {
-    /// User or robot.
-    pub kind: AccountKind,
-    /// Login name (`robot$...` for robots).
-    pub name: String,
-    /// Password or robot secret.
-    pub secret: String,
-    /// user id (robots: robot id).
-    pub id: i64,
-    /// System admin.
-    pub sysadmin: bool,
-    /// Project ids it belongs to.
-    pub projects: Vec<i64>,
-    /// Display name.
-    pub realname: String,
-    /// A disabled (or expired) robot: its credentials are ignored, as Harbor does.
-    pub disabled: bool,
-}
-
-impl Account {
-    /// The principal this account logs in as.
-    pub fn principal(&self) -> Principal {
-        match self.kind {
-            AccountKind::User => Principal::User {
-                id: self.id,
-                name: self.name.clone(),
-                sysadmin: self.sysadmin,
-                projects: self.projects.clone(),
-            },
-            AccountKind::Robot => Principal::Robot {
-                name: self.name.clone(),
-                projects: self.projects.clone(),
-            },
-        }
-    }
-}
-
-/// The ground-truth row of one visible artifact (`/_sim/truth`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TruthRow {
-    /// Artifact id.
-    pub id: i64,
-    /// Project name.
-    pub project: String,
-    /// Full repository name.
-    pub repository: String,
-    /// Digest.
-    pub digest: String,
-    /// Tag names, newest first.
-    pub tags: Vec<String>,
-    /// Bytes.
-    pub size: u64,
-    /// RFC 3339.
-    pub push_time: String,
-    /// RFC 3339, `0001-01-01T00:00:00.000Z` when never pulled.
-    pub pull_time: String,
-    /// `IMAGE` or `CHART`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Config media type.
-    pub media_type: String,
-    /// Label names.
-    pub labels: Vec<String>,
-    /// Label ids.
-    pub label_ids: Vec<i64>,
-    /// Child count for an index.
-    pub references: u32,
-    /// Scan facts.
-    pub scan: TruthScan,
-}
-
-/// Scan facts of a [`TruthRow`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TruthScan {
-    /// `NotScanned`, `Pending`, `Running`, `Error` or `Success`.
-    pub status: String,
-    /// Worst severity when `Success`, else `null`.
-    pub severity: Option<String>,
-    /// Findings.
-    pub total: u32,
-    /// Findings with a fix.
-    pub fixable: u32,
-    /// When a finished scan (`Success` or `Error`) ended, RFC 3339; else `null`.
-    #[serde(default)]
-    pub end_time: Option<String>,
-    /// Critical, High, Medium, Low counts.
-    pub counts: [u32; 4],
-}
-
-/// One CVE of `/_sim/truth/cves`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CveTruth {
-    /// `CVE-YYYY-NNNN`.
-    pub id: String,
-    /// Its severity (one per CVE in the simulator).
-    pub severity: String,
-    /// The affected package.
-    pub package: String,
-    /// A fix version exists.
-    pub fixable: bool,
-    /// Distinct repositories among the affected artifacts.
-    pub repositories: u32,
-    /// `repository@digest` of every affected artifact, sorted.
-    pub affected: Vec<String>,
-}
-
-/// The whole simulated registry.
-#[derive(Debug, Clone)]
-pub struct Dataset {
-    /// Seed it was made from.
-    pub seed: u64,
-    /// Preset it was made from.
-    pub preset: Preset,
-    /// Free text is hostile.
-    pub hostile: bool,
-    /// The dataset's "now": the reference for every generated time.
-    pub now: Millis,
-    /// Projects; `projects[i].id == i + 1`.
-    pub projects: Vec<Project>,
-    /// Repositories; `repositories[i].id == i + 1`.
-    pub repositories: Vec<Repository>,
-    /// Artifacts; `artifacts[i].id == i + 1`.
-    pub artifacts: Vec<Artifact>,
-    /// Labels (global first, then project labels).
-    pub labels: Vec<Label>,
-    /// Built-in accounts.
-    pub accounts: Vec<Account>,
-    /// Shared CVE pool.
-    pub cves: CvePool,
-    project_by_name: HashMap<String, u32>,
-    repo_by_name: HashMap<String, u32>,
-}
+use crate::HarborVersion;
 
 /// 2025-06-01T00:00:00Z: the generated world's "now" (no wall clock anywhere).
 pub const NOW: Millis = 1_748_736_000_000;
 const START: Millis = 1_640_995_200_000; // 2022-01-01
 const DAY: Millis = 86_400_000;
 
-const WORDS: &[&str] = &[
-    "nginx",
-    "redis",
-    "postgres",
-    "api",
-    "web",
-    "worker",
-    "gateway",
-    "auth",
-    "billing",
-    "search",
-    "ingest",
-    "etl",
-    "ml-serving",
-    "frontend",
-    "backend",
-    "cache",
-    "queue",
-    "scheduler",
-    "proxy",
-    "metrics",
-    "logs",
-    "tracing",
-    "notifier",
-    "payments",
-    "ledger",
-    "catalog",
-    "inventory",
-    "checkout",
-    "mailer",
-    "cron",
-    "sidecar",
-    "operator",
-    "controller",
-    "agent",
-    "runner",
-    "builder",
-    "toolbox",
-    "debug",
-    "base",
-    "python",
-    "node",
-    "golang",
-    "java",
-    "ruby",
-    "alpine",
-];
-const GROUPS: &[&str] = &[
-    "tools", "infra", "apps", "libs", "ci", "data", "platform", "edge",
-];
-const PROJECT_WORDS: &[&str] = &[
-    "payments",
-    "search",
-    "ml-platform",
-    "data",
-    "web",
-    "mobile",
-    "infra",
-    "security",
-    "ops",
-    "analytics",
-    "core",
-    "partners",
-    "legacy",
-    "sandbox",
-    "research",
-    "growth",
-];
-
-/// Fixed projects present in every preset: (name, public, registry_id).
-const FIXED_PROJECTS: [(&str, bool, i64); 5] = [
-    ("library", true, 0),
-    ("team", false, 0),
-    ("secret", false, 0),
-    ("proxy-hub", true, 1),
-    ("empty", true, 0),
-];
-
 /// Traits of one top-level artifact before it is materialised.
-struct Traits {
-    kind: ArtifactKind,
-    children: u8,
-    tag_count: usize,
-    never_pulled: bool,
-    scan: ScanState,
-    worst: Severity,
-    findings: usize,
-    labels: Vec<u16>,
-    signed: bool,
-    annotated: bool,
-}
-
-/// What `POST /_sim/mutate` changes (all fields optional in JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Mutation {
-    /// How many repositories to touch.
-    #[serde(default = "one")]
-    pub repositories: usize,
-    /// Artifacts pushed into each (the newest gets `latest`).
-    #[serde(default = "one")]
-    pub push: usize,
-    /// Oldest artifacts deleted from each.
-    #[serde(default)]
-    pub delete: usize,
-    /// Only repositories of this project.
-    #[serde(default)]
-    pub project: Option<String>,
-}
-
-fn one() -> usize {
-    1
-}
-
-impl Default for Mutation {
-    fn default() -> Self {
-        Mutation {
-            repositories: 1,
-            push: 1,
-            delete: 0,
-            project: None,
-        }
-    }
-}
-
-/// What a mutation did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MutationReport {
-    /// 1 for the first mutation of a simulator.
-    pub generation: u64,
-    /// Full names of the repositories touched.
-    pub repositories: Vec<String>,
-    /// Digests pushed.
-    pub pushed: Vec<String>,
-    /// Digests deleted.
-    pub deleted: Vec<String>,
-    /// The dataset's new "now".
-    pub now: String,
+pub(super) struct Traits {
+    pub(super) kind: ArtifactKind,
+    pub(super) children: u8,
+    pub(super) tag_count: usize,
+    pub(super) never_pulled: bool,
+    pub(super) scan: ScanState,
+    pub(super) worst: Severity,
+    pub(super) findings: usize,
+    pub(super) labels: Vec<u16>,
+    pub(super) signed: bool,
+    pub(super) annotated: bool,
 }
 
 /// A repository to create: (project index, short name, top-level artifact count).
@@ -609,261 +55,6 @@ impl Dataset {
         b.fill(specs);
         b.finish()
     }
-
-    /// Project by name.
-    pub fn project_by_name(&self, name: &str) -> Option<&Project> {
-        self.project_by_name
-            .get(name)
-            .map(|i| &self.projects[*i as usize])
-    }
-
-    /// Project by id.
-    pub fn project_by_id(&self, id: i64) -> Option<&Project> {
-        usize::try_from(id - 1)
-            .ok()
-            .and_then(|i| self.projects.get(i))
-    }
-
-    /// Repository index by full name.
-    pub fn repo_index(&self, full_name: &str) -> Option<u32> {
-        self.repo_by_name.get(full_name).copied()
-    }
-
-    /// The project that holds repository `repo`.
-    pub fn project_of_repo(&self, repo: &Repository) -> &Project {
-        &self.projects[repo.project as usize]
-    }
-
-    /// The repository of an artifact.
-    pub fn repo_of(&self, a: &Artifact) -> &Repository {
-        &self.repositories[a.repo as usize]
-    }
-
-    /// The artifacts a list shows for a repository (children of indexes excluded).
-    pub fn listed_artifacts<'a>(
-        &'a self,
-        repo: &'a Repository,
-    ) -> impl Iterator<Item = &'a Artifact> + 'a {
-        repo.artifacts
-            .iter()
-            .map(|i| &self.artifacts[*i as usize])
-            .filter(|a| a.parent.is_none())
-    }
-
-    /// Finds an artifact in a repository by tag or digest (`sha256:...`).
-    pub fn artifact_by_reference(&self, repo: &Repository, reference: &str) -> Option<&Artifact> {
-        let mut all = repo.artifacts.iter().map(|i| &self.artifacts[*i as usize]);
-        if reference.starts_with("sha256:") {
-            all.find(|a| &*a.digest == reference)
-        } else {
-            all.find(|a| a.tags.iter().any(|t| &*t.name == reference))
-        }
-    }
-
-    /// Projects the principal may read (what `/projects` lists), in id order.
-    pub fn visible_projects<'a>(&'a self, p: &'a Principal) -> impl Iterator<Item = &'a Project> {
-        self.projects.iter().filter(move |pr| p.can_read(pr))
-    }
-
-    /// Every listed artifact the principal can read, grouped by project and repository.
-    pub fn visible_artifacts(&self, p: &Principal) -> Vec<&Artifact> {
-        self.visible_projects(p)
-            .flat_map(|pr| pr.repos.iter())
-            .flat_map(|r| self.listed_artifacts(&self.repositories[*r as usize]))
-            .collect()
-    }
-
-    /// Total listed artifacts (children of indexes excluded).
-    pub fn artifact_count(&self) -> usize {
-        self.repositories.iter().map(|r| r.top_level as usize).sum()
-    }
-
-    /// A copy of this dataset with `m` applied (generation `generation`, 1-based): new
-    /// artifacts pushed to and the oldest deleted from deterministically chosen
-    /// repositories. Deleted artifacts leave their repository but keep their id slot.
-    pub fn mutated(&self, m: &Mutation, generation: u64) -> (Dataset, MutationReport) {
-        let mut b = Builder::new(self.preset, self.seed, self.hostile, self.preset.shape());
-        b.scripted = false;
-        b.rng = Rng::new(mix(self.seed, 0x3017 ^ generation));
-        b.ds = self.clone();
-        b.tag_id = self
-            .artifacts
-            .iter()
-            .flat_map(|a| a.tags.iter())
-            .map(|t| t.id)
-            .max()
-            .unwrap_or(0);
-        let now = self.now + 60_000;
-        b.ds.now = now + m.push as i64 * 1000;
-        let mut candidates: Vec<u32> = (0..self.repositories.len() as u32)
-            .filter(|r| {
-                let pr = &self.projects[self.repositories[*r as usize].project as usize];
-                m.project.as_ref().is_none_or(|p| *p == pr.name)
-            })
-            .collect();
-        candidates.sort_by_key(|r| mix(mix(self.seed, generation), u64::from(*r)));
-        candidates.truncate(m.repositories);
-        candidates.sort_unstable();
-        let mut report = MutationReport {
-            generation,
-            repositories: Vec::new(),
-            pushed: Vec::new(),
-            deleted: Vec::new(),
-            now: time::format_millis(b.ds.now),
-        };
-        for ridx in candidates {
-            b.delete_oldest(ridx, m.delete, &mut report.deleted);
-            b.push_new(ridx, m.push, generation, now, &mut report.pushed);
-            let repo = &mut b.ds.repositories[ridx as usize];
-            repo.update_time = b.ds.now;
-            report.repositories.push(repo.name.clone());
-            let pidx = repo.project as usize;
-            b.ds.projects[pidx].update_time = b.ds.now;
-        }
-        (b.finish(), report)
-    }
-
-    /// The account with these credentials, if any.
-    pub fn principal_by_credentials(&self, name: &str, secret: &str) -> Option<Principal> {
-        self.accounts
-            .iter()
-            .find(|a| a.name == name && a.secret == secret && !a.disabled)
-            .map(Account::principal)
-    }
-
-    /// The principal for a login name (`anonymous` gives [`Principal::Anonymous`]).
-    pub fn principal_by_name(&self, name: &str) -> Option<Principal> {
-        if name.is_empty() || name == "anonymous" {
-            return Some(Principal::Anonymous);
-        }
-        self.accounts
-            .iter()
-            .find(|a| a.name == name)
-            .map(Account::principal)
-    }
-
-    /// The account record for a principal.
-    pub fn account_of(&self, p: &Principal) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.name == p.name())
-    }
-
-    /// Ground truth for `/_sim/truth`: every artifact the principal can list.
-    pub fn truth(&self, p: &Principal) -> Vec<TruthRow> {
-        self.visible_artifacts(p)
-            .into_iter()
-            .map(|a| self.truth_row(a))
-            .collect()
-    }
-
-    /// The truth row of one artifact.
-    pub fn truth_row(&self, a: &Artifact) -> TruthRow {
-        let repo = self.repo_of(a);
-        let c = &a.scan.counts;
-        let success = a.scan.state == ScanState::Success;
-        TruthRow {
-            id: a.id,
-            project: self.project_of_repo(repo).name.clone(),
-            repository: repo.name.clone(),
-            digest: a.digest.to_string(),
-            tags: a.tags.iter().map(|t| t.name.to_string()).collect(),
-            size: a.size,
-            push_time: time::format_millis(a.push_time),
-            pull_time: time::format(a.pull_time),
-            kind: kind_type(a.kind).to_string(),
-            media_type: media_types(a).0.to_string(),
-            labels: a
-                .labels
-                .iter()
-                .map(|l| self.labels[*l as usize].name.clone())
-                .collect(),
-            label_ids: a
-                .labels
-                .iter()
-                .map(|l| self.labels[*l as usize].id)
-                .collect(),
-            references: a.children.len() as u32,
-            scan: TruthScan {
-                status: a.scan.state.as_str().to_string(),
-                severity: success.then(|| a.scan.severity.as_str().to_string()),
-                total: a.scan.total(),
-                fixable: u32::from(a.scan.fixable),
-                end_time: matches!(a.scan.state, ScanState::Success | ScanState::Error).then(
-                    || time::format_millis(a.scan.start + i64::from(a.scan.duration_s) * 1000),
-                ),
-                counts: [6, 5, 4, 3].map(|i| u32::from(c[i])),
-            },
-        }
-    }
-
-    /// Ground truth for `/_sim/truth/cves`: every CVE found in an artifact the
-    /// principal can list, with the artifacts it affects, sorted by id.
-    pub fn cve_truth(&self, p: &Principal) -> Vec<CveTruth> {
-        let mut by_cve: std::collections::BTreeMap<u16, Vec<&Artifact>> = Default::default();
-        for a in self
-            .visible_artifacts(p)
-            .into_iter()
-            .filter(|a| a.scannable())
-        {
-            for cve in self.findings(a) {
-                by_cve.entry(cve).or_default().push(a);
-            }
-        }
-        let mut out: Vec<CveTruth> = by_cve
-            .into_iter()
-            .map(|(cve, artifacts)| {
-                let c = &self.cves.cves[cve as usize];
-                let mut affected: Vec<String> = artifacts
-                    .iter()
-                    .map(|a| format!("{}@{}", self.repo_of(a).name, a.digest))
-                    .collect();
-                affected.sort();
-                let repositories: std::collections::BTreeSet<u32> =
-                    artifacts.iter().map(|a| a.repo).collect();
-                CveTruth {
-                    id: c.id.clone(),
-                    severity: c.severity.as_str().to_string(),
-                    package: c.package.to_string(),
-                    fixable: !c.fix_version.is_empty(),
-                    repositories: repositories.len() as u32,
-                    affected,
-                }
-            })
-            .collect();
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        out
-    }
-
-    /// The findings of an artifact (indices into `cves.cves`), worst first.
-    pub fn findings(&self, a: &Artifact) -> Vec<u16> {
-        if a.scan.state != ScanState::Success {
-            return Vec::new();
-        }
-        self.cves
-            .pick(self.seed, a.id, a.scan.severity, a.scan.total() as usize)
-    }
-}
-
-/// Harbor's `type` of an artifact kind.
-pub fn kind_type(k: ArtifactKind) -> &'static str {
-    match k {
-        ArtifactKind::Image | ArtifactKind::Index => "IMAGE",
-        ArtifactKind::Chart => "CHART",
-    }
-}
-
-/// (media_type, manifest_media_type) of an artifact.
-pub fn media_types(a: &Artifact) -> (&'static str, &'static str) {
-    const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-    const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-    match (a.kind, a.oci) {
-        (ArtifactKind::Index, _) => (OCI_INDEX, OCI_INDEX),
-        (ArtifactKind::Chart, _) => ("application/vnd.cncf.helm.config.v1+json", OCI_MANIFEST),
-        (ArtifactKind::Image, true) => ("application/vnd.oci.image.config.v1+json", OCI_MANIFEST),
-        (ArtifactKind::Image, false) => (
-            "application/vnd.docker.container.image.v1+json",
-            "application/vnd.docker.distribution.manifest.v2+json",
-        ),
-    }
 }
 
 /// The Tiny layout: every feature present at a known place.
@@ -887,19 +78,19 @@ fn tiny_specs() -> Vec<RepoSpec> {
     ]
 }
 
-struct Builder {
-    seed: u64,
-    hostile: bool,
-    shape: Shape,
-    rng: Rng,
-    ds: Dataset,
-    tag_id: i64,
-    successes: usize,
-    scripted: bool,
+pub(super) struct Builder {
+    pub(super) seed: u64,
+    pub(super) hostile: bool,
+    pub(super) shape: Shape,
+    pub(super) rng: Rng,
+    pub(super) ds: Dataset,
+    pub(super) tag_id: i64,
+    pub(super) successes: usize,
+    pub(super) scripted: bool,
 }
 
 impl Builder {
-    fn new(preset: Preset, seed: u64, hostile: bool, shape: Shape) -> Self {
+    pub(super) fn new(preset: Preset, seed: u64, hostile: bool, shape: Shape) -> Self {
         Builder {
             seed,
             hostile,
@@ -916,6 +107,7 @@ impl Builder {
                 labels: Vec::new(),
                 accounts: Vec::new(),
                 cves: CvePool::generate(seed, shape.cve_pool),
+                version: HarborVersion::default(),
                 project_by_name: HashMap::new(),
                 repo_by_name: HashMap::new(),
             },
@@ -1164,6 +356,9 @@ impl Builder {
             self.ds.repo_by_name.insert(name.clone(), ridx);
             self.ds.projects[pidx].repos.push(ridx);
             let chart = spec.short.starts_with("charts/");
+            // Model-serving repositories hold AI models; decided after the random
+            // draws, so adding models changed no other artifact.
+            let models = !chart && !self.scripted && spec.short.contains("ml-serving");
             self.ds.repositories.push(Repository {
                 id: ridx as i64 + 1,
                 project: spec.project,
@@ -1177,7 +372,10 @@ impl Builder {
             });
             let step = (NOW - creation_time) / (spec.count as i64 + 1);
             for j in 0..spec.count {
-                let traits = self.traits(g, j, spec.count, chart, pidx);
+                let mut traits = self.traits(g, j, spec.count, chart, pidx);
+                if models && traits.kind == ArtifactKind::Image {
+                    traits.kind = ArtifactKind::Model;
+                }
                 let push = creation_time + step * (j as i64 + 1)
                     - self.rng.below((step / 2).max(1) as u64) as i64;
                 self.artifact(ridx, pidx, j, spec.count, push, traits);
@@ -1199,7 +397,14 @@ impl Builder {
     }
 
     /// Decides what a top-level artifact looks like: scripted in Tiny, random elsewhere.
-    fn traits(&mut self, g: usize, j: usize, n: usize, chart: bool, project: usize) -> Traits {
+    pub(super) fn traits(
+        &mut self,
+        g: usize,
+        j: usize,
+        n: usize,
+        chart: bool,
+        project: usize,
+    ) -> Traits {
         let last = j + 1 == n;
         if self.tiny() {
             return self.tiny_traits(g, last, chart, project);
@@ -1354,7 +559,7 @@ impl Builder {
         let size = match kind {
             ArtifactKind::Chart => 2_000 + self.rng.below(60_000),
             ArtifactKind::Index => 300 + self.rng.below(1_500),
-            ArtifactKind::Image => {
+            ArtifactKind::Image | ArtifactKind::Model => {
                 let mb = if self.rng.chance(0.1) {
                     self.rng.range(500, 4000)
                 } else {
@@ -1385,7 +590,15 @@ impl Builder {
         idx
     }
 
-    fn artifact(&mut self, ridx: u32, pidx: usize, j: usize, n: usize, push: Millis, t: Traits) {
+    pub(super) fn artifact(
+        &mut self,
+        ridx: u32,
+        pidx: usize,
+        j: usize,
+        n: usize,
+        push: Millis,
+        t: Traits,
+    ) {
         let mut children = Vec::new();
         if t.kind == ArtifactKind::Index {
             for c in 0..t.children {
@@ -1413,6 +626,7 @@ impl Builder {
             .pick(self.seed, idx as i64 + 1, t.worst, t.findings);
         let (counts, fixable) = self.ds.cves.summarize(&picked);
         let scan = match t.scan {
+            _ if t.kind == ArtifactKind::Model => Scan::NONE,
             ScanState::NotScanned => Scan::NONE,
             state => Scan {
                 state,
@@ -1515,67 +729,7 @@ impl Builder {
         tags
     }
 
-    /// Removes the `n` oldest listed artifacts (and their index children) from a repository.
-    fn delete_oldest(&mut self, ridx: u32, n: usize, out: &mut Vec<String>) {
-        let ds = &mut self.ds;
-        let repo = &ds.repositories[ridx as usize];
-        let mut listed: Vec<u32> = repo
-            .artifacts
-            .iter()
-            .copied()
-            .filter(|a| ds.artifacts[*a as usize].parent.is_none())
-            .collect();
-        listed.sort_by_key(|a| (ds.artifacts[*a as usize].push_time, *a));
-        let mut gone: Vec<u32> = Vec::new();
-        for a in listed.into_iter().take(n) {
-            out.push(ds.artifacts[a as usize].digest.to_string());
-            gone.push(a);
-            gone.extend(ds.artifacts[a as usize].children.iter().copied());
-        }
-        let repo = &mut ds.repositories[ridx as usize];
-        repo.artifacts.retain(|a| !gone.contains(a));
-        repo.top_level = repo.top_level.saturating_sub(
-            gone.iter()
-                .filter(|a| ds.artifacts[**a as usize].parent.is_none())
-                .count() as u32,
-        );
-    }
-
-    /// Pushes `n` new artifacts; the newest takes over the `latest` tag.
-    fn push_new(
-        &mut self,
-        ridx: u32,
-        n: usize,
-        generation: u64,
-        start: Millis,
-        out: &mut Vec<String>,
-    ) {
-        if n == 0 {
-            return;
-        }
-        let idxs = self.ds.repositories[ridx as usize].artifacts.clone();
-        for a in idxs {
-            self.ds.artifacts[a as usize]
-                .tags
-                .retain(|t| &*t.name != "latest");
-        }
-        let pidx = self.ds.repositories[ridx as usize].project as usize;
-        let chart = self.ds.repositories[ridx as usize]
-            .name
-            .contains("/charts/");
-        for k in 0..n {
-            let j = 100_000 * generation as usize + k;
-            let mut t = self.traits(1, 0, 2, chart, pidx);
-            t.tag_count = t.tag_count.max(1);
-            let last = if k + 1 == n { j + 1 } else { j + 2 };
-            self.artifact(ridx, pidx, j, last, start + k as i64 * 1000, t);
-            let id = self.ds.artifacts.len() - 1;
-            out.push(self.ds.artifacts[id].digest.to_string());
-            self.ds.repositories[ridx as usize].top_level += 1;
-        }
-    }
-
-    fn finish(self) -> Dataset {
+    pub(super) fn finish(self) -> Dataset {
         self.ds
     }
 }
@@ -1583,6 +737,7 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Principal;
 
     #[test]
     fn tiny_has_fixed_counts() {
