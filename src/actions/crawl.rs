@@ -122,20 +122,33 @@ pub fn refresh(lens: Lens) {
     let cancel = lens.work.take_over_crawl();
     inventory.failures.set(Vec::new());
     inventory.last_report.set_value(None);
-    inventory.cache.update(|c| c.refreshed = None);
+    inventory.cache.update(|c| {
+        c.refreshed = None;
+        c.method = None;
+    });
     lens.work.crawl.set(CrawlView {
         phase: CrawlPhase::Refreshing,
         ..CrawlView::default()
     });
     let crawler = crawler(lens);
+    // The connection's discovery: the refresh does not ask which release this is again.
+    let discovery = lens.session.connection().map(|c| c.discovery);
     spawn_local(async move {
         let mut sink = Sink::new(lens);
         sink.held = Some(Vec::new());
-        let result = crawler
-            .refresh(base.scope.clone(), base.stamps.clone(), &cancel, |e| {
-                sink.event(e)
-            })
-            .await;
+        let (scope, stamps) = (base.scope.clone(), base.stamps.clone());
+        let result = match discovery {
+            Some(known) => {
+                crawler
+                    .refresh_with(scope, stamps, known, &cancel, |e| sink.event(e))
+                    .await
+            }
+            None => {
+                crawler
+                    .refresh(scope, stamps, &cancel, |e| sink.event(e))
+                    .await
+            }
+        };
         sink.flush();
         if let Ok(report) = &result {
             let fresh = std::mem::take(&mut sink.stamps);
@@ -169,9 +182,11 @@ pub fn refresh(lens: Lens) {
                 scope: base.scope,
                 stamps: done.stamps,
             }));
+            let method = report.refresh.as_ref().map(|m| m.describe());
             inventory.cache.update(|c| {
                 c.showing = None;
                 c.refreshed = Some(summary);
+                c.method = method;
             });
         }
         finish(lens, result, None);
@@ -191,6 +206,7 @@ pub fn retry(lens: Lens, which: Option<usize>) {
             ledger: Ledger::default(),
             progress: Progress::default(),
             critical_path: 0,
+            refresh: None,
         });
     let failures = inventory.failures.get_untracked();
     let chosen: Vec<usize> = match which {

@@ -37,6 +37,11 @@ pub fn CacheNote() -> impl IntoView {
             view! { <span role="status" aria-label="Refresh summary">{t}</span> }
         })
     };
+    let method = move || {
+        lens.inventory.cache.with(|c| c.method.clone()).map(|t| {
+            view! { " " <span class="muted" role="note" aria-label="Refresh method">{t}</span> }
+        })
+    };
     let can_refresh = move || {
         lens.inventory.rows.with(|r| !r.is_empty())
             && !lens.work.crawling()
@@ -51,6 +56,7 @@ pub fn CacheNote() -> impl IntoView {
         <p class="cache-note">
             {line}
             {refreshed}
+            {method}
             " "
             <button
                 type="button"

@@ -64,6 +64,8 @@ pub struct CacheView {
     pub forgotten: bool,
     /// What the last refresh found: `12 repositories changed, 1,188 unchanged`.
     pub refreshed: Option<String>,
+    /// How it found it, and why that way (the release decides).
+    pub method: Option<String>,
     pub error: Option<String>,
 }
 

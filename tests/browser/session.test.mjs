@@ -66,6 +66,18 @@ test("a connect followed by a crawl asks /systeminfo and /users/current once eac
   await loadAll(page);
   assert.deepEqual(await discoveryCounts(), [1, 1], "the crawl asks neither again");
   assert.equal(await matching(page), (await truth(lens.server, "alice")).length);
+
+  // admin has a cached inventory (the first test): connecting shows it and refreshes
+  // it, and the refresh asks nothing about the Harbor either. It says how it refreshed.
+  await fetch(`${lens.server.url}/_sim/reset`, { method: "POST" });
+  await typeCredentials(page, ADMIN);
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.getByRole("status", { name: "Refresh summary" }).waitFor();
+  assert.deepEqual(await discoveryCounts(), [1, 1], "a refresh reuses the connection too");
+  assert.match(
+    await page.getByRole("note", { name: "Refresh method" }).textContent(),
+    /^Harbor 2\.13\.\d+ does not record deletes in update_time: every repository was checked\./,
+  );
 });
 
 test("sign-out forgets everything of the user; their cache is gone unless kept", async () => {

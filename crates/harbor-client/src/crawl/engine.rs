@@ -99,6 +99,21 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         .await
     }
 
+    /// [`Crawler::refresh`] for a Harbor and caller already known: see
+    /// [`Planner::refresh_known`].
+    pub async fn refresh_with(
+        &self,
+        scope: Scope,
+        known: Vec<RepoStamp>,
+        discovery: Discovery,
+        cancel: &CancelToken,
+        sink: impl FnMut(Event),
+    ) -> Result<CrawlReport, CrawlError> {
+        scope.validate()?;
+        let planner = Planner::refresh_known(scope, known, discovery, self.config.plan_config());
+        self.drive(planner, cancel, sink).await
+    }
+
     /// Re-runs only the failed requests of `previous`. Its rows are new or replace
     /// earlier ones; merge them with [`crate::crawl::RowSet`] (keyed by repository and
     /// digest) so nothing is duplicated.

@@ -680,6 +680,27 @@ impl Planner {
         Planner::begin(scope, config, Some(known))
     }
 
+    /// A refresh for a Harbor and caller already known (see [`Planner::crawl_known`]):
+    /// the release in `discovery` picks the method, and nothing is asked about it again.
+    pub fn refresh_known(
+        scope: Scope,
+        known: Vec<RepoStamp>,
+        discovery: Discovery,
+        config: PlanConfig,
+    ) -> Planner {
+        let mut planner = Planner::empty(scope, config);
+        planner.known = Some(known.into_iter().map(|s| (s.name.clone(), s)).collect());
+        planner.discovery = discovery;
+        planner.discovery.strategy = planner.strategy();
+        planner.discovery_given = true;
+        planner
+            .events
+            .push(Event::Discovered(planner.discovery.clone()));
+        planner.start_refresh();
+        planner.start_listings();
+        planner
+    }
+
     fn begin(
         scope: Scope,
         config: PlanConfig,

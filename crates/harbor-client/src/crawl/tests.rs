@@ -1420,3 +1420,44 @@ fn the_limit_is_in_progress_and_a_429_lowers_it() {
         .unwrap();
     assert_eq!(progress.limit, 3);
 }
+
+#[test]
+fn a_known_refresh_asks_nothing_about_the_harbor_and_picks_its_method() {
+    let stamp = RepoStamp {
+        name: "p/a".into(),
+        artifact_count: Some(3),
+        update_time: "2026-05-01T10:00:00.000Z".into(),
+    };
+    let known = |version: &str| Discovery {
+        harbor_version: Some(version.into()),
+        version: crate::model::parse_version(version),
+        principal: Principal::User {
+            username: "admin".into(),
+            sysadmin: true,
+        },
+        ..Discovery::default()
+    };
+    for (version, by_update_time) in [("v2.16.0-abc", true), ("v2.13.1-abc", false)] {
+        let mut planner = Planner::refresh_known(
+            Scope::default(),
+            vec![stamp.clone()],
+            known(version),
+            PlanConfig::default(),
+        );
+        let mut kinds = Vec::new();
+        while let Some(d) = planner.next_dispatch(Duration::ZERO) {
+            kinds.push(d.kind);
+        }
+        assert!(!kinds.is_empty(), "{version}: the refresh lists at once");
+        assert!(
+            kinds
+                .iter()
+                .all(|k| !matches!(k, RequestKind::SystemInfo | RequestKind::CurrentUser)),
+            "{version}: {kinds:?}"
+        );
+        let changed = kinds
+            .iter()
+            .any(|k| matches!(k, RequestKind::ChangedRepositories { .. }));
+        assert_eq!(changed, by_update_time, "{version}: {kinds:?}");
+    }
+}
