@@ -16,7 +16,7 @@ use crate::dataset::{
 use crate::hostile::{self, field};
 use crate::rng::{mix, uuid_like};
 use crate::time;
-use crate::vulns::Severity;
+use crate::vulns::{Severity, SeverityIndex};
 
 /// The report MIME type Trivy reports are stored under.
 pub const MIME_V11: &str = "application/vnd.security.vulnerability.report; version=1.1";
@@ -251,12 +251,12 @@ pub fn scan_summary(ds: &Dataset, a: &Artifact) -> Option<Value> {
         }
     }
     if s.state == ScanState::Success {
-        m.insert("severity".into(), json!(s.severity.as_str()));
+        m.insert("severity".into(), json!(s.severity.name()));
         let mut per = Map::new();
         for sev in Severity::ALL.iter().rev() {
             let n = s.counts[sev.index()];
             if n > 0 {
-                per.insert(sev.as_str().into(), json!(n));
+                per.insert(sev.name().into(), json!(n));
             }
         }
         m.insert(
@@ -505,7 +505,7 @@ pub fn vulnerabilities(ds: &Dataset, a: &Artifact, accept_v11: bool) -> Value {
                 "package": c.package,
                 "version": c.version,
                 "fix_version": c.fix_version,
-                "severity": c.severity.as_str(),
+                "severity": c.severity.name(),
                 "description": desc,
                 "links": links,
                 "artifact_digests": [&*a.digest],
@@ -524,7 +524,7 @@ pub fn vulnerabilities(ds: &Dataset, a: &Artifact, accept_v11: bool) -> Value {
         MIME_V11: {
             "generated_at": time::format_millis(end),
             "scanner": scanner(),
-            "severity": a.scan.severity.as_str(),
+            "severity": a.scan.severity.name(),
             "vulnerabilities": none_if_empty(vulns),
         }
     })

@@ -7,45 +7,18 @@ use serde::Serialize;
 
 use crate::rng::{mix, Rng};
 
-/// Severity levels in Harbor's order, lowest first, so `Ord` means "worse".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum Severity {
-    None,
-    Unknown,
-    Negligible,
-    Low,
-    Medium,
-    High,
-    Critical,
+/// Severity levels in Harbor's order, lowest first: the client's own type, so the
+/// simulator and the dashboard agree on every name.
+pub use harbor_client::slim::Severity;
+
+/// Position of a level in [`Severity::ALL`] (what per-level counts are indexed by).
+pub trait SeverityIndex {
+    /// The position, 0 for `None` up to 6 for `Critical`.
+    fn index(self) -> usize;
 }
 
-impl Severity {
-    /// Every level, lowest first.
-    pub const ALL: [Severity; 7] = [
-        Severity::None,
-        Severity::Unknown,
-        Severity::Negligible,
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
-
-    /// The name Harbor prints.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::None => "None",
-            Severity::Unknown => "Unknown",
-            Severity::Negligible => "Negligible",
-            Severity::Low => "Low",
-            Severity::Medium => "Medium",
-            Severity::High => "High",
-            Severity::Critical => "Critical",
-        }
-    }
-
-    /// Position in [`Severity::ALL`].
-    pub fn index(self) -> usize {
+impl SeverityIndex for Severity {
+    fn index(self) -> usize {
         self as usize
     }
 }

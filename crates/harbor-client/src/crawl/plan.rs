@@ -652,13 +652,7 @@ impl Planner {
     /// `/projects`: for users and anonymous callers. For a robot it shows only public
     /// projects (Harbor's `listAuthorizedProjectIDs`), so robots list per project.
     pub fn crawl_known(scope: Scope, discovery: Discovery, config: PlanConfig) -> Planner {
-        let mut planner = Planner::empty(scope, config);
-        planner.discovery = discovery;
-        planner.discovery.strategy = planner.strategy();
-        planner.discovery_given = true;
-        planner
-            .events
-            .push(Event::Discovered(planner.discovery.clone()));
+        let mut planner = Planner::given(scope, None, discovery, config);
         let all_in_one = planner.discovery.strategy == Strategy::PerRepository
             && planner.scope.repositories.is_empty()
             && matches!(
@@ -688,16 +682,28 @@ impl Planner {
         discovery: Discovery,
         config: PlanConfig,
     ) -> Planner {
+        let known = known.into_iter().map(|s| (s.name.clone(), s)).collect();
+        let mut planner = Planner::given(scope, Some(known), discovery, config);
+        planner.start_refresh();
+        planner.start_listings();
+        planner
+    }
+
+    /// A planner whose discovery came with it: announced at once, never asked for.
+    fn given(
+        scope: Scope,
+        known: Option<HashMap<String, RepoStamp>>,
+        discovery: Discovery,
+        config: PlanConfig,
+    ) -> Planner {
         let mut planner = Planner::empty(scope, config);
-        planner.known = Some(known.into_iter().map(|s| (s.name.clone(), s)).collect());
+        planner.known = known;
         planner.discovery = discovery;
         planner.discovery.strategy = planner.strategy();
         planner.discovery_given = true;
         planner
             .events
             .push(Event::Discovered(planner.discovery.clone()));
-        planner.start_refresh();
-        planner.start_listings();
         planner
     }
 

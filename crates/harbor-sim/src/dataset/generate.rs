@@ -11,7 +11,7 @@ use super::words::{FIXED_PROJECTS, GROUPS, PROJECT_WORDS, WORDS};
 use crate::hostile;
 use crate::rng::{hex_words, mix, Rng};
 use crate::time::Millis;
-use crate::vulns::{CvePool, Severity};
+use crate::vulns::{CvePool, Severity, SeverityIndex};
 use crate::HarborVersion;
 
 /// 2025-06-01T00:00:00Z: the generated world's "now" (no wall clock anywhere).

@@ -114,7 +114,7 @@ impl Dataset {
             references: a.children.len() as u32,
             scan: TruthScan {
                 status: a.scan.state.as_str().to_string(),
-                severity: success.then(|| a.scan.severity.as_str().to_string()),
+                severity: success.then(|| a.scan.severity.name().to_string()),
                 total: a.scan.total(),
                 fixable: u32::from(a.scan.fixable),
                 end_time: matches!(a.scan.state, ScanState::Success | ScanState::Error).then(
@@ -151,7 +151,7 @@ impl Dataset {
                     artifacts.iter().map(|a| a.repo).collect();
                 CveTruth {
                     id: c.id.clone(),
-                    severity: c.severity.as_str().to_string(),
+                    severity: c.severity.name().to_string(),
                     package: c.package.to_string(),
                     fixable: !c.fix_version.is_empty(),
                     repositories: repositories.len() as u32,
