@@ -231,6 +231,7 @@ mod tests {
             status,
             headers: Vec::new(),
             body: body.as_bytes().to_vec(),
+            ..Response::default()
         })
     }
 

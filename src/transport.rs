@@ -90,6 +90,8 @@ async fn fetch_all(builder: gloo_net::http::RequestBuilder) -> Result<Response, 
         status,
         headers,
         body,
+        // Not read from `nextHopProtocol` yet: `Unknown` keeps the crawl's limit fixed.
+        ..Response::default()
     })
 }
 
