@@ -29,8 +29,14 @@ struct Measured {
     wall: Duration,
     cpu: Duration,
     stats: Stats,
+    /// Most requests at the server at once after the first [`WARM_UP`] answers.
+    steady_in_flight: u64,
     highest_limit: u64,
 }
+
+/// Answers after which the crawl counts as settled for "max in flight at steady state"
+/// (about a tenth of a medium crawl).
+const WARM_UP: u64 = 100;
 
 /// CPU time of this thread so far (user + system), from `/proc/thread-self/stat`.
 fn thread_cpu() -> Option<Duration> {
@@ -60,12 +66,18 @@ async fn crawl(handle: &SimHandle, tls: bool, ceiling: usize) -> Result<Measured
     let crawler = Crawler::new(transport, TokioClock::new(), config);
     handle.sim().reset_stats();
     let mut highest_limit = 0;
+    // The counters of the warm-up, kept when they are reset to watch the steady state.
+    let mut early: Option<Stats> = None;
     let cpu_before = thread_cpu();
     let start = Instant::now();
     let report = crawler
         .crawl(Scope::default(), &CancelToken::new(), |event| {
             if let Event::Progress(p) = event {
                 highest_limit = highest_limit.max(p.limit);
+                if early.is_none() && p.requests_done >= WARM_UP {
+                    early = Some(handle.sim().stats());
+                    handle.sim().reset_stats();
+                }
             }
         })
         .await?;
@@ -75,11 +87,20 @@ async fn crawl(handle: &SimHandle, tls: bool, ceiling: usize) -> Result<Measured
         .map_or(Duration::ZERO, |(after, before)| {
             after.saturating_sub(before)
         });
+    let late = handle.sim().stats();
+    let steady_in_flight = late.max_in_flight;
+    let mut stats = late;
+    if let Some(early) = early {
+        stats.requests_total += early.requests_total;
+        stats.max_in_flight = stats.max_in_flight.max(early.max_in_flight);
+        stats.capacity.service_ms_total += early.capacity.service_ms_total;
+    }
     Ok(Measured {
         report,
         wall,
         cpu,
-        stats: handle.sim().stats(),
+        stats,
+        steady_in_flight,
         highest_limit,
     })
 }
@@ -135,7 +156,7 @@ fn main() -> Result<(), Error> {
     println!("LB = max(critical path x RTT, total service / workers, requests / cap x (RTT + mean service)); cap = {HELD} on HTTP/1.1, {CEILING} (the ceiling) on HTTP/2");
     println!("adaptive: starts at {HELD}, ceiling {CEILING}; held: the same crawl with the ceiling at {HELD}");
     println!(
-        "{:<14} {:>9} {:>8} {:>5} {:>8} {:>8} {:>28} {:>6} {:>6} {:>6} {:>6} {:>6} {:>9} {:>7} {:>7}",
+        "{:<14} {:>9} {:>8} {:>5} {:>8} {:>8} {:>28} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>9} {:>7} {:>7}",
         "case",
         "artifacts",
         "requests",
@@ -146,6 +167,7 @@ fn main() -> Result<(), Error> {
         "ratio",
         "limit",
         "max in",
+        "steady",
         "failed",
         "cpu ms",
         "held ms",
@@ -175,7 +197,7 @@ fn main() -> Result<(), Error> {
             let case = format!("{w} workers {}", if tls { "h2" } else { "h1" });
             let ms = |d: Duration| d.as_millis();
             println!(
-                "{:<14} {:>9} {:>8} {:>5} {:>8} {:>8} {:>28} {:>6.2} {:>6} {:>6} {:>6} {:>6} {:>9} {:>7.2} {:>7}",
+                "{:<14} {:>9} {:>8} {:>5} {:>8} {:>8} {:>28} {:>6.2} {:>6} {:>6} {:>6} {:>6} {:>6} {:>9} {:>7.2} {:>7}",
                 case,
                 adaptive.report.ledger.artifacts_loaded,
                 adaptive.stats.requests_total,
@@ -186,6 +208,7 @@ fn main() -> Result<(), Error> {
                 adaptive.wall.as_secs_f64() / lb.total.as_secs_f64(),
                 adaptive.highest_limit,
                 adaptive.stats.max_in_flight,
+                adaptive.steady_in_flight,
                 adaptive.report.ledger.entries.len(),
                 ms(adaptive.cpu),
                 ms(held.wall),
@@ -195,6 +218,6 @@ fn main() -> Result<(), Error> {
             drop(handle);
         }
     }
-    println!("limit: highest limit reached; max in: most requests at the server at once (/_sim/stats); cpu ms: this thread's CPU time for the adaptive crawl; held in: max in flight of the held crawl");
+    println!("limit: highest limit reached; max in: most requests at the server at once (/_sim/stats); steady: the same after the first {WARM_UP} answers; cpu ms: this thread's CPU time for the adaptive crawl; held in: max in flight of the held crawl");
     Ok(())
 }

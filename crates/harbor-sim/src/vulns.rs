@@ -3,8 +3,6 @@
 //! An artifact stores only its scan summary (status, counts). The full list is re-derived
 //! on demand from (seed, artifact id), so the report always agrees with the summary.
 
-use serde::Serialize;
-
 use crate::rng::{mix, Rng};
 
 /// Severity levels in Harbor's order, lowest first: the client's own type, so the

@@ -559,7 +559,7 @@ mod tests {
                     bytes: (r % 40_000) as usize,
                 },
             };
-            if r.is_multiple_of(3) {
+            if r % 3 == 1 {
                 limiter.blocked();
             }
             limiter.record(now.saturating_sub(latency), now, sample);

@@ -599,9 +599,10 @@ impl Planner {
     fn empty(scope: Scope, config: PlanConfig) -> Planner {
         let mut rng = Rng::new(config.seed);
         let crawl_tag = format!("{:08x}", rng.next_u64() as u32);
+        // A start above the ceiling raises the ceiling: the configured value is kept.
         let limiter = Limiter::new(LimitConfig {
             initial: config.max_in_flight,
-            ceiling: config.max_concurrency,
+            ceiling: config.max_concurrency.max(config.max_in_flight),
             ..LimitConfig::default()
         });
         let progress = Progress {
