@@ -6,8 +6,8 @@ import { openSignedIn, loadAll, matching, status, truth, pageDigests, scriptErro
 
 const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
 
-test("Load artifacts on medium: every artifact arrives once", async () => {
-  const medium = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.13"]);
+test("Load artifacts on medium (Harbor 2.16): every artifact arrives once", async () => {
+  const medium = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.16"]);
   try {
     const page = await lens.chrome.newPage();
     await openSignedIn(page, medium.url);

@@ -1,0 +1,51 @@
+// The newest Harbor the simulator emulates (2.16): a crawl loads exactly the truth, and
+// a refresh asks only for the repositories whose update_time moved (Harbor records every
+// change there from 2.15.2), says so, and ends equal to the truth.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { useLens } from "./harness.mjs";
+import { openSignedIn, loadAll, waitDone, waitMatching, matching, truth, scriptErrors, waitStored } from "./lens.mjs";
+
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.16", "--latency-ms", "40"]);
+
+const key = (r) => `${r.repository}@${r.digest}`;
+const tags = (r) => (r.tags ?? []).map((t) => (typeof t === "string" ? t : t.name)).sort().join(",");
+
+test("on Harbor 2.16 a crawl loads the truth and a refresh reads only what changed", async () => {
+  const page = await lens.chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, lens.server.url);
+  assert.match(await page.locator(".connection .harbor-version").textContent(), /^Harbor v?2\.16/);
+  await loadAll(page);
+  const before = await truth(lens.server);
+  assert.equal(await matching(page), before.length);
+  await waitStored(page);
+
+  const changed = await fetch(`${lens.server.url}/_sim/mutate`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ repositories: 2, push: 1, delete: 1 }),
+  }).then((r) => r.json());
+  const after = await truth(lens.server);
+  await fetch(`${lens.server.url}/_sim/reset`, { method: "POST" });
+
+  await page.getByRole("button", { name: "Refresh", exact: true }).click();
+  await page.getByRole("status", { name: "Refresh summary" }).waitFor();
+  await waitDone(page);
+  assert.match(
+    await page.getByRole("note", { name: "Refresh method" }).textContent(),
+    /^Harbor 2\.16\.\d+ records pushes, deletes and tag changes in update_time: only repositories changed since /,
+  );
+  // Far fewer requests than the repository list of the older releases' refresh.
+  const { requests_total, by_route } = await lens.server.sim("stats");
+  assert.ok(!("GET /projects/{project_name}/repositories" in by_route), JSON.stringify(by_route));
+  assert.ok(requests_total <= 2 * changed.repositories.length + 4, `${requests_total} requests`);
+
+  await waitMatching(page, after.length);
+  const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export JSON" }).click()]);
+  const exported = JSON.parse(await readFile(await file.path(), "utf8")).artifacts;
+  assert.deepEqual(exported.map(key).sort(), after.map(key).sort());
+  const want = new Map(after.map((r) => [key(r), tags(r)]));
+  for (const r of exported) assert.equal(tags(r), want.get(key(r)), key(r));
+  assert.deepEqual(scriptErrors(page), []);
+});
