@@ -261,9 +261,12 @@ impl Planner {
     }
 
     /// Today's first listing of a refresh: every repository at once when the scope
-    /// allows (see [`Planner::first_listings`]).
+    /// allows (see [`Planner::first_listings`]), except for a robot, which sees only
+    /// public projects in `/repositories` and so lists project by project.
     fn start_listing(&mut self) {
-        let all_in_one = self.known.is_some() && self.scope.repositories.is_empty();
+        let all_in_one = self.known.is_some()
+            && self.scope.repositories.is_empty()
+            && self.discovery.principal != Principal::Robot;
         self.first_listings(all_in_one);
     }
 

@@ -1461,3 +1461,30 @@ fn a_known_refresh_asks_nothing_about_the_harbor_and_picks_its_method() {
         assert_eq!(changed, by_update_time, "{version}: {kinds:?}");
     }
 }
+
+#[test]
+fn a_robots_refresh_lists_project_by_project() {
+    // Harbor's `/repositories` shows a robot only public projects: a refresh that used
+    // it would take the robot's private repositories for deleted.
+    let robot = Discovery {
+        harbor_version: Some("v2.16.0-abc".into()),
+        version: Some((2, 16)),
+        principal: Principal::Robot,
+        ..Discovery::default()
+    };
+    let stamp = RepoStamp {
+        name: "p/a".into(),
+        artifact_count: Some(3),
+        update_time: "2026-05-01T10:00:00.000Z".into(),
+    };
+    let mut planner =
+        Planner::refresh_known(Scope::default(), vec![stamp], robot, PlanConfig::default());
+    let mut kinds = Vec::new();
+    while let Some(d) = planner.next_dispatch(Duration::ZERO) {
+        kinds.push(d.kind);
+    }
+    assert!(
+        matches!(kinds.as_slice(), [RequestKind::Projects { page: 1 }]),
+        "{kinds:?}"
+    );
+}

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Event, ListingKey, Planner, RepoStamp, RequestKind};
+use super::{Event, ListingKey, Planner, Principal, RepoStamp, RequestKind};
 use crate::crawl::scope::Projects;
 use crate::model::{Project, Repository};
 use crate::time::parse_rfc3339;
@@ -66,6 +66,9 @@ pub enum WhyEveryRepository {
     /// The list of changed repositories failed: the refresh fell back to comparing
     /// every stamp rather than miss a change (and start from a later time next time).
     ChangedListFailed,
+    /// A robot account: Harbor's repository search (`/repositories`) shows robots only
+    /// public projects, so their repositories are listed project by project.
+    Robot,
 }
 
 impl RefreshMethod {
@@ -118,6 +121,10 @@ impl RefreshMethod {
                 }
                 WhyEveryRepository::ChangedListFailed => "The list of changed repositories \
                      failed: every repository was checked instead."
+                    .into(),
+                WhyEveryRepository::Robot => "A robot account sees only public projects in \
+                     Harbor's repository search: every repository was checked, project by \
+                     project."
                     .into(),
             },
         };
@@ -201,6 +208,7 @@ impl Planner {
             .and_then(release_of);
         let why = match (release, since_of(&stamps)) {
             _ if !self.scope.repositories.is_empty() => WhyEveryRepository::NamedRepositories,
+            _ if self.discovery.principal == Principal::Robot => WhyEveryRepository::Robot,
             (None, _) => WhyEveryRepository::UnknownRelease,
             (Some((a, b, c)), _) if (a, b, c) < FIRST_TRACKING_RELEASE => {
                 WhyEveryRepository::OldRelease {
