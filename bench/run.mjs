@@ -2,7 +2,7 @@
 // Harbor Lens benchmark driver (run through scripts/bench.sh, which builds what it needs).
 //
 //   node bench/run.mjs [--quick] [--runs N] [--presets small,medium,large]
-//                      [--latencies 0,25,100] [--versions 2.10,2.13] [--budget-s S]
+//                      [--latencies 0,25,100] [--versions 2.10,2.16] [--budget-s S]
 //                      [--deadline HH:MM] [--no-browser] [--no-python] [--no-ui]
 //                      [--ui-preset large]
 //
@@ -17,6 +17,9 @@ import os from "node:os";
 import path from "node:path";
 import { fmtMs, lastJson, machine, runCommand, startProcess, summary } from "./lib.mjs";
 import * as web from "./browser.mjs";
+
+/** The newest Harbor release the simulator emulates; the matrix runs it and the oldest. */
+const NEWEST = "2.16";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache/harbor-lens/target");
@@ -40,7 +43,8 @@ function parseArgs(argv) {
     runs: 3,
     presets: ["small", "medium", "large"],
     latencies: [0, 25, 100],
-    versions: ["2.10", "2.13"],
+    // The oldest and the newest release the simulator emulates.
+    versions: ["2.10", NEWEST],
     budgetS: 150,
     deadline: null,
     browser: true,
@@ -273,7 +277,7 @@ function targets(res) {
         value: `${Math.round(fr.median)} ms (4 RTT = ${4 * c.latency} ms)`, met: fr.median <= 4 * c.latency });
     }
     if (c.preset === "medium" && c.latency === 25 && c.harborapi_default?.elapsed) {
-      const need = c.version === "2.13" ? 10 : 3;
+      const need = c.version === "2.10" ? 3 : 10;
       for (const [key, name] of [["browser_h1", "dashboard h1"], ["browser_h2", "dashboard h2"], ["engine", "engine"]]) {
         if (!c[key]?.elapsed) continue;
         const x = c.harborapi_default.elapsed.median / c[key].elapsed.median;
@@ -360,7 +364,7 @@ function markdown(res) {
   if (res.ui || res.page_load) {
     L.push("");
     const ui = res.ui ?? {};
-    L.push(`Dashboard with \`${ui.preset ?? "?"}\` loaded (${ui.loaded ?? "?"} rows, Harbor 2.13, 0 ms)${ui.errors?.length ? ` — errors: ${ui.errors.join("; ")}` : ""}`);
+    L.push(`Dashboard with \`${ui.preset ?? "?"}\` loaded (${ui.loaded ?? "?"} rows, Harbor ${NEWEST}, 0 ms)${ui.errors?.length ? ` — errors: ${ui.errors.join("; ")}` : ""}`);
     L.push("");
     L.push("| measurement | p50 | p95 / max | n |");
     L.push("|---|---:|---:|---:|");
@@ -498,9 +502,9 @@ function caseOrder(o) {
 async function uiFigures(o, browser, res) {
     if (o.ui && browser) {
       const preset = o.quick && o.uiPreset === "large" ? "medium" : o.uiPreset;
-      log(`\n### dashboard interaction figures (${preset}, 2.13, 0 ms)`);
+      log(`\n### dashboard interaction figures (${preset}, ${NEWEST}, 0 ms)`);
       const server = await startProcess(path.join(BIN, "lens-serve"),
-        ["--dist", DIST, "--addr", "127.0.0.1:0", "--quiet", "--demo", "--preset", preset, "--harbor-version", "2.13"],
+        ["--dist", DIST, "--addr", "127.0.0.1:0", "--quiet", "--demo", "--preset", preset, "--harbor-version", NEWEST],
         /Harbor Lens on (https?:\S+)/);
       try {
         try {

@@ -2,7 +2,7 @@
 # Benchmarks: our crawl engine, the dashboard in headless Chromium (HTTP/1.1 and TLS+HTTP/2),
 # harborapi and a naive client against the simulator; prints a markdown table and writes
 # bench/results/latest.json (+ a dated copy). See bench/README.md.
-#   scripts/bench.sh                 the full matrix (small/medium/large × 0/25/100 ms × 2.10/2.13)
+#   scripts/bench.sh                 the full matrix (small/medium/large × 0/25/100 ms × 2.10/2.16)
 #   scripts/bench.sh --quick         small+medium, 25 ms, one run (for development)
 #   scripts/bench.sh --no-trunk ...  reuse the dashboard already built in dist/
 # Other flags go to bench/run.mjs (--runs N, --presets, --latencies, --versions,
