@@ -49,3 +49,24 @@ test("on Harbor 2.16 a crawl loads the truth and a refresh reads only what chang
   for (const r of exported) assert.equal(tags(r), want.get(key(r)), key(r));
   assert.deepEqual(scriptErrors(page), []);
 });
+
+test("a robot's refresh keeps its private projects' rows and says how it refreshed", async () => {
+  const robot = ["robot$lens-audit", "RobotSecret1"];
+  const expected = await truth(lens.server, robot[0]);
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url, robot);
+  await loadAll(page);
+  assert.equal(await matching(page), expected.length);
+  await page.getByRole("button", { name: "Refresh", exact: true }).click();
+  await page.getByRole("status", { name: "Refresh summary" }).waitFor();
+  await waitDone(page);
+  // Harbor's /repositories shows a robot only public projects: nothing of the robot's
+  // private projects may be taken for deleted.
+  assert.equal(await matching(page), expected.length);
+  assert.match(await page.getByRole("status", { name: "Refresh summary" }).textContent(), /^Refreshed: 0 repositories changed/);
+  assert.match(
+    await page.getByRole("note", { name: "Refresh method" }).textContent(),
+    /^A robot account sees only public projects in Harbor's repository search: every repository was checked, project by project\./,
+  );
+  assert.deepEqual(scriptErrors(page), []);
+});

@@ -156,6 +156,12 @@ async fn repositories_and_search_per_principal() {
     assert_eq!(h.get("/repositories").await.total(), Some(6));
     assert_eq!(h.get_as("/repositories", ALICE).await.total(), Some(9));
     assert_eq!(h.get_as("/repositories", ADMIN).await.total(), Some(10));
+    // A robot sees only public projects' repositories here, though it reads its own
+    // private project's repositories through that project.
+    assert_eq!(h.get_as("/repositories", ROBOT).await.total(), Some(6));
+    let team = h.get_as("/projects/team/repositories", ROBOT).await;
+    assert_eq!(team.status, 200);
+    assert!(team.total().is_some_and(|n| n > 0));
     let robot_search = h.get_as("/search?q=team", ROBOT).await.json();
     assert_eq!(robot_search["project"], json!([]));
     assert_eq!(robot_search["repository"], json!([]));

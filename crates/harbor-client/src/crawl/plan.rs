@@ -847,13 +847,21 @@ impl Planner {
     fn start_listings(&mut self) {
         let stamps_apart =
             self.config.repository_stamps && self.discovery.strategy == Strategy::ProjectArtifacts;
-        if stamps_apart && self.scope.projects == Projects::All {
+        if stamps_apart && self.scope.projects == Projects::All && !self.stamps_per_project() {
             let listing = self.listing_mut(ListingKey::AllRepositories);
             listing.pages_planned = 1;
             listing.owned.insert(1);
             self.enqueue(RequestKind::AllRepositories { page: 1 }, 2);
         }
         self.expand_projects();
+    }
+
+    /// Whether the repository stamps of a project-level crawl are listed per project,
+    /// not with one `/repositories` listing: for named projects, and for a robot, which
+    /// `/repositories` shows only public projects.
+    fn stamps_per_project(&self) -> bool {
+        matches!(self.scope.projects, Projects::Named(_))
+            || self.discovery.principal == Principal::Robot
     }
 
     /// Starts the listings of every project seen so far, once discovery is known.
@@ -881,8 +889,7 @@ impl Planner {
             }
             match self.discovery.strategy {
                 Strategy::ProjectArtifacts => {
-                    let named = matches!(self.scope.projects, Projects::Named(_));
-                    if self.config.repository_stamps && named {
+                    if self.config.repository_stamps && self.stamps_per_project() {
                         let key = ListingKey::Repositories(project.clone());
                         let listing = self.listing_mut(key.clone());
                         listing.pages_planned = 1;

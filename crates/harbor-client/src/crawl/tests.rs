@@ -1488,3 +1488,48 @@ fn a_robots_refresh_lists_project_by_project() {
         "{kinds:?}"
     );
 }
+
+#[test]
+fn a_robots_crawl_lists_its_stamps_project_by_project() {
+    let robot = Discovery {
+        harbor_version: Some("v2.16.0-abc".into()),
+        version: Some((2, 16)),
+        principal: Principal::Robot,
+        ..Discovery::default()
+    };
+    let config = PlanConfig {
+        repository_stamps: true,
+        ..PlanConfig::default()
+    };
+    let mut planner = Planner::crawl_known(Scope::default(), robot, config);
+    let Some(first) = planner.next_dispatch(Duration::ZERO) else {
+        panic!("nothing to send");
+    };
+    assert_eq!(first.kind, RequestKind::Projects { page: 1 });
+    assert!(
+        planner.next_dispatch(Duration::ZERO).is_none(),
+        "no /repositories listing"
+    );
+    let mut projects = json(
+        200,
+        r#"[{"name":"team","project_id":2,"repo_count":3}]"#.into(),
+    );
+    projects.headers.push(("X-Total-Count".into(), "1".into()));
+    planner.complete(first.id, Ok(projects), Duration::ZERO);
+    let mut kinds = Vec::new();
+    while let Some(d) = planner.next_dispatch(Duration::ZERO) {
+        kinds.push(d.kind);
+    }
+    assert!(
+        kinds.iter().any(
+            |k| matches!(k, RequestKind::Repositories { project, .. } if &**project == "team")
+        ),
+        "{kinds:?}"
+    );
+    assert!(
+        !kinds
+            .iter()
+            .any(|k| matches!(k, RequestKind::AllRepositories { .. })),
+        "{kinds:?}"
+    );
+}

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use crate::auth::Principal;
 use crate::dataset::Repository;
 use crate::query::{matches, sort_keys, sort_records, Field, Record};
 use crate::render;
@@ -48,12 +49,16 @@ fn respond<'a>(ctx: &Ctx, repos: impl Iterator<Item = &'a Repository>) -> ApiRes
     Ok(ctx.list(page, recs.len(), items))
 }
 
-/// `GET /repositories`: repositories of every project the caller can read.
+/// `GET /repositories`: repositories of every project the caller can read, except that
+/// a robot gets those of public projects only, as from Harbor's project filter for this
+/// route (a robot reads its private projects' repositories project by project).
 pub fn list_all(ctx: &Ctx) -> ApiResult {
     ctx.page()?;
     let ds = ctx.ds;
+    let robot = matches!(ctx.who, Principal::Robot { .. });
     let repos = ds
         .visible_projects(&ctx.who)
+        .filter(|p| !robot || p.public)
         .flat_map(|p| p.repos.iter().map(|r| &ds.repositories[*r as usize]));
     respond(ctx, repos)
 }
