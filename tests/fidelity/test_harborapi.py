@@ -33,7 +33,15 @@ def test_get_artifacts_returns_exactly_the_dataset(simulator, version, principal
 
     assert errors == []
     got = sorted((a.repository.name, a.artifact.digest) for a in artifacts)
-    expected = sorted((row["repository"], row["digest"]) for row in sim.truth(principal))
+    readable = {(row["repository"], row["digest"]) for row in sim.truth(principal)}
+    if principal.startswith("robot$"):
+        # harborapi finds repositories with GET /repositories, which Harbor (and so the
+        # simulator) answers for a robot with public projects only: a robot's private
+        # projects are missing from harborapi's result. Harbor Lens lists them per project.
+        public = {(row["repository"], row["digest"]) for row in sim.truth("anonymous")}
+        assert readable - public, "the robot can read a private project"
+        readable &= public
+    expected = sorted(readable)
     assert len(expected) > 0
     assert len(got) == len(expected)
     assert got == expected
