@@ -76,6 +76,20 @@ export async function truth(server, who = "admin") {
 
 export const DAY_MS = 24 * 3600 * 1000;
 
+/** `repository@digest`, how a row is named across exports and the simulator's truth. */
+export const rowKey = (r) => `${r.repository}@${r.digest}`;
+const tagNames = (r) => (r.tags ?? []).map((t) => (typeof t === "string" ? t : t.name)).sort().join(",");
+
+/** Exports the table as JSON and checks it holds exactly `truth`'s rows, tags included. */
+export async function assertExportIsTruth(page, truthRows) {
+  const { readFile } = await import("node:fs/promises");
+  const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export JSON" }).click()]);
+  const exported = JSON.parse(await readFile(await file.path(), "utf8")).artifacts;
+  assert.deepEqual(exported.map(rowKey).sort(), truthRows.map(rowKey).sort());
+  const want = new Map(truthRows.map((r) => [rowKey(r), tagNames(r)]));
+  for (const r of exported) assert.equal(tagNames(r), want.get(rowKey(r)), rowKey(r));
+}
+
 /**
  * Errors raised by the page's scripts (uncaught exceptions, console.error, dialogs).
  * Chromium also logs every non-2xx fetch as "Failed to load resource"; those are the

@@ -21,15 +21,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn severity() -> impl Strategy<Value = Option<Severity>> {
-    prop::option::of(prop::sample::select(vec![
-        Severity::None,
-        Severity::Unknown,
-        Severity::Negligible,
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ]))
+    prop::option::of(prop::sample::select(Severity::ALL.to_vec()))
 }
 
 fn filters() -> impl Strategy<Value = Filters> {
