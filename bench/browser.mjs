@@ -66,7 +66,9 @@ export async function simReset(context, url) {
 
 /** Opens the dashboard and signs in as admin; throws NotReady when the form is missing. */
 export async function openSignedIn(page, url, timeout = 20_000) {
-  await page.goto(`${url}/`, { waitUntil: "load", timeout });
+  // `url` may carry a query (`http://host?max_concurrency=6`): the page is at its root.
+  const u = new URL(url);
+  await page.goto(`${u.origin}/${u.search}`, { waitUntil: "load", timeout });
   try {
     await page.getByRole("textbox", { name: "Username", exact: true }).fill(ADMIN[0], { timeout });
     await page.getByLabel("Password", { exact: true }).fill(ADMIN[1], { timeout: 5_000 });
@@ -119,29 +121,63 @@ export async function timedLoad(page, timeout) {
   await page.waitForFunction(() => window.__bench.done > 0, null, { timeout, polling: 100 });
   return page.evaluate(() => {
     const b = window.__bench;
-    const api = performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/v2.0/"));
+    const api = performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/v2.0/") && e.startTime >= b.click);
     const protocols = [...new Set(api.map((e) => e.nextHopProtocol).filter(Boolean))];
+    // A round trip as the crawl met it, the server's service time included: the median
+    // duration of its first 8 requests (the listings and first pages the first row waits on).
+    const first = api.slice(0, 8).map((e) => e.responseEnd - e.startTime).sort((x, y) => x - y);
+    const round_trip_ms = first.length ? first[(first.length - 1) >> 1] : null;
     const matching = document.querySelector('[aria-label="Matching artifacts"]')?.textContent?.trim();
     return {
       done_ms: b.done - b.click,
       first_row_ms: b.firstRow > 0 ? b.firstRow - b.click : null,
       protocols,
+      round_trip_ms,
       matching: matching === undefined ? null : Number(matching.replace(/[^0-9]/g, "")),
     };
   });
 }
 
-/** One crawl case in the browser: `runs` page loads, each signed in and crawled. */
-export async function crawlCase(browser, url, runs, timeout) {
+/**
+ * The renderer main thread's busy time so far, in ms, from Chromium's performance metrics:
+ * every task (`TaskDuration`), and the script, layout and style parts of it.
+ */
+export async function mainThread(cdp) {
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  const m = Object.fromEntries(metrics.map((x) => [x.name, x.value * 1000]));
+  return { busy_ms: m.TaskDuration, script_ms: m.ScriptDuration, layout_ms: m.LayoutDuration, style_ms: m.RecalcStyleDuration };
+}
+
+/** `after - before`, field by field. */
+const less = (after, before) => Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
+
+/**
+ * One crawl case in the browser: `runs` page loads, each signed in and crawled. `query`
+ * is added to the page's URL (e.g. `?max_concurrency=6`). Each sample carries the main
+ * thread's busy time from the click to `done` (`main.busy_ms`, with its script, layout and
+ * style parts).
+ */
+export async function crawlCase(browser, url, runs, timeout, query = "") {
   const samples = [];
   const { context, page } = await newPage(browser);
   try {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Performance.enable");
     for (let i = 0; i < runs; i++) {
-      await openSignedIn(page, url);
+      await openSignedIn(page, `${url}${query}`);
       await simReset(context, url);
+      const before = await mainThread(cdp);
       const t = await timedLoad(page, timeout);
+      const main = less(await mainThread(cdp), before);
       const stats = await simStats(context, url);
-      samples.push({ ...t, requests: stats.requests_total, max_in_flight: stats.max_in_flight });
+      samples.push({
+        ...t,
+        main,
+        requests: stats.requests_total,
+        max_in_flight: stats.max_in_flight,
+        service_ms_total: stats.capacity?.service_ms_total ?? null,
+        served: stats.capacity?.served ?? null,
+      });
     }
   } finally {
     await context.close();

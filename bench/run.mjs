@@ -4,7 +4,7 @@
 //   node bench/run.mjs [--quick] [--runs N] [--presets small,medium,large]
 //                      [--latencies 0,25,100] [--versions 2.10,2.16] [--budget-s S]
 //                      [--deadline HH:MM] [--no-browser] [--no-python] [--no-ui]
-//                      [--ui-preset large]
+//                      [--ui-preset large] [--workers 4,16,64]
 //
 // For each case (preset × Harbor version × latency) it starts the simulator and measures
 // our engine natively, harborapi (defaults and max_connections = our bound), a naive
@@ -12,11 +12,17 @@
 // Then, with one dataset loaded in the browser: keystroke/sort/page timings, memory and
 // page weight. Prints a markdown table and writes bench/results/latest.json plus a dated
 // copy (rewritten after every case, so an interrupted run still leaves its figures).
+//
+// With --workers, the matrix is the one of a Harbor with limited capacity instead
+// (bench/capacity.mjs): every client against a simulator serving that many requests at
+// once, HTTP/1.1 and TLS+HTTP/2, adaptive and held at 6, with a lower bound that counts
+// the server; written to bench/results/capacity-latest.{json,md} and a dated copy.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fmtMs, lastJson, machine, runCommand, startProcess, summary } from "./lib.mjs";
 import * as web from "./browser.mjs";
+import { capacityMarkdown, capacityTargets, measureCapacityCase } from "./capacity.mjs";
 
 /** The newest Harbor release the simulator emulates; the matrix runs it and the oldest. */
 const NEWEST = "2.16";
@@ -51,6 +57,7 @@ function parseArgs(argv) {
     python: true,
     ui: true,
     uiPreset: "large",
+    workers: [],
   };
   const list = (v) => v.split(",").map((x) => x.trim()).filter(Boolean);
   for (let i = 0; i < argv.length; i++) {
@@ -68,6 +75,7 @@ function parseArgs(argv) {
     else if (a === "--no-python") o.python = false;
     else if (a === "--no-ui") o.ui = false;
     else if (a === "--ui-preset") o.uiPreset = v();
+    else if (a === "--workers") o.workers = list(v()).map(Number);
     else if (a === "-h" || a === "--help") {
       console.log(fs.readFileSync(new URL(import.meta.url), "utf8").split("\n").slice(1, 15).join("\n"));
       process.exit(0);
@@ -423,6 +431,7 @@ async function main() {
     return;
   }
   const o = parseArgs(process.argv.slice(2));
+  if (o.workers.length) return capacityMain(o);
   const bound = 6;
   const uiBound = uiBoundFromConfig();
   const now = new Date();
@@ -497,6 +506,45 @@ function caseOrder(o) {
     }
   }
   return cases;
+}
+
+/** The matrix against a Harbor of limited capacity (`--workers`). */
+async function capacityMain(o) {
+  const now = new Date();
+  const stamp = now.toISOString().replace(/[:]/g, "").replace(/\.\d+Z$/, "Z");
+  const res = { date: now.toISOString().replace(/\.\d+Z$/, "Z"), machine: machine(), options: o, cases: [] };
+  const ctx = { root: ROOT, target: TARGET, bin: BIN, dist: DIST, python: PYTHON, user: USER };
+  const browser = o.browser && fs.existsSync(path.join(DIST, "index.html")) ? await web.launch() : null;
+  const write = () => {
+    res.targets = capacityTargets(res.cases);
+    const md = `Harbor Lens against a Harbor of limited capacity — ${res.date} — ${res.machine.nproc} cores, ` +
+      `${res.machine.cpu} (load ${res.machine.loadavg_start.join(" ")}), ${res.machine.chromium ?? ""}\n\n${capacityMarkdown(res.cases)}\n`;
+    fs.mkdirSync(RESULTS, { recursive: true });
+    for (const name of ["capacity-latest", `capacity-${stamp}`]) {
+      fs.writeFileSync(path.join(RESULTS, `${name}.json`), JSON.stringify(res, null, 2));
+      fs.writeFileSync(path.join(RESULTS, `${name}.md`), md);
+    }
+    return md;
+  };
+  try {
+    for (const preset of o.presets) {
+      for (const version of o.versions) {
+        for (const latency of o.latencies) {
+          for (const workers of o.workers) {
+            if (timeLeftMs(o) < 60_000) {
+              res.cases.push({ preset, version, latency, workers, skipped: "skipped (deadline)" });
+              continue;
+            }
+            res.cases.push(await measureCapacityCase(ctx, browser, { preset, version, latency, workers }, o, log));
+            write();
+          }
+        }
+      }
+    }
+  } finally {
+    if (browser) await browser.close();
+    console.log(write());
+  }
 }
 
 async function uiFigures(o, browser, res) {

@@ -23,7 +23,7 @@ if (( build_ui )) || [[ ! -f "$ROOT/dist/index.html" ]]; then
   trunk build --release
 fi
 log "building the simulator, server and engine benchmark (--profile host)"
-cargo build --profile host -p harbor-sim -p lens-serve
+cargo build --profile host -p harbor-sim -p lens-serve --features harbor-sim/tls
 cargo build --profile host -p harbor-client --features native --example crawl_bench
 cargo build --profile host -p inventory --example refresh_bench
 cargo build --profile host -p lens-serve --example load_bench

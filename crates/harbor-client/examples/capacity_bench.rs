@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use harbor_client::crawl::{CrawlConfig, CrawlReport, Crawler, Credentials, Event, Scope};
-use harbor_client::native::{NativeTransport, TokioClock};
+use harbor_client::native::{cpu_time, CpuOf, NativeTransport, TokioClock};
 use harbor_client::transport::CancelToken;
 use harbor_sim::{Capacity, HarborVersion, Preset, SimConfig, SimHandle, Stats};
 
@@ -38,18 +38,6 @@ struct Measured {
 /// (about a tenth of a medium crawl).
 const WARM_UP: u64 = 100;
 
-/// CPU time of this thread so far (user + system), from `/proc/thread-self/stat`.
-fn thread_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line: 12 and 13 after the name.
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    // Linux reports them in USER_HZ, 100 per second on every mainstream build.
-    Some(Duration::from_millis(ticks * 10))
-}
-
 async fn crawl(handle: &SimHandle, tls: bool, ceiling: usize) -> Result<Measured, Error> {
     let base = handle.base_url();
     let transport = if tls {
@@ -68,7 +56,7 @@ async fn crawl(handle: &SimHandle, tls: bool, ceiling: usize) -> Result<Measured
     let mut highest_limit = 0;
     // The counters of the warm-up, kept when they are reset to watch the steady state.
     let mut early: Option<Stats> = None;
-    let cpu_before = thread_cpu();
+    let cpu_before = cpu_time(CpuOf::Thread);
     let start = Instant::now();
     let report = crawler
         .crawl(Scope::default(), &CancelToken::new(), |event| {
@@ -82,7 +70,7 @@ async fn crawl(handle: &SimHandle, tls: bool, ceiling: usize) -> Result<Measured
         })
         .await?;
     let wall = start.elapsed();
-    let cpu = thread_cpu()
+    let cpu = cpu_time(CpuOf::Thread)
         .zip(cpu_before)
         .map_or(Duration::ZERO, |(after, before)| {
             after.saturating_sub(before)

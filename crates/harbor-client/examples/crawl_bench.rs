@@ -12,15 +12,19 @@
 //! crawl at 0 ms latency (the CPU floor). Numbers only, no assertion.
 //!
 //! For `scripts/bench.sh`, one crawl against a running simulator, printed as one JSON line:
-//! `crawl_bench --url http://127.0.0.1:PORT --latency-ms 25 [--bound 6] [--user U --password P]`.
+//! `crawl_bench --url http://127.0.0.1:PORT --latency-ms 25 [--bound 6] [--ceiling 32] [--user U --password P]`.
 //! The driver resets and reads the simulator's counters around it, as for the other clients.
+//! An `https://` URL is the benchmark's own TLS simulator: its self-signed certificate is
+//! accepted. `--ceiling` is the adaptive limit's ceiling over HTTP/2 (`--bound` the start).
+//! The line carries the process's CPU time for the crawl (`cpu_ms`: the engine's own cost,
+//! decoding, planning, HTTP and TLS) and the highest limit the crawl reached.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use futures::future::{FutureExt, LocalBoxFuture};
-use harbor_client::crawl::{CrawlConfig, CrawlReport, Crawler, Credentials, Scope};
-use harbor_client::native::{NativeTransport, TokioClock};
+use harbor_client::crawl::{CrawlConfig, CrawlReport, Crawler, Credentials, Event, Scope};
+use harbor_client::native::{cpu_time, CpuOf, NativeTransport, TokioClock};
 use harbor_client::transport::{CancelToken, Request, Response, Transport, TransportError};
 use harbor_sim::{HarborVersion, Preset, SimConfig};
 
@@ -97,6 +101,7 @@ struct Once {
     url: String,
     latency: Duration,
     bound: usize,
+    ceiling: Option<usize>,
     who: Option<(String, String)>,
 }
 
@@ -105,6 +110,7 @@ fn parse_once(args: &[String]) -> Result<Once, Error> {
         url: String::new(),
         latency: Duration::ZERO,
         bound: BOUND,
+        ceiling: None,
         who: None,
     };
     let (mut user, mut password) = (None, None);
@@ -115,6 +121,7 @@ fn parse_once(args: &[String]) -> Result<Once, Error> {
             "--url" => once.url = value.trim_end_matches('/').to_owned(),
             "--latency-ms" => once.latency = Duration::from_millis(value.parse()?),
             "--bound" => once.bound = value.parse()?,
+            "--ceiling" => once.ceiling = Some(value.parse()?),
             "--user" => user = Some(value.clone()),
             "--password" => password = Some(value.clone()),
             other => return Err(format!("unknown flag {other}").into()),
@@ -126,22 +133,38 @@ fn parse_once(args: &[String]) -> Result<Once, Error> {
 
 /// Crawls once and prints the figures as one JSON object.
 async fn run_once(once: Once) -> Result<(), Error> {
+    let defaults = CrawlConfig::default();
     let config = CrawlConfig {
         max_in_flight: once.bound,
+        max_concurrency: once.ceiling.unwrap_or(defaults.max_concurrency),
         credentials: once.who.map(|(u, p)| Credentials::new(u, p)),
-        ..CrawlConfig::default()
+        ..defaults
+    };
+    let inner = if once.url.starts_with("https:") {
+        NativeTransport::accepting_invalid_certs(&once.url)?
+    } else {
+        NativeTransport::new(&once.url)?
     };
     let transport = Timed {
-        inner: NativeTransport::new(&once.url)?,
+        inner,
         busy: Cell::new(Duration::ZERO),
         count: Cell::new(0),
     };
     let crawler = Crawler::new(&transport, TokioClock::new(), config);
+    let mut highest_limit = 0;
+    let cpu_before = cpu_time(CpuOf::Process);
     let start = Instant::now();
     let report = crawler
-        .crawl(Scope::default(), &CancelToken::new(), |_| {})
+        .crawl(Scope::default(), &CancelToken::new(), |event| {
+            if let Event::Progress(p) = event {
+                highest_limit = highest_limit.max(p.limit);
+            }
+        })
         .await?;
     let elapsed = start.elapsed();
+    let cpu = cpu_time(CpuOf::Process)
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before).as_secs_f64() * 1000.0);
     let requests = report.progress.requests_planned + report.progress.retries;
     let by_width = once.latency * u32::try_from(requests.div_ceil(once.bound as u64))?;
     let by_depth = once.latency * report.critical_path;
@@ -161,6 +184,8 @@ async fn run_once(once: Once) -> Result<(), Error> {
         "mean_in_flight": transport.busy.get().as_secs_f64() / elapsed.as_secs_f64(),
         "mean_request_ms": transport.busy.get().as_secs_f64() * 1000.0
             / f64::from(transport.count.get().max(1)),
+        "cpu_ms": cpu,
+        "highest_limit": highest_limit,
     });
     println!("{line}");
     Ok(())

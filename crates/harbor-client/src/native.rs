@@ -146,3 +146,30 @@ impl Clock for TokioClock {
         tokio::time::sleep(duration).boxed_local()
     }
 }
+
+/// Whose CPU time [`cpu_time`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CpuOf {
+    /// Every thread of this process.
+    Process,
+    /// The calling thread only.
+    Thread,
+}
+
+/// CPU time (user + system) spent so far, from Linux's procfs; `None` elsewhere. The
+/// benchmarks use it to tell the engine's own cost (decoding, planning, HTTP, TLS) apart
+/// from the time it waits on the network.
+pub fn cpu_time(of: CpuOf) -> Option<Duration> {
+    let file = match of {
+        CpuOf::Process => "/proc/self/stat",
+        CpuOf::Thread => "/proc/thread-self/stat",
+    };
+    let stat = std::fs::read_to_string(file).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line: 12 and 13 after the name.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // Linux counts them in USER_HZ, 100 per second on every mainstream build.
+    Some(Duration::from_millis(ticks * 10))
+}
