@@ -22,6 +22,9 @@ pub struct RuntimeConfig {
     /// Seconds before a request is given up (and retried); `None` lets the engine choose.
     /// A slow Harbor or a long report may need more.
     pub request_timeout_secs: Option<u64>,
+    /// Crawl in the page instead of a worker (`worker=0`): for a browser or a policy
+    /// that refuses workers, and to compare the two.
+    pub no_worker: bool,
 }
 
 /// The range a request timeout is held to.
@@ -29,12 +32,13 @@ pub const TIMEOUT_SECS: std::ops::RangeInclusive<u64> = 1..=600;
 
 impl RuntimeConfig {
     /// Applies URL parameters (`harbor`, `embed`, `scan_overview`, `timeout` in seconds,
-    /// `max_concurrency`) over the file's settings.
+    /// `max_concurrency`, `worker`) over the file's settings.
     pub fn with_params(mut self, params: &[(String, String)]) -> Self {
         for (key, value) in params {
             match key.as_str() {
                 "harbor" => self.harbor_url = value.clone(),
                 "embed" => self.embed = is_true(value),
+                "worker" => self.no_worker = !is_true(value),
                 "scan_overview" => self.scan_overview = Some(is_true(value)),
                 "timeout" => {
                     if let Ok(secs) = value.parse::<u64>() {

@@ -4,7 +4,8 @@
 //! (both plain Rust); [`actions`] run them and write the [`state`] contexts; the
 //! [`components`] render the state and call actions. Only `actions` spawn tasks;
 //! [`transport`] gives the engine a browser network, [`idb`] the cache's storage,
-//! [`url_state`] mirrors the table query in the address bar.
+//! [`url_state`] mirrors the table query in the address bar; [`worker`] runs crawls off
+//! the main thread.
 
 pub mod actions;
 pub mod artifact_info;
@@ -15,6 +16,7 @@ pub mod remember;
 pub mod state;
 pub mod transport;
 pub mod url_state;
+pub mod worker;
 
 use leptos::prelude::*;
 

@@ -1,6 +1,6 @@
 //! The browser side of `harbor-client`'s network edge: [`Transport`] over `fetch`
 //! (gloo-net) with one `AbortController` per request, and [`Clock`] over
-//! `performance.now()` and `setTimeout`.
+//! `performance.now()` and `setTimeout`, in the page or in the crawl worker.
 //!
 //! The crawl engine stays plain Rust; only this file knows it runs in a browser.
 
@@ -55,7 +55,7 @@ impl BrowserTransport {
 /// `http/1.1`, or nothing (no entry, the buffer full, or another origin without
 /// `Timing-Allow-Origin`).
 fn next_hop_protocol(url: &str) -> Protocol {
-    let Some(performance) = web_sys::window().and_then(|w| w.performance()) else {
+    let Some(performance) = performance() else {
         return Protocol::Unknown;
     };
     let entries = performance.get_entries_by_name(url);
@@ -142,10 +142,7 @@ pub struct BrowserClock;
 
 impl Clock for BrowserClock {
     fn now(&self) -> Duration {
-        let ms = web_sys::window()
-            .and_then(|w| w.performance())
-            .map(|p| p.now())
-            .unwrap_or(0.0);
+        let ms = performance().map(|p| p.now()).unwrap_or(0.0);
         Duration::from_secs_f64((ms / 1000.0).max(0.0))
     }
 
@@ -158,15 +155,30 @@ impl Clock for BrowserClock {
 pub async fn sleep(duration: Duration) {
     let ms = i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            if window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-                .is_err()
-            {
-                let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        let set = match web_sys::window() {
+            Some(window) => {
+                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
             }
+            None => js_sys::global()
+                .unchecked_into::<web_sys::WorkerGlobalScope>()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms),
+        };
+        if set.is_err() {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
         }
     });
     // The promise only resolves, so an error here cannot happen; either way we are done.
     let _ = JsFuture::from(promise).await;
+}
+
+/// The page's or the worker's `performance`: the same code runs in both
+/// ([`crate::worker`]).
+fn performance() -> Option<web_sys::Performance> {
+    match web_sys::window() {
+        Some(window) => window.performance(),
+        None => js_sys::global()
+            .dyn_into::<web_sys::WorkerGlobalScope>()
+            .ok()?
+            .performance(),
+    }
 }

@@ -11,10 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use harbor_client::crawl::{
-    CrawlConfig, CrawlError, CrawlReport, Crawler, Discovery, Event, Ledger, LedgerEntry, Progress,
-    RepoStamp, Scope,
+    CrawlConfig, CrawlError, CrawlReport, Crawler, Discovery, Event, Job, Ledger, LedgerEntry,
+    Progress, RepoStamp, Scope,
 };
 use harbor_client::slim::ArtifactRow;
+use harbor_client::transport::CancelToken;
 use harbor_client::transport::Clock;
 use inventory::refresh::{stamps_to_keep, Unconfirmed};
 use leptos::prelude::*;
@@ -28,15 +29,21 @@ use crate::transport::{BrowserClock, BrowserTransport};
 /// once, so the table fills within a few round trips of the click.
 pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
+/// Past this many rows shown, rows reach the table only every [`FLUSH_SLOWLY`]: each
+/// hand-over runs the table's stages over every row and repaints the page, and a large
+/// crawl needs the main thread more than the table needs to grow four times a second.
+const MANY_ROWS: usize = 5_000;
+const FLUSH_SLOWLY: Duration = Duration::from_secs(1);
+
 /// How often the progress widgets are updated: the engine reports after every
-/// response, hundreds of times a second, and each update restyles the page.
-const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+/// response, hundreds of times a second, and each update restyles and repaints.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
 /// The highest ceiling a setting may ask for: past it a browser tab only queues.
 const MAX_CONCURRENCY: usize = 256;
 
-/// A crawler over the browser, with the settings and the credentials in use.
-pub(crate) fn crawler(lens: Lens) -> Rc<Crawler<BrowserTransport, BrowserClock>> {
+/// The Harbor address and the engine's settings in use, with the credentials.
+pub(crate) fn settings(lens: Lens) -> (String, CrawlConfig) {
     let (base, in_flight, ceiling, timeout) = lens.session.config.with_untracked(|c| {
         (
             c.harbor_url.clone(),
@@ -62,11 +69,30 @@ pub(crate) fn crawler(lens: Lens) -> Rc<Crawler<BrowserTransport, BrowserClock>>
         repository_stamps: true,
         ..defaults
     };
+    (base, config)
+}
+
+/// A crawler in the page, with the settings and the credentials in use (report runs).
+pub(crate) fn crawler(lens: Lens) -> Rc<Crawler<BrowserTransport, BrowserClock>> {
+    let (base, config) = settings(lens);
     Rc::new(Crawler::new(
         BrowserTransport::new(&base),
         BrowserClock,
         config,
     ))
+}
+
+/// Runs `job` with the settings in use: in the crawl worker unless the page was told
+/// not to ([`crate::worker`]).
+async fn run(
+    lens: Lens,
+    job: Job,
+    cancel: &CancelToken,
+    sink: impl FnMut(Event),
+) -> Result<CrawlReport, CrawlError> {
+    let (base, config) = settings(lens);
+    let in_worker = !lens.session.config.with_untracked(|c| c.no_worker);
+    crate::worker::run(base, config, job, in_worker, cancel, sink).await
 }
 
 /// `Load artifacts`: crawls `scope` as the user the form shows. Credentials typed and
@@ -90,14 +116,14 @@ pub fn start(lens: Lens, scope: Scope) {
         phase: CrawlPhase::Loading,
         ..CrawlView::default()
     });
-    let crawler = crawler(lens);
     // The connection's discovery: the crawl does not ask who we are again.
-    let discovery = connection.discovery;
+    let job = Job::Crawl {
+        scope: scope.clone(),
+        discovery: Some(connection.discovery),
+    };
     spawn_local(async move {
         let mut sink = Sink::new(lens);
-        let result = crawler
-            .crawl_with(scope.clone(), discovery, &cancel, |e| sink.event(e))
-            .await;
+        let result = run(lens, job, &cancel, |e| sink.event(e)).await;
         sink.flush();
         if let Ok(report) = &result {
             let unconfirmed = Unconfirmed::from_ledger(&report.ledger.entries);
@@ -130,25 +156,16 @@ pub fn refresh(lens: Lens) {
         phase: CrawlPhase::Refreshing,
         ..CrawlView::default()
     });
-    let crawler = crawler(lens);
     // The connection's discovery: the refresh does not ask which release this is again.
-    let discovery = lens.session.connection().map(|c| c.discovery);
+    let job = Job::Refresh {
+        scope: base.scope.clone(),
+        known: base.stamps.clone(),
+        discovery: lens.session.connection().map(|c| c.discovery),
+    };
     spawn_local(async move {
         let mut sink = Sink::new(lens);
         sink.held = Some(Vec::new());
-        let (scope, stamps) = (base.scope.clone(), base.stamps.clone());
-        let result = match discovery {
-            Some(known) => {
-                crawler
-                    .refresh_with(scope, stamps, known, &cancel, |e| sink.event(e))
-                    .await
-            }
-            None => {
-                crawler
-                    .refresh(scope, stamps, &cancel, |e| sink.event(e))
-                    .await
-            }
-        };
+        let result = run(lens, job, &cancel, |e| sink.event(e)).await;
         sink.flush();
         if let Ok(report) = &result {
             let fresh = std::mem::take(&mut sink.stamps);
@@ -233,12 +250,10 @@ pub fn retry(lens: Lens, which: Option<usize>) {
     let cancel = lens.work.take_over_crawl();
     inventory.failures.set(kept.clone());
     lens.work.crawl.update(|c| c.phase = CrawlPhase::Retrying);
-    let crawler = crawler(lens);
+    let job = Job::Retry { previous: retried };
     spawn_local(async move {
         let mut sink = Sink::new(lens);
-        let result = crawler
-            .retry_failed(&retried, &cancel, |e| sink.event(e))
-            .await;
+        let result = run(lens, job, &cancel, |e| sink.event(e)).await;
         sink.flush();
         if let Ok(report) = &result {
             // Stamps listed again are new; the ones of what still failed are dropped.
@@ -339,8 +354,13 @@ impl Sink {
             }
             Event::Artifacts(rows) => {
                 self.buffer.extend(rows);
-                let first = inventory.rows.with_untracked(|set| set.is_empty());
-                if first || BrowserClock.now().saturating_sub(self.last_flush) >= FLUSH_EVERY {
+                let shown = inventory.rows.with_untracked(|set| set.len());
+                let every = if shown > MANY_ROWS {
+                    FLUSH_SLOWLY
+                } else {
+                    FLUSH_EVERY
+                };
+                if shown == 0 || BrowserClock.now().saturating_sub(self.last_flush) >= every {
                     self.flush();
                 }
             }

@@ -62,8 +62,14 @@ test("the theme toggle switches light and dark", async () => {
   await toggle.click(); // system -> light
   assert.equal(await background(), light);
   await toggle.click(); // light -> dark
-  assert.notEqual(await background(), light);
+  const dark = await background();
+  assert.notEqual(dark, light);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+  // A system in dark mode gets the same dark colours without touching the toggle.
+  const system = await lens.chrome.newPage({ colorScheme: "dark" });
+  await system.goto(lens.server.url + "/");
+  await system.getByRole("button", { name: /^Theme:/ }).waitFor();
+  assert.equal(await system.evaluate(() => getComputedStyle(document.body).backgroundColor), dark);
 });
 
 test("credentials stay out of localStorage, cookies, the URL and exports; opt-in keeps them for the tab", async () => {

@@ -65,13 +65,7 @@ async fn run(
     who: Option<(&str, &str)>,
     latency: Duration,
 ) -> Result<Measured, Error> {
-    let handle = harbor_sim::spawn(SimConfig {
-        preset,
-        version,
-        latency,
-        ..SimConfig::default()
-    })
-    .await?;
+    let handle = harbor_sim::spawn(SimConfig::of(preset, version, latency)).await?;
     let config = CrawlConfig {
         max_in_flight: BOUND,
         credentials: who.map(|(u, p)| Credentials::new(u, p)),

@@ -101,12 +101,7 @@ async fn crawl(handle: &SimHandle) -> Crawled {
 }
 
 fn truth(handle: &SimHandle) -> HashSet<(String, String)> {
-    let ds = handle.sim().dataset();
-    let admin = ds.principal_by_name("admin").expect("admin");
-    ds.truth(&admin)
-        .into_iter()
-        .map(|r| (r.repository, r.digest))
-        .collect()
+    handle.truth_keys(Some("admin"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,9 @@
 //! Acceptance tests of the crawl engine against the simulated Harbor, over real sockets.
 
+mod common;
+
+use common::{sim, Key};
+
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -17,8 +21,6 @@ use harbor_client::transport::{
 use harbor_client::url::ApiPath;
 use harbor_sim::{FaultKind, FaultPlan, FaultRule, HarborVersion, Preset, SimConfig, SimHandle};
 
-type Key = (String, String);
-
 /// Who crawls: `None` is anonymous.
 const PRINCIPALS: [Option<(&str, &str)>; 4] = [
     None,
@@ -27,14 +29,9 @@ const PRINCIPALS: [Option<(&str, &str)>; 4] = [
     Some(("robot$lens-audit", "RobotSecret1")),
 ];
 
-async fn sim(preset: Preset, version: HarborVersion) -> SimHandle {
-    harbor_sim::spawn(SimConfig {
-        preset,
-        version,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts")
+/// The user name of `who`, `None` for anonymous.
+fn user<'a>(who: Option<(&'a str, &str)>) -> Option<&'a str> {
+    who.map(|(name, _)| name)
 }
 
 fn config(who: Option<(&str, &str)>, max_in_flight: usize) -> CrawlConfig {
@@ -47,22 +44,6 @@ fn config(who: Option<(&str, &str)>, max_in_flight: usize) -> CrawlConfig {
         },
         ..CrawlConfig::default()
     }
-}
-
-/// What the simulator says `who` can see.
-fn truth(handle: &SimHandle, who: Option<(&str, &str)>) -> Vec<harbor_sim::TruthRow> {
-    let ds = handle.sim().dataset();
-    let principal = ds
-        .principal_by_name(who.map_or("anonymous", |(u, _)| u))
-        .expect("known principal");
-    ds.truth(&principal)
-}
-
-fn truth_keys(handle: &SimHandle, who: Option<(&str, &str)>) -> HashSet<Key> {
-    truth(handle, who)
-        .into_iter()
-        .map(|r| (r.repository, r.digest))
-        .collect()
 }
 
 struct Run {
@@ -121,7 +102,7 @@ async fn exact_dataset(preset: Preset) {
             handle.sim().reset_stats();
             let run = crawl(&handle, config(who, 6), Scope::default()).await;
             let report = run.report();
-            let expected = truth_keys(&handle, who);
+            let expected = handle.truth_keys::<HashSet<Key>>(user(who));
             let label = format!("{preset:?} {version} {:?}", who.map(|w| w.0));
             assert!(!expected.is_empty(), "{label}: the dataset shows something");
             assert_eq!(
@@ -229,7 +210,7 @@ fn first_page(project: &str, repository: &str) -> String {
 /// Repositories with artifacts, largest first.
 fn repositories(handle: &SimHandle, who: Option<(&str, &str)>) -> Vec<(String, String, usize)> {
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for row in truth(handle, who) {
+    for row in handle.truth_for(user(who)) {
         *counts.entry((row.project, row.repository)).or_default() += 1;
     }
     let mut list: Vec<(String, String, usize)> =
@@ -335,7 +316,7 @@ async fn fault_plan_matches_the_ledger_and_retry_completes() {
     assert!(transient.iter().all(|f| f.len() == 1));
     assert_eq!(report.progress.retries, 3 * u64::from(max_attempts - 1) + 2);
     // Loaded plus missing is the total.
-    let expected = truth_keys(&handle, who);
+    let expected = handle.truth_keys::<HashSet<Key>>(user(who));
     let ledger = &report.ledger;
     assert!(!ledger.missing_unknown);
     assert_eq!(ledger.artifacts_expected, expected.len() as u64);
@@ -488,7 +469,7 @@ async fn broken_bodies_become_clear_ledger_entries() {
     );
     assert_eq!(
         ledger.artifacts_expected,
-        truth_keys(&handle, None).len() as u64
+        handle.truth_keys::<HashSet<Key>>(user(None)).len() as u64
     );
 }
 
@@ -553,7 +534,7 @@ async fn cancel_stops_requests_and_results() {
         "{} > {sent}",
         stats.requests_total
     );
-    let full = truth_keys(&handle, None).len() as u64;
+    let full = handle.truth_keys::<HashSet<Key>>(user(None)).len() as u64;
     assert!(
         sent < full / 10,
         "the crawl really stopped early ({sent} requests)"
@@ -567,7 +548,7 @@ type Keep<'a> = Box<dyn Fn(&harbor_sim::TruthRow) -> bool + 'a>;
 async fn scope_filters_narrow_the_crawl_on_the_server() {
     let handle = sim(Preset::Small, HarborVersion::V2_13).await;
     let who = Some(("admin", "Harbor12345"));
-    let all = truth(&handle, who);
+    let all = handle.truth_for(user(who));
     let full_run = crawl(&handle, config(who, 6), Scope::default()).await;
     let full_requests = full_run.report().progress.requests_planned;
     let repos = repositories(&handle, who);

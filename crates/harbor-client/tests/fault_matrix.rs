@@ -13,6 +13,10 @@
 //!   unknown number of artifacts;
 //! - "retry failed" after the faults stop brings exactly the dataset, no duplicate.
 
+mod common;
+
+use common::{key, sim, Key};
+
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
@@ -27,21 +31,10 @@ use harbor_sim::{
     SimHandle, Stats,
 };
 
-type Key = (String, String);
 type Who = Option<(&'static str, &'static str)>;
 
 const ADMIN: Who = Some(("admin", "Harbor12345"));
 const MAX_ATTEMPTS: u32 = 4;
-
-async fn sim(preset: Preset, version: HarborVersion) -> SimHandle {
-    harbor_sim::spawn(SimConfig {
-        preset,
-        version,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts")
-}
 
 /// Fast backoff so the matrix fits CI; `Retry-After` is still honoured as sent.
 fn config(who: Who, timeout: Duration) -> CrawlConfig {
@@ -59,19 +52,36 @@ fn config(who: Who, timeout: Duration) -> CrawlConfig {
     }
 }
 
-fn truth_keys(handle: &SimHandle, who: Who) -> HashSet<Key> {
-    let ds = handle.sim().dataset();
-    let principal = ds
-        .principal_by_name(who.map_or("anonymous", |(u, _)| u))
-        .expect("known principal");
-    ds.truth(&principal)
-        .into_iter()
-        .map(|r| (r.repository, r.digest))
-        .collect()
+/// A small 2.10 Harbor answering in 2 ms, so that a crawl spans many batches of pages.
+async fn small_answering_in_2ms() -> SimHandle {
+    let config = SimConfig::of(
+        Preset::Small,
+        HarborVersion::V2_10,
+        Duration::from_millis(2),
+    );
+    harbor_sim::spawn(config).await.expect("simulator")
 }
 
-fn key(row: &ArtifactRow) -> Key {
-    (row.repository.to_string(), row.digest.to_string())
+fn admin_truth(handle: &SimHandle) -> HashSet<Key> {
+    handle.truth_keys(ADMIN.map(|(name, _)| name))
+}
+
+/// Pushes `push` and deletes `delete` artifacts in every repository.
+fn everywhere(push: usize, delete: usize) -> Mutation {
+    Mutation {
+        repositories: 10_000,
+        push,
+        delete,
+        project: None,
+        ..Mutation::default()
+    }
+}
+
+/// A new crawl of the Harbor as it is now finds exactly `expected`.
+async fn assert_a_new_crawl_finds(handle: &SimHandle, expected: &HashSet<Key>) {
+    let fresh = crawl(handle, config(ADMIN, TIMEOUT), paged_scope(), |_| {}).await;
+    let fresh_keys: HashSet<Key> = fresh.rows.iter().map(key).collect();
+    assert_eq!(&fresh_keys, expected);
 }
 
 struct Run {
@@ -275,7 +285,7 @@ async fn case(
     plan: FaultPlan,
     timeout: Duration,
 ) -> usize {
-    let truth = truth_keys(handle, who);
+    let truth = handle.truth_keys::<HashSet<Key>>(who.map(|(name, _)| name));
     handle.sim().set_faults(plan);
     handle.sim().reset_stats();
     let run = crawl(handle, config(who, timeout), Scope::default(), |_| {}).await;
@@ -358,7 +368,7 @@ async fn gateway_and_server_errors() {
 async fn storm_of_429_with_retry_after() {
     let handle = sim(Preset::Medium, HarborVersion::V2_13).await;
     let storm = plan(FaultKind::Http429, 0.5, Some("/projects/library/*"));
-    let truth = truth_keys(&handle, ADMIN);
+    let truth = admin_truth(&handle);
     handle.sim().set_faults(storm);
     handle.sim().reset_stats();
     let run = crawl(&handle, config(ADMIN, TIMEOUT), Scope::default(), |_| {}).await;
@@ -420,7 +430,7 @@ async fn broken_bodies_and_connections() {
 async fn wrong_content_type_is_read_as_json() {
     // Harbor's data is JSON whatever the header says; the parser decides, not the label.
     let handle = sim(Preset::Medium, HarborVersion::V2_13).await;
-    let truth = truth_keys(&handle, ADMIN);
+    let truth = admin_truth(&handle);
     handle
         .sim()
         .set_faults(plan(FaultKind::WrongContentType, 0.3, None));
@@ -442,7 +452,7 @@ async fn lying_total(preset: Preset, version: HarborVersion, who: Who, delta: i6
         who.map(|w| w.0)
     );
     let handle = sim(preset, version).await;
-    let truth = truth_keys(&handle, who);
+    let truth = handle.truth_keys::<HashSet<Key>>(who.map(|(name, _)| name));
     handle.sim().set_faults(FaultPlan {
         rules: vec![FaultRule {
             total_delta: delta,
@@ -485,33 +495,20 @@ fn paged_scope() -> Scope {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_during_the_crawl_lose_nothing() {
-    let handle = harbor_sim::spawn(SimConfig {
-        preset: Preset::Small,
-        version: HarborVersion::V2_10,
-        latency: Duration::from_millis(2),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator");
-    let before = truth_keys(&handle, ADMIN);
+    let handle = small_answering_in_2ms().await;
+    let before = admin_truth(&handle);
     let sim = handle.sim().clone();
     let mut pushed = 0;
     let run = crawl(&handle, config(ADMIN, TIMEOUT), paged_scope(), |batch| {
         // Pushes into every repository, twice, while pages are being fetched.
         if batch == 5 || batch == 40 {
-            let report = sim.mutate(&Mutation {
-                repositories: 10_000,
-                push: 2,
-                delete: 0,
-                project: None,
-                ..Mutation::default()
-            });
+            let report = sim.mutate(&everywhere(2, 0));
             pushed += report.pushed.len();
         }
     })
     .await;
     assert!(pushed > 0);
-    let after = truth_keys(&handle, ADMIN);
+    let after = admin_truth(&handle);
     let keys: HashSet<Key> = run.rows.iter().map(key).collect();
     assert_eq!(keys.len(), run.rows.len(), "no artifact twice");
     assert!(keys.is_subset(&after), "only artifacts that exist");
@@ -525,36 +522,21 @@ async fn pushes_during_the_crawl_lose_nothing() {
     let ledger = &run.report.ledger;
     assert_eq!(ledger.artifacts_loaded, keys.len() as u64);
     // A new crawl of the changed Harbor is exact.
-    let fresh = crawl(&handle, config(ADMIN, TIMEOUT), paged_scope(), |_| {}).await;
-    let fresh_keys: HashSet<Key> = fresh.rows.iter().map(key).collect();
-    assert_eq!(fresh_keys, after);
+    assert_a_new_crawl_finds(&handle, &after).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletes_during_the_crawl_never_duplicate_or_invent() {
-    let handle = harbor_sim::spawn(SimConfig {
-        preset: Preset::Small,
-        version: HarborVersion::V2_10,
-        latency: Duration::from_millis(2),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator");
-    let before = truth_keys(&handle, ADMIN);
+    let handle = small_answering_in_2ms().await;
+    let before = admin_truth(&handle);
     let sim = handle.sim().clone();
     let run = crawl(&handle, config(ADMIN, TIMEOUT), paged_scope(), |batch| {
         if batch == 5 {
-            sim.mutate(&Mutation {
-                repositories: 10_000,
-                push: 1,
-                delete: 2,
-                project: None,
-                ..Mutation::default()
-            });
+            sim.mutate(&everywhere(1, 2));
         }
     })
     .await;
-    let after = truth_keys(&handle, ADMIN);
+    let after = admin_truth(&handle);
     let keys: HashSet<Key> = run.rows.iter().map(key).collect();
     assert_eq!(keys.len(), run.rows.len(), "no artifact twice");
     let union: HashSet<Key> = before.union(&after).cloned().collect();
@@ -568,9 +550,7 @@ async fn deletes_during_the_crawl_never_duplicate_or_invent() {
     assert!(survivors.is_empty(), "deletes shifted out: {survivors:?}");
     assert!(run.report.ledger.is_empty());
     // A new crawl of the changed Harbor is exact.
-    let fresh = crawl(&handle, config(ADMIN, TIMEOUT), paged_scope(), |_| {}).await;
-    let fresh_keys: HashSet<Key> = fresh.rows.iter().map(key).collect();
-    assert_eq!(fresh_keys, after);
+    assert_a_new_crawl_finds(&handle, &after).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -583,14 +563,8 @@ async fn pages_changed_between_crawl_and_retry() {
     handle.sim().reset_stats();
     let run = crawl(&handle, config(ADMIN, TIMEOUT), paged_scope(), |_| {}).await;
     assert!(!run.report.ledger.is_empty());
-    handle.sim().mutate(&Mutation {
-        repositories: 10_000,
-        push: 3,
-        delete: 0,
-        project: None,
-        ..Mutation::default()
-    });
-    let after = truth_keys(&handle, ADMIN);
+    handle.sim().mutate(&everywhere(3, 0));
+    let after = admin_truth(&handle);
     handle.sim().set_faults(FaultPlan::none());
     let transport = NativeTransport::new(&handle.base_url()).expect("client");
     let crawler = Crawler::new(transport, TokioClock::new(), config(ADMIN, TIMEOUT));

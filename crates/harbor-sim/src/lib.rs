@@ -145,6 +145,18 @@ pub struct SimConfig {
     pub capacity: Capacity,
 }
 
+impl SimConfig {
+    /// `preset`'s dataset as `version` serves it, `latency` away; the rest as default.
+    pub fn of(preset: Preset, version: HarborVersion, latency: Duration) -> SimConfig {
+        SimConfig {
+            preset,
+            version,
+            latency,
+            ..SimConfig::default()
+        }
+    }
+}
+
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
@@ -338,6 +350,26 @@ impl SimHandle {
     /// The simulator behind the server.
     pub fn sim(&self) -> &Arc<Sim> {
         &self.sim
+    }
+
+    /// Every artifact `user` may see (`None`: anonymous), by the simulator's own truth:
+    /// what a test compares a crawl with. Panics on a user the dataset does not have, a
+    /// mistake in the test itself.
+    pub fn truth_for(&self, user: Option<&str>) -> Vec<TruthRow> {
+        let dataset = self.sim.dataset();
+        let name = user.unwrap_or("anonymous");
+        let principal = dataset
+            .principal_by_name(name)
+            .unwrap_or_else(|| panic!("the simulator has no user {name}"));
+        dataset.truth(&principal)
+    }
+
+    /// [`SimHandle::truth_for`] as `(repository, digest)` keys, into any collection.
+    pub fn truth_keys<C: FromIterator<(String, String)>>(&self, user: Option<&str>) -> C {
+        self.truth_for(user)
+            .into_iter()
+            .map(|row| (row.repository, row.digest))
+            .collect()
     }
 }
 

@@ -91,13 +91,7 @@ async fn bench(
     percent: f64,
     latency: Duration,
 ) -> Result<(), Error> {
-    let handle = harbor_sim::spawn(SimConfig {
-        preset,
-        version,
-        latency,
-        ..SimConfig::default()
-    })
-    .await?;
+    let handle = harbor_sim::spawn(SimConfig::of(preset, version, latency)).await?;
     let full = crawl(&handle, None).await?;
     let repositories = full.stamps.len();
     let changed = ((repositories as f64 * percent / 100.0).round() as usize).max(1);

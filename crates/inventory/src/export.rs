@@ -148,23 +148,7 @@ pub const CSV_COLUMNS: [&str; 17] = [
 pub fn to_csv(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader) -> String {
     let picked: Vec<&ArtifactRow> = order.iter().filter_map(|&i| rows.get(i as usize)).collect();
     let mut out = String::with_capacity(256 + picked.len() * 256);
-    write_record(&mut out, CSV_HEADER_FIELDS);
-    let count = picked.len().to_string();
-    let failed = header.failed_requests.to_string();
-    let when = iso8601(header.exported_at);
-    let url = strip_userinfo(&header.harbor_url);
-    write_record(
-        &mut out,
-        [
-            &*url,
-            &header.harbor_version,
-            &header.user,
-            &when,
-            &header.filters,
-            &failed,
-            &count,
-        ],
-    );
+    write_header_records(&mut out, header, CSV_HEADER_FIELDS[6], picked.len());
     write_record(&mut out, CSV_COLUMNS);
     for row in picked {
         write_row(&mut out, row);

@@ -82,22 +82,6 @@ async fn run_scope(
     }
 }
 
-/// The simulator's truth for `who` (anonymous when `None`).
-fn truth(handle: &SimHandle, who: Option<(&str, &str)>) -> Vec<harbor_sim::TruthRow> {
-    let ds = handle.sim().dataset();
-    let principal = ds
-        .principal_by_name(who.map_or("anonymous", |(u, _)| u))
-        .expect("known principal");
-    ds.truth(&principal)
-}
-
-fn truth_keys(handle: &SimHandle, who: Option<(&str, &str)>) -> BTreeSet<(String, String)> {
-    truth(handle, who)
-        .into_iter()
-        .map(|r| (r.repository, r.digest))
-        .collect()
-}
-
 fn keys(rows: &[ArtifactRow]) -> BTreeSet<(String, String)> {
     rows.iter()
         .map(|r| (r.repository.to_string(), r.digest.to_string()))
@@ -125,7 +109,10 @@ async fn refresh_lists_only_what_changed(version: HarborVersion, who: Option<(&s
     let handle = small(version).await;
     let full = run(&handle, who, None).await;
     assert!(full.report.ledger.is_empty(), "{:?}", full.report.ledger);
-    assert_eq!(keys(&full.rows), truth_keys(&handle, who));
+    assert_eq!(
+        keys(&full.rows),
+        handle.truth_keys::<BTreeSet<(String, String)>>(who.map(|(name, _)| name))
+    );
     let repositories: HashSet<&str> = full.rows.iter().map(|r| &*r.repository).collect();
     let stamped: HashSet<&str> = full.stamps.iter().map(|s| s.name.as_str()).collect();
     assert!(
@@ -155,13 +142,7 @@ async fn refresh_lists_only_what_changed(version: HarborVersion, who: Option<(&s
         "only changed repositories are listed again"
     );
 
-    let done = apply(
-        full.rows,
-        &full.stamps,
-        fresh.stamps,
-        fresh.rows,
-        &fresh.report.ledger.entries,
-    );
+    let done = fold(full, fresh);
     assert_eq!(
         done.plan.changed,
         visible.iter().cloned().collect::<Vec<_>>()
@@ -169,15 +150,12 @@ async fn refresh_lists_only_what_changed(version: HarborVersion, who: Option<(&s
     assert_eq!(done.plan.changed_count(), visible.len());
     let merged = done.rows;
     assert_eq!(merged.len(), keys(&merged).len(), "no duplicate");
-    assert_eq!(keys(&merged), truth_keys(&handle, who));
-    // The merged rows of changed repositories carry their new tags (`latest` moved).
-    let truth = handle.sim().dataset().truth(
-        &handle
-            .sim()
-            .dataset()
-            .principal_by_name(who.map_or("anonymous", |(u, _)| u))
-            .unwrap(),
+    assert_eq!(
+        keys(&merged),
+        handle.truth_keys::<BTreeSet<(String, String)>>(who.map(|(name, _)| name))
     );
+    // The merged rows of changed repositories carry their new tags (`latest` moved).
+    let truth = handle.truth_for(who.map(|(name, _)| name));
     for t in truth.iter().filter(|t| visible.contains(&t.repository)) {
         let row = merged
             .iter()
@@ -240,13 +218,7 @@ async fn failed_refresh_loses_no_cached_row(version: HarborVersion) {
     let fresh = run(&handle, who, Some(full.stamps.clone())).await;
     assert!(!fresh.report.ledger.is_empty());
     let known = full.stamps.len();
-    let done = apply(
-        full.rows,
-        &full.stamps,
-        fresh.stamps,
-        fresh.rows,
-        &fresh.report.ledger.entries,
-    );
+    let done = fold(full, fresh);
     assert!(done.unconfirmed.listing);
     assert!(
         before.is_subset(&keys(&done.rows)),
@@ -272,7 +244,8 @@ fn truth_in_library_and_team(
     handle: &SimHandle,
     who: Option<(&str, &str)>,
 ) -> BTreeSet<(String, String)> {
-    truth_keys(handle, who)
+    handle
+        .truth_keys::<BTreeSet<(String, String)>>(who.map(|(name, _)| name))
         .into_iter()
         .filter(|(repo, _)| in_library_or_team(repo))
         .collect()
@@ -333,11 +306,24 @@ fn tagged(rows: &[ArtifactRow]) -> BTreeSet<(String, String, Vec<String>, String
         .collect()
 }
 
+/// `rows` are what `who` may see now, each with its tags.
+fn assert_is_the_truth(
+    rows: &[ArtifactRow],
+    handle: &SimHandle,
+    who: Option<(&str, &str)>,
+    case: &str,
+) {
+    let user = who.map(|(name, _)| name);
+    assert_eq!(keys(rows), handle.truth_keys(user), "{case}");
+    assert_eq!(tagged(rows), truth_tagged(handle, who), "{case}");
+}
+
 fn truth_tagged(
     handle: &SimHandle,
     who: Option<(&str, &str)>,
 ) -> BTreeSet<(String, String, Vec<String>, String)> {
-    truth(handle, who)
+    handle
+        .truth_for(who.map(|(name, _)| name))
         .into_iter()
         .map(|mut r| {
             r.tags.sort();
@@ -422,13 +408,13 @@ async fn refresh_by_update_time_from_2_15_2_is_exact_and_cheap() {
             "{method:?}"
         );
         let done = fold(full, fresh);
-        assert_eq!(keys(&done.rows), truth_keys(&handle, admin), "{version}");
+        assert_is_the_truth(&done.rows, &handle, admin, &version.to_string());
         assert_eq!(
-            tagged(&done.rows),
-            truth_tagged(&handle, admin),
-            "{version}"
+            done.rows.len(),
+            handle
+                .truth_keys::<BTreeSet<(String, String)>>(admin.map(|(name, _)| name))
+                .len()
         );
-        assert_eq!(done.rows.len(), truth_keys(&handle, admin).len());
         assert_eq!(done.plan.dropped.len(), 1, "{version}: {:?}", done.plan);
         assert_eq!(done.plan.added.len(), 1, "{version}: {:?}", done.plan);
         // /systeminfo, the changed repositories, the projects, the repositories of the
@@ -474,8 +460,7 @@ async fn older_or_unknown_releases_compare_every_repository() {
             "{version}"
         );
         let done = fold(full, fresh);
-        assert_eq!(keys(&done.rows), truth_keys(&handle, who), "{version}");
-        assert_eq!(tagged(&done.rows), truth_tagged(&handle, who), "{version}");
+        assert_is_the_truth(&done.rows, &handle, who, &version.to_string());
     }
 }
 
@@ -542,7 +527,7 @@ async fn a_failed_list_of_changes_falls_back_to_every_repository() {
     let done = fold(full, fresh);
     // Every change but the dropped repository is in (its rows are kept on the doubt
     // the failed request leaves), and nothing else is left out or invented.
-    let truth = truth_keys(&handle, who);
+    let truth = handle.truth_keys::<BTreeSet<(String, String)>>(who.map(|(name, _)| name));
     let got = keys(&done.rows);
     assert!(truth.is_subset(&got));
     let extra: BTreeSet<&str> = got.difference(&truth).map(|(r, _)| r.as_str()).collect();

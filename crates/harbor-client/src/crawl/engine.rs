@@ -3,6 +3,7 @@
 
 use futures::future::{select, Either, FutureExt, LocalBoxFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
+use serde::{Deserialize, Serialize};
 
 use crate::crawl::plan::{CrawlReport, Discovery, Planner, RepoStamp};
 use crate::crawl::{CrawlConfig, CrawlError, Event, Scope};
@@ -131,6 +132,40 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         .await
     }
 
+    /// Runs `job`: the one entry for a caller that holds crawls as data (a worker told
+    /// what to do by the page).
+    pub async fn run(
+        &self,
+        job: Job,
+        cancel: &CancelToken,
+        sink: impl FnMut(Event),
+    ) -> Result<CrawlReport, CrawlError> {
+        match job {
+            Job::Crawl {
+                scope,
+                discovery: Some(known),
+            } => self.crawl_with(scope, known, cancel, sink).await,
+            Job::Crawl {
+                scope,
+                discovery: None,
+            } => self.crawl(scope, cancel, sink).await,
+            Job::Refresh {
+                scope,
+                known,
+                discovery: Some(discovery),
+            } => {
+                self.refresh_with(scope, known, discovery, cancel, sink)
+                    .await
+            }
+            Job::Refresh {
+                scope,
+                known,
+                discovery: None,
+            } => self.refresh(scope, known, cancel, sink).await,
+            Job::Retry { previous } => self.retry_failed(&previous, cancel, sink).await,
+        }
+    }
+
     /// Fetches the full vulnerability report of every given artifact whose scan
     /// succeeded, through the same scheduler and ledger ([`Event::Report`] each).
     pub async fn vulnerabilities(
@@ -243,5 +278,34 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
             Wake::Answered { id, result }
         }
         .boxed_local()
+    }
+}
+
+/// A crawl, a refresh or a retry, as data: [`Crawler::run`] runs it. It serialises, so
+/// the page can hand it to a worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Job {
+    /// [`Crawler::crawl`], or [`Crawler::crawl_with`] when the discovery is known.
+    Crawl {
+        scope: Scope,
+        discovery: Option<Discovery>,
+    },
+    /// [`Crawler::refresh`], or [`Crawler::refresh_with`] when the discovery is known.
+    Refresh {
+        scope: Scope,
+        known: Vec<RepoStamp>,
+        discovery: Option<Discovery>,
+    },
+    /// [`Crawler::retry_failed`].
+    Retry { previous: CrawlReport },
+}
+
+impl Job {
+    /// Checks what can be checked before any request: the scope.
+    pub fn validate(&self) -> Result<(), CrawlError> {
+        match self {
+            Job::Crawl { scope, .. } | Job::Refresh { scope, .. } => Ok(scope.validate()?),
+            Job::Retry { .. } => Ok(()),
+        }
     }
 }

@@ -46,7 +46,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use engine::Crawler;
+pub use engine::{Crawler, Job};
 pub use ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope};
 pub use limit::{LimitConfig, Limiter};
 pub use plan::{
@@ -65,7 +65,9 @@ use crate::url::base64;
 /// then any mix of `Artifacts`, `Repositories`, `Report`, `Failed` and `Progress`, and
 /// `Done` last.
 /// A cancelled crawl sends nothing after the cancel.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Events serialise, so a crawl can run in a worker and report to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     /// Harbor version, who we are, and the listing strategy chosen.
     Discovered(Discovery),
@@ -120,7 +122,7 @@ impl Credentials {
 }
 
 /// How the crawler behaves.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrawlConfig {
     /// Requests in flight at the start, and at most over HTTP/1.1 (browsers allow 6
     /// connections per host there).

@@ -282,10 +282,7 @@ impl Planner {
         };
         match self.scope.projects.clone() {
             Projects::All if all_in_one => {
-                let listing = self.listing_mut(ListingKey::AllRepositories);
-                listing.pages_planned = 1;
-                listing.owned.insert(1);
-                self.enqueue(RequestKind::AllRepositories { page: 1 }, depth);
+                self.plan_first_page(ListingKey::AllRepositories, depth);
             }
             Projects::All => {
                 self.listing_mut(ListingKey::Projects).pages_planned = 1;
@@ -514,6 +511,15 @@ impl Planner {
             page_size,
             ..Listing::default()
         })
+    }
+
+    /// Plans the first page of a listing; its total comes with the answer.
+    fn plan_first_page(&mut self, key: ListingKey, depth: u32) {
+        let first = key.page(1);
+        let listing = self.listing_mut(key);
+        listing.pages_planned = 1;
+        listing.owned.insert(1);
+        self.enqueue(first, depth);
     }
 
     fn enqueue(&mut self, kind: RequestKind, depth: u32) {
@@ -848,10 +854,7 @@ impl Planner {
         let stamps_apart =
             self.config.repository_stamps && self.discovery.strategy == Strategy::ProjectArtifacts;
         if stamps_apart && self.scope.projects == Projects::All && !self.stamps_per_project() {
-            let listing = self.listing_mut(ListingKey::AllRepositories);
-            listing.pages_planned = 1;
-            listing.owned.insert(1);
-            self.enqueue(RequestKind::AllRepositories { page: 1 }, 2);
+            self.plan_first_page(ListingKey::AllRepositories, 2);
         }
         self.expand_projects();
     }
@@ -890,28 +893,15 @@ impl Planner {
             match self.discovery.strategy {
                 Strategy::ProjectArtifacts => {
                     if self.config.repository_stamps && self.stamps_per_project() {
-                        let key = ListingKey::Repositories(project.clone());
-                        let listing = self.listing_mut(key.clone());
-                        listing.pages_planned = 1;
-                        listing.owned.insert(1);
-                        self.enqueue(key.page(1), depth);
+                        self.plan_first_page(ListingKey::Repositories(project.clone()), depth);
                     }
-                    let key = ListingKey::ProjectArtifacts(project);
-                    let listing = self.listing_mut(key.clone());
-                    listing.pages_planned = 1;
-                    listing.owned.insert(1);
-                    self.enqueue(key.page(1), depth);
+                    self.plan_first_page(ListingKey::ProjectArtifacts(project), depth);
                 }
                 Strategy::PerRepository => {
                     let key = ListingKey::Repositories(project);
                     match repo_count.filter(|_| self.scope.repositories.is_empty()) {
                         Some(count) => self.learn_total(key, count, depth - 1),
-                        None => {
-                            let listing = self.listing_mut(key.clone());
-                            listing.pages_planned = 1;
-                            listing.owned.insert(1);
-                            self.enqueue(key.page(1), depth);
-                        }
+                        None => self.plan_first_page(key, depth),
                     }
                 }
             }
@@ -942,12 +932,7 @@ impl Planner {
             .filter(|_| !self.scope.filters_artifacts())
         {
             Some(count) => self.learn_total(key, count, depth - 1),
-            None => {
-                let listing = self.listing_mut(key.clone());
-                listing.pages_planned = 1;
-                listing.owned.insert(1);
-                self.enqueue(key.page(1), depth);
-            }
+            None => self.plan_first_page(key, depth),
         }
     }
 

@@ -315,6 +315,27 @@ fn rows_of(events: &[Event]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The planner's settings when a test answers one request at a time, in order.
+fn serial() -> PlanConfig {
+    PlanConfig {
+        max_in_flight: 1,
+        ..PlanConfig::default()
+    }
+}
+
+/// A planner that sends one request at a time.
+fn one_at_a_time(scope: Scope) -> Planner {
+    Planner::crawl(scope, serial())
+}
+
+/// Every repository of one project.
+fn in_project(name: &str) -> Scope {
+    Scope {
+        projects: Projects::Named(vec![name.into()]),
+        ..Scope::default()
+    }
+}
+
 fn config(max_in_flight: usize) -> CrawlConfig {
     CrawlConfig {
         max_in_flight,
@@ -344,17 +365,8 @@ fn discovery_then_projects_list_first() {
 
 #[test]
 fn in_flight_bound_is_respected_by_the_planner() {
-    let scope = Scope {
-        projects: Projects::Named(vec!["a".into()]),
-        ..Scope::default()
-    };
-    let mut planner = Planner::crawl(
-        scope,
-        PlanConfig {
-            max_in_flight: 1,
-            ..PlanConfig::default()
-        },
-    );
+    let scope = in_project("a");
+    let mut planner = one_at_a_time(scope);
     let first = planner.next_dispatch(Duration::ZERO).unwrap();
     assert_eq!(first.kind, RequestKind::SystemInfo);
     assert_eq!(planner.next_dispatch(Duration::ZERO), None);
@@ -378,13 +390,7 @@ fn pages_come_from_artifact_count_and_x_total_count() {
         page_size: 10,
         ..Scope::default()
     };
-    let mut planner = Planner::crawl(
-        scope,
-        PlanConfig {
-            max_in_flight: 1,
-            ..PlanConfig::default()
-        },
-    );
+    let mut planner = one_at_a_time(scope);
     respond(&mut planner, 200, r#"{"harbor_version":"v2.10.0-x"}"#, None);
     respond(&mut planner, 200, r#"{"username":"u"}"#, None);
     let d = planner.next_dispatch(Duration::ZERO).unwrap();
@@ -440,10 +446,7 @@ fn robot_and_anonymous_are_not_errors() {
         (412, Principal::Robot, Strategy::ProjectArtifacts),
         (401, Principal::Anonymous, Strategy::PerRepository),
     ] {
-        let scope = Scope {
-            projects: Projects::Named(vec!["p".into()]),
-            ..Scope::default()
-        };
+        let scope = in_project("p");
         let mut planner = Planner::crawl(scope, PlanConfig::default());
         respond(
             &mut planner,
@@ -471,17 +474,8 @@ fn robot_and_anonymous_are_not_errors() {
 
 #[test]
 fn retries_follow_the_policy() {
-    let scope = Scope {
-        projects: Projects::Named(vec!["p".into()]),
-        ..Scope::default()
-    };
-    let mut planner = Planner::crawl(
-        scope,
-        PlanConfig {
-            max_in_flight: 1,
-            ..PlanConfig::default()
-        },
-    );
+    let scope = in_project("p");
+    let mut planner = one_at_a_time(scope);
     // 429 with Retry-After: wait exactly that long.
     let system = planner.next_dispatch(Duration::ZERO).unwrap();
     assert_eq!(system.kind, RequestKind::SystemInfo);
@@ -951,13 +945,7 @@ fn without_x_total_count_full_pages_ask_for_the_next() {
         tag: Some("v1".into()),
         ..Scope::default()
     };
-    let mut planner = Planner::crawl(
-        scope,
-        PlanConfig {
-            max_in_flight: 1,
-            ..PlanConfig::default()
-        },
-    );
+    let mut planner = one_at_a_time(scope);
     respond(&mut planner, 200, r#"{"harbor_version":"v2.10.0"}"#, None);
     respond(&mut planner, 401, "", None);
     respond(
@@ -997,13 +985,7 @@ fn shifting_listing(initial: usize, push: impl Fn(usize) -> usize) -> (CrawlRepo
         page_size: 10,
         ..Scope::default()
     };
-    let mut planner = Planner::crawl(
-        scope,
-        PlanConfig {
-            max_in_flight: 1,
-            ..PlanConfig::default()
-        },
-    );
+    let mut planner = one_at_a_time(scope);
     respond(&mut planner, 200, r#"{"harbor_version":"v2.10.0"}"#, None);
     respond(&mut planner, 200, r#"{"username":"u"}"#, None);
     let repos = format!(r#"[{{"name":"p/a","artifact_count":{initial}}}]"#);
@@ -1338,10 +1320,7 @@ fn a_known_modern_harbor_lists_artifacts_per_project_without_discovery() {
     // A repository filter needs the listing per repository, still without discovery.
     drop(log);
     let filtered = FakeHarbor::new("v2.13.0", 200);
-    let scope = Scope {
-        projects: Projects::Named(vec!["beta".into()]),
-        ..Scope::default()
-    };
+    let scope = in_project("beta");
     let (result, _) = run_known(&filtered, scope.clone(), known((2, 10), user()));
     assert!(filtered.log.borrow()[0].starts_with("/api/v2.0/projects/beta/repositories?"));
     let plain = FakeHarbor::new("v2.10.0", 200);
@@ -1355,14 +1334,7 @@ fn a_known_modern_harbor_lists_artifacts_per_project_without_discovery() {
 
 #[test]
 fn first_artifact_pages_go_before_the_remaining_repository_pages() {
-    let mut planner = Planner::crawl_known(
-        Scope::default(),
-        known((2, 10), user()),
-        PlanConfig {
-            max_in_flight: 1,
-            ..PlanConfig::default()
-        },
-    );
+    let mut planner = Planner::crawl_known(Scope::default(), known((2, 10), user()), serial());
     let d = planner.next_dispatch(Duration::ZERO).unwrap();
     assert_eq!(d.kind, RequestKind::AllRepositories { page: 1 });
     let repos: Vec<String> = (0..100)
