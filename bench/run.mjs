@@ -23,6 +23,7 @@ import path from "node:path";
 import { fmtMs, lastJson, machine, runCommand, startProcess, summary } from "./lib.mjs";
 import * as web from "./browser.mjs";
 import { capacityMarkdown, capacityTargets, measureCapacityCase } from "./capacity.mjs";
+import "./size.mjs"; // prints the download size (raw, gzip, brotli) beside its target
 
 /** The newest Harbor release the simulator emulates; the matrix runs it and the oldest. */
 const NEWEST = "2.16";

@@ -27,6 +27,8 @@ cargo build --profile host -p harbor-sim -p lens-serve --features harbor-sim/tls
 cargo build --profile host -p harbor-client --features native --example crawl_bench
 cargo build --profile host -p inventory --example refresh_bench
 cargo build --profile host -p lens-serve --example load_bench
+log "precompressing dist/ (brotli and gzip)"
+"$CARGO_TARGET_DIR/host/lens-serve" compress "$ROOT/dist"
 
 log "incremental refresh vs full crawl (medium, 1% of repositories changed, 25 ms)"
 "$CARGO_TARGET_DIR/host/examples/refresh_bench" medium 1 25 | tee "$ROOT/bench/results/refresh-medium.txt"

@@ -11,4 +11,6 @@ log "building the dashboard (release wasm)"
 trunk build --release
 log "building the server"
 cargo build --profile host -p lens-serve
+log "precompressing dist/ (brotli and gzip)"
+"$CARGO_TARGET_DIR/host/lens-serve" compress "$ROOT/dist"
 exec "$CARGO_TARGET_DIR/host/lens-serve" --dist "$ROOT/dist" "$@"

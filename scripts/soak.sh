@@ -8,4 +8,5 @@ cd "$ROOT"
 log "building the dashboard (release wasm) and the server"
 trunk build --release
 cargo build --profile host -p lens-serve
+"$CARGO_TARGET_DIR/host/lens-serve" compress "$ROOT/dist"
 exec node "$ROOT/bench/soak.mjs" "$@"

@@ -28,6 +28,7 @@ CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
 log "release wasm build"
 trunk build --release
 cargo build --profile host -p lens-serve -p harbor-sim
+"$CARGO_TARGET_DIR/host/lens-serve" compress "$ROOT/dist"
 
 log "harborapi fidelity test"
 HARBOR_SIM_BIN="$CARGO_TARGET_DIR/host/harbor-sim" \

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use harbor_sim::{FaultPlan, HarborVersion, Preset, ServiceTime, SimConfig};
 
-const USAGE: &str = "usage: harbor-sim [--addr 127.0.0.1:0] [--preset tiny|small|medium|large] \
+const USAGE: &str =
+    "usage: harbor-sim [--addr 127.0.0.1:0] [--preset tiny|small|medium|large|xlarge] \
 [--seed N] [--harbor-version 2.10..2.16, e.g. 2.15.2] [--latency-ms N] [--jitter-ms N] \
 [--fault-rate 0..1] [--faults plan.json] [--login-lockout-ms N] [--hostile] [--cors] [--tls] \
 [--workers N] [--queue-limit N] [--service-base-ms MS] [--service-item-ms MS] \

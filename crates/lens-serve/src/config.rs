@@ -29,6 +29,8 @@ pub const USAGE: &str = "\
 lens-serve: serves the Harbor Lens dashboard and a Harbor API behind it
 
 USAGE: lens-serve [OPTIONS]
+       lens-serve compress DIR   write .br and .gz siblings of DIR's wasm, js, css, html,
+                                 json and svg files (run after `trunk build`), then exit
 
   --dist DIR                built dashboard to serve (default: dist)
   --addr HOST:PORT          listen address (default: 127.0.0.1:8080; port 0 = any free port)
@@ -49,7 +51,8 @@ USAGE: lens-serve [OPTIONS]
 
 Harbor backend (one of):
   --demo                    the simulated Harbor, in process (default when --harbor is absent)
-    --preset tiny|small|medium|large   dataset size (default: small)
+    --preset NAME           dataset size: tiny, small, medium, large or xlarge
+                            (default: small)
     --seed N                dataset and fault seed (default: 42)
     --harbor-version X.Y    Harbor release to emulate, 2.10 to 2.16; X.Y.Z where the
                             patch matters, e.g. 2.15.2 (default: 2.13)
@@ -252,6 +255,8 @@ pub enum Command {
     Run(Box<Config>),
     /// Print [`USAGE`] and exit.
     Help,
+    /// `compress DIR`: write precompressed siblings of a built `dist/`, then exit.
+    Compress(PathBuf),
 }
 
 /// A command-line error, shown to the operator as is.
@@ -309,7 +314,19 @@ impl Config {
         let mut tls_cert: Option<PathBuf> = None;
         let mut tls_key: Option<PathBuf> = None;
 
-        let mut args = args.into_iter().map(Into::into);
+        let mut args = args.into_iter().map(Into::into).peekable();
+        if args.peek().is_some_and(|a: &String| a == "compress") {
+            args.next();
+            let dir = args
+                .next()
+                .ok_or_else(|| ConfigError::MissingValue("compress".to_owned()))?;
+            if let Some(extra) = args.next() {
+                return Err(ConfigError::Conflict(format!(
+                    "`compress` takes one directory; unexpected `{extra}`"
+                )));
+            }
+            return Ok(Command::Compress(PathBuf::from(dir)));
+        }
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
                 Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
@@ -668,7 +685,7 @@ mod tests {
     fn run(args: &[&str]) -> Result<Config, ConfigError> {
         match Config::parse(args.iter().copied())? {
             Command::Run(c) => Ok(*c),
-            Command::Help => panic!("unexpected help"),
+            other => panic!("unexpected {other:?}"),
         }
     }
 
@@ -856,6 +873,12 @@ mod tests {
         assert!(run(&["--harbor-version", "2"]).is_err());
         assert!(run(&["--addr", "localhost"]).is_err());
         assert_eq!(Config::parse(["--help"]), Ok(Command::Help));
+        assert_eq!(
+            Config::parse(["compress", "dist"]),
+            Ok(Command::Compress(PathBuf::from("dist")))
+        );
+        assert!(Config::parse(["compress"]).is_err());
+        assert!(Config::parse(["compress", "a", "b"]).is_err());
     }
 
     #[test]

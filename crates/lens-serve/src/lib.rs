@@ -25,6 +25,7 @@ pub mod headers;
 pub mod host;
 pub mod listener;
 pub mod paths;
+pub mod precompress;
 pub mod proxy;
 pub mod static_files;
 #[cfg(feature = "tls")]

@@ -10,6 +10,13 @@ async fn main() -> ExitCode {
             print!("{USAGE}");
             ExitCode::SUCCESS
         }
+        Ok(Command::Compress(dir)) => match lens_serve::precompress::run(&dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("lens-serve compress: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Ok(Command::Run(config)) => match lens_serve::serve(*config).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -2,17 +2,21 @@
 //! cache rules, and the single-page-app fallback to `index.html`.
 //!
 //! Files are read per request, so a rebuilt `dist/` is picked up without a restart.
-//! Compression is left to the compression layer around the whole app.
+//! A compressible file with a precompressed `.br` or `.gz` sibling (see
+//! [`crate::precompress`]) is sent as the best one `Accept-Encoding` allows; others are
+//! left to the compression layer around the whole app. A single byte range is honoured.
 //!
 //! Symbolic links are resolved before anything is read, and a file whose real path is
 //! not inside `dist/`'s real path is treated as missing: a link in `dist/` can point to
 //! another file of the build, never to the rest of the disk.
 
 use crate::paths::{is_unsafe_segment, percent_decode};
+use crate::precompress::{self, Encoding};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{
-    ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION,
+    ACCEPT, ACCEPT_ENCODING, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH,
+    CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH, IF_RANGE, LOCATION, RANGE, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -208,6 +212,101 @@ fn weak_eq(a: &str, b: &str) -> bool {
     a.trim_start_matches("W/") == b.trim_start_matches("W/")
 }
 
+/// The precompressed sibling of `rel` to send: the best coding `Accept-Encoding` allows
+/// whose sibling exists below `root` and is not older than the file itself (a stale
+/// sibling of an edited file is never sent).
+async fn precompressed(
+    root: &Path,
+    rel: &Path,
+    original: &std::fs::Metadata,
+    headers: &HeaderMap,
+) -> Option<(PathBuf, std::fs::Metadata, Encoding)> {
+    let accept: Vec<&str> = headers
+        .get_all(ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    for encoding in precompress::acceptable(&accept.join(",")) {
+        let mut name = rel.as_os_str().to_owned();
+        name.push(encoding.suffix());
+        let Some(real) = resolve_inside(root, Path::new(&name)).await else {
+            continue;
+        };
+        let Ok(meta) = tokio::fs::metadata(&real).await else {
+            continue;
+        };
+        let fresh = match (meta.modified(), original.modified()) {
+            (Ok(sibling), Ok(file)) => sibling >= file,
+            _ => true,
+        };
+        if meta.is_file() && fresh {
+            return Some((real, meta, encoding));
+        }
+    }
+    None
+}
+
+/// What a `Range` header asks of a representation of `len` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeAsk {
+    /// No usable range (none, several, not bytes, or `If-Range` given): the whole body.
+    Whole,
+    /// Bytes `start..=end`.
+    Part(u64, u64),
+    /// A range that starts past the end: 416.
+    Unsatisfiable,
+}
+
+/// Reads a single `bytes=` range. Several ranges are answered with the whole body, as
+/// RFC 9110 allows; so is any `If-Range`, since this server's entity tags are weak and
+/// a weak tag never satisfies `If-Range`.
+pub fn range_ask(headers: &HeaderMap, len: u64) -> RangeAsk {
+    if headers.contains_key(IF_RANGE) {
+        return RangeAsk::Whole;
+    }
+    let Some(spec) = headers
+        .get(RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().strip_prefix("bytes="))
+    else {
+        return RangeAsk::Whole;
+    };
+    if spec.contains(',') {
+        return RangeAsk::Whole;
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else {
+        return RangeAsk::Whole;
+    };
+    let (first, last) = (first.trim(), last.trim());
+    let parse = |s: &str| s.parse::<u64>().ok();
+    match (first.is_empty(), last.is_empty()) {
+        // `bytes=-N`: the last N bytes.
+        (true, false) => match parse(last) {
+            Some(0) => RangeAsk::Unsatisfiable,
+            Some(n) if len > 0 => RangeAsk::Part(len.saturating_sub(n), len - 1),
+            Some(_) => RangeAsk::Unsatisfiable,
+            None => RangeAsk::Whole,
+        },
+        (false, _) => {
+            let Some(start) = parse(first) else {
+                return RangeAsk::Whole;
+            };
+            let end = if last.is_empty() {
+                Some(len.saturating_sub(1))
+            } else {
+                parse(last)
+            };
+            match end {
+                Some(_) if start >= len => RangeAsk::Unsatisfiable,
+                Some(end) if end < start => RangeAsk::Whole,
+                Some(end) => RangeAsk::Part(start, end.min(len - 1)),
+                None => RangeAsk::Whole,
+            }
+        }
+        (true, true) => RangeAsk::Whole,
+    }
+}
+
 /// The response for one regular file `rel` below the real `root`, or `None` when it does
 /// not exist there (see [`resolve_inside`]).
 async fn file_response(
@@ -219,11 +318,21 @@ async fn file_response(
     let real = resolve_inside(root, rel).await?;
     // Name and type come from the requested name: a link keeps the name it was asked by.
     let named = root.join(rel);
-    let path = real.as_path();
-    let meta = tokio::fs::metadata(path).await.ok()?;
+    let meta = tokio::fs::metadata(&real).await.ok()?;
     if !meta.is_file() {
         return None;
     }
+    let compressible = precompress::is_compressible(&named);
+    let sibling = if compressible {
+        precompressed(root, rel, &meta, headers).await
+    } else {
+        None
+    };
+    let (real, meta, encoding) = match sibling {
+        Some((p, m, e)) => (p, m, Some(e)),
+        None => (real, meta, None),
+    };
+    let path = real.as_path();
     let mtime = meta
         .modified()
         .ok()
@@ -240,21 +349,49 @@ async fn file_response(
             v.split(',')
                 .any(|t| weak_eq(t.trim(), &etag) || t.trim() == "*")
         });
-    let builder = Response::builder()
+    let mut builder = Response::builder()
         .header(ETAG, &etag)
         .header(CACHE_CONTROL, cache)
-        .header(CONTENT_TYPE, mime_type(&named));
+        .header(CONTENT_TYPE, mime_type(&named))
+        .header(ACCEPT_RANGES, "bytes");
+    if compressible {
+        // Caches must key on Accept-Encoding even when this answer is identity.
+        builder = builder.header(VARY, "accept-encoding");
+    }
+    if let Some(e) = encoding {
+        builder = builder.header(CONTENT_ENCODING, e.token());
+    }
+    let len = meta.len();
     let response = if not_modified {
         builder.status(StatusCode::NOT_MODIFIED).body(Body::empty())
-    } else if head {
-        builder
-            .header(CONTENT_LENGTH, meta.len())
-            .body(Body::empty())
     } else {
-        let bytes = tokio::fs::read(path).await.ok()?;
-        builder
-            .header(CONTENT_LENGTH, bytes.len())
-            .body(Body::from(bytes))
+        match range_ask(headers, len) {
+            RangeAsk::Unsatisfiable => builder
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(CONTENT_RANGE, format!("bytes */{len}"))
+                .header(CONTENT_LENGTH, 0)
+                .body(Body::empty()),
+            RangeAsk::Part(start, end) => {
+                let builder = builder
+                    .status(StatusCode::PARTIAL_CONTENT)
+                    .header(CONTENT_RANGE, format!("bytes {start}-{end}/{len}"))
+                    .header(CONTENT_LENGTH, end - start + 1);
+                if head {
+                    builder.body(Body::empty())
+                } else {
+                    let bytes = tokio::fs::read(path).await.ok()?;
+                    let part = bytes.get(start as usize..=end as usize)?.to_vec();
+                    builder.body(Body::from(part))
+                }
+            }
+            RangeAsk::Whole if head => builder.header(CONTENT_LENGTH, len).body(Body::empty()),
+            RangeAsk::Whole => {
+                let bytes = tokio::fs::read(path).await.ok()?;
+                builder
+                    .header(CONTENT_LENGTH, bytes.len())
+                    .body(Body::from(bytes))
+            }
+        }
     };
     Some(response.unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "error\n")))
 }
@@ -308,6 +445,33 @@ mod tests {
         assert_eq!(cache_control("harbor-lens_bg.wasm"), CACHE_REVALIDATE);
         assert_eq!(cache_control("index.html"), CACHE_REVALIDATE);
         assert_eq!(cache_control("boot.js"), CACHE_REVALIDATE);
+    }
+
+    #[test]
+    fn ranges_are_read_strictly() {
+        let ask = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(RANGE, HeaderValue::from_str(v).expect("header"));
+            range_ask(&h, 100)
+        };
+        assert_eq!(ask("bytes=0-9"), RangeAsk::Part(0, 9));
+        assert_eq!(ask("bytes=90-"), RangeAsk::Part(90, 99));
+        assert_eq!(ask("bytes=90-500"), RangeAsk::Part(90, 99));
+        assert_eq!(ask("bytes=-10"), RangeAsk::Part(90, 99));
+        assert_eq!(ask("bytes=-500"), RangeAsk::Part(0, 99));
+        assert_eq!(ask("bytes=100-"), RangeAsk::Unsatisfiable);
+        assert_eq!(ask("bytes=500-"), RangeAsk::Unsatisfiable);
+        assert_eq!(ask("bytes=500-600"), RangeAsk::Unsatisfiable);
+        assert_eq!(ask("bytes=-0"), RangeAsk::Unsatisfiable);
+        assert_eq!(ask("bytes=0-1,5-6"), RangeAsk::Whole);
+        assert_eq!(ask("bytes=9-3"), RangeAsk::Whole);
+        assert_eq!(ask("items=0-3"), RangeAsk::Whole);
+        assert_eq!(ask("bytes=x-3"), RangeAsk::Whole);
+        assert_eq!(range_ask(&HeaderMap::new(), 100), RangeAsk::Whole);
+        let mut h = HeaderMap::new();
+        h.insert(RANGE, HeaderValue::from_static("bytes=0-9"));
+        h.insert(IF_RANGE, HeaderValue::from_static("W/\"x\""));
+        assert_eq!(range_ask(&h, 100), RangeAsk::Whole);
     }
 
     #[test]

@@ -110,6 +110,7 @@ impl Builder {
                 version: HarborVersion::default(),
                 project_by_name: HashMap::new(),
                 repo_by_name: HashMap::new(),
+                listed_order: Default::default(),
             },
             tag_id: 0,
             successes: 0,

@@ -9,6 +9,7 @@ mod model;
 mod mutation;
 mod truth;
 mod words;
+mod xlarge;
 
 pub use generate::NOW;
 pub use model::{
@@ -17,3 +18,4 @@ pub use model::{
 };
 pub use mutation::{Mutation, MutationReport};
 pub use truth::{CveTruth, TruthRow, TruthScan};
+pub use xlarge::{ListedOrder, OrderCache, TruthSummary};

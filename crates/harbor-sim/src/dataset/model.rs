@@ -24,6 +24,8 @@ pub enum Preset {
     Medium,
     /// At least 100,000 artifacts in at least 5,000 repositories.
     Large,
+    /// 1,000,000 artifacts in 45,000 repositories (see `dataset/xlarge.rs`).
+    Xlarge,
 }
 
 impl FromStr for Preset {
@@ -34,8 +36,9 @@ impl FromStr for Preset {
             "small" => Ok(Preset::Small),
             "medium" => Ok(Preset::Medium),
             "large" => Ok(Preset::Large),
+            "xlarge" => Ok(Preset::Xlarge),
             other => Err(format!(
-                "unknown preset {other:?} (tiny, small, medium, large)"
+                "unknown preset {other:?} (tiny, small, medium, large, xlarge)"
             )),
         }
     }
@@ -72,6 +75,7 @@ impl Preset {
             Preset::Small => (12, 60, 500, 300),
             Preset::Medium => (40, 1_000, 20_000, 1_000),
             Preset::Large => (120, 5_500, 110_000, 2_000),
+            Preset::Xlarge => super::xlarge::XLARGE_SIZES,
         };
         Shape {
             projects,
@@ -374,6 +378,8 @@ pub struct Dataset {
     pub version: HarborVersion,
     pub(super) project_by_name: HashMap<String, u32>,
     pub(super) repo_by_name: HashMap<String, u32>,
+    /// Listing order, computed on first use (see `dataset/xlarge.rs`).
+    pub(super) listed_order: super::xlarge::OrderCache,
 }
 
 impl Dataset {

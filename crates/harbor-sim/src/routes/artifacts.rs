@@ -115,6 +115,26 @@ fn respond<'a>(ctx: &Ctx, candidates: impl Iterator<Item = &'a Artifact>) -> Api
     Ok(ctx.list(page, recs.len(), items))
 }
 
+/// A list request with no `q` and no `sort` asks for Harbor's default order, which the
+/// dataset keeps ready: only the page is rendered, however big the repository or
+/// project (the xlarge preset has repositories of 80,000 artifacts).
+fn is_plain(ctx: &Ctx) -> bool {
+    ctx.param("q").is_none_or(str::is_empty) && ctx.param("sort").is_none_or(str::is_empty)
+}
+
+/// Answers a plain list request from `order`, the listed artifacts in default order.
+fn respond_in_order(ctx: &Ctx, order: &[u32]) -> ApiResult {
+    let page = ctx.page()?;
+    let opts = ctx.artifact_opts()?;
+    let ds = ctx.ds;
+    let items = page
+        .slice(order)
+        .iter()
+        .map(|i| render::artifact(ds, ds.artifact_at(*i), &opts))
+        .collect();
+    Ok(ctx.list(page, order.len(), items))
+}
+
 fn all_in_repo<'a>(ds: &'a Dataset, repo: &'a Repository) -> impl Iterator<Item = &'a Artifact> {
     repo.artifacts.iter().map(|i| &ds.artifacts[*i as usize])
 }
@@ -132,6 +152,9 @@ pub fn list_in_repo(ctx: &Ctx, project: &str, repo: Option<String>) -> ApiResult
     ctx.artifact_opts()?;
     let p = ctx.project_by_name(project)?;
     match find_repo(ctx, p, &repo) {
+        Some(r) if is_plain(ctx) => {
+            respond_in_order(ctx, ctx.ds.listed_order().repository(r.id as u32 - 1))
+        }
         Some(r) => respond(ctx, all_in_repo(ctx.ds, r)),
         None => respond(ctx, std::iter::empty()),
     }
@@ -153,6 +176,9 @@ pub fn list_in_project(ctx: &Ctx, project: &str) -> ApiResult {
         .flat_map(|r| all_in_repo(ds, &ds.repositories[*r as usize]));
     if ctx.flag("latest_in_repository", false)? {
         return latest_in_repository(ctx, p);
+    }
+    if is_plain(ctx) {
+        return respond_in_order(ctx, ds.listed_order().project(p.id as u32 - 1));
     }
     respond(ctx, all)
 }

@@ -59,20 +59,28 @@ fn truth_as<T: serde::Serialize>(
     }
 }
 
-/// `GET /_sim/truth?as=<username|anonymous>`: every artifact that principal can list.
+/// `GET /_sim/truth?as=<username|anonymous>`: every artifact that principal can list;
+/// for the xlarge preset, a [`crate::dataset::TruthSummary`] of counts instead.
 pub async fn truth(
     State(sim): State<Arc<Sim>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    if sim.dataset().truth_is_summarised() {
+        return truth_as(&sim, &q, crate::Dataset::truth_summary);
+    }
     truth_as(&sim, &q, crate::Dataset::truth)
 }
 
 /// `GET /_sim/truth/cves?as=<username|anonymous>`: every CVE in the reports of the
-/// artifacts that principal can list, with the artifacts it affects.
+/// artifacts that principal can list, with the artifacts it affects (for xlarge, the
+/// same counts as `/_sim/truth`).
 pub async fn cve_truth(
     State(sim): State<Arc<Sim>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    if sim.dataset().truth_is_summarised() {
+        return truth_as(&sim, &q, crate::Dataset::truth_summary);
+    }
     truth_as(&sim, &q, crate::Dataset::cve_truth)
 }
 
