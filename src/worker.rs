@@ -243,7 +243,10 @@ fn remote() -> Option<Rc<Remote>> {
         let state = state.clone();
         move |message: web_sys::MessageEvent| {
             let bytes = js_sys::Uint8Array::new(&message.data()).to_vec();
-            let message = match serde_json::from_slice::<FromWorker>(&bytes) {
+            // Read as text, the way the cache reads its records: one copy of each
+            // type's decoder in the wasm, not one per kind of input.
+            let text = String::from_utf8(bytes).unwrap_or_default();
+            let message = match serde_json::from_str::<FromWorker>(&text) {
                 Ok(message) => message,
                 Err(e) => {
                     web_sys::console::error_1(&format!("crawl worker sent {e}").into());

@@ -18,10 +18,6 @@ use harbor_sim::{Capacity, HarborVersion, Preset, SimConfig, SimHandle, Stats};
 
 type Error = Box<dyn std::error::Error>;
 
-/// The ceiling of the adaptive limit (`CrawlConfig::max_concurrency`'s default).
-const CEILING: usize = 32;
-/// The fixed limit: Chromium's connections per host over HTTP/1.1.
-const HELD: usize = 6;
 
 /// One crawl's figures.
 struct Measured {
@@ -33,6 +29,11 @@ struct Measured {
     steady_in_flight: u64,
     highest_limit: u64,
 }
+
+/// The ceiling of the adaptive limit (`CrawlConfig::max_concurrency`'s default).
+const CEILING: usize = 32;
+/// The fixed limit: Chromium's connections per host over HTTP/1.1.
+const HELD: usize = 6;
 
 /// Answers after which the crawl counts as settled for "max in flight at steady state"
 /// (about a tenth of a medium crawl).

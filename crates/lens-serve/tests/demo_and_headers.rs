@@ -55,13 +55,7 @@ async fn demo_api_stays_at_the_root_under_a_sub_path() {
     let mut config = demo_config();
     config.base_path = "/lens/".into();
     let s = start(config).await;
-    let r = client()
-        .get(format!("{}/api/v2.0/ping", s.origin()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.text().await.unwrap(), "Pong");
+    common::assert_ping_answers(&s).await;
 }
 
 #[tokio::test]
@@ -149,11 +143,6 @@ async fn the_binary_prints_its_address_and_serves() {
 
 #[tokio::test]
 async fn bad_flags_exit_with_status_2() {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_lens-serve"))
-        .args(["--frame-ancestors", "https://a.example; script-src *"])
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--frame-ancestors"));
+    let args = ["--frame-ancestors", "https://a.example; script-src *"];
+    common::assert_usage_error(&args, "--frame-ancestors").await;
 }

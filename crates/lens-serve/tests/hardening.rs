@@ -10,7 +10,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use common::{client, proxy_config, start};
+use common::{client, get, json, proxy_config, start};
 use lens_serve::access_log::{AccessLog, LogBuffer};
 use lens_serve::config::{Backend, Config, ProxyOptions};
 use lens_serve::ServerHandle;
@@ -433,15 +433,11 @@ async fn only_get_and_head_to_api_v2_reach_harbor() {
         let (status, _) = common::raw(s.addr(), &line, "").await;
         assert!((400..500).contains(&status), "{line}: {status}");
     }
-    let internal = client()
-        .get(format!("{}/api/internal/syncregistry", s.origin()))
-        .send()
-        .await
-        .unwrap();
+    let internal = get(format!("{}/api/internal/syncregistry", s.origin())).await;
     assert_eq!(internal.status(), 404);
     assert!(harbor.seen().is_empty(), "{:?}", harbor.seen());
 
-    let get = client().get(&url).send().await.unwrap();
+    let get = get(&url).await;
     assert_eq!(get.status(), 200);
     let head = client().head(&url).send().await.unwrap();
     assert_eq!(head.status(), 200);
@@ -505,11 +501,7 @@ async fn a_trickling_or_cut_response_is_an_error_to_the_client_and_in_the_log() 
         ("cut", "Harbor's response was cut"),
     ] {
         let started = Instant::now();
-        let r = client()
-            .get(format!("{}/api/v2.0/{name}", s.origin()))
-            .send()
-            .await
-            .unwrap();
+        let r = get(format!("{}/api/v2.0/{name}", s.origin())).await;
         assert_eq!(r.status(), 200, "{name}: the head was on time");
         assert!(
             r.bytes().await.is_err(),
@@ -525,11 +517,7 @@ async fn a_trickling_or_cut_response_is_an_error_to_the_client_and_in_the_log() 
         assert!(line.contains(why) && line.contains("(200 sent)"), "{line}");
     }
 
-    let slow = client()
-        .get(format!("{}/api/v2.0/slow", s.origin()))
-        .send()
-        .await
-        .unwrap();
+    let slow = get(format!("{}/api/v2.0/slow", s.origin())).await;
     assert_eq!(slow.status(), 504);
     log_line(&lines, "GET /api/v2.0/slow 504 ").await;
 }
@@ -537,11 +525,7 @@ async fn a_trickling_or_cut_response_is_an_error_to_the_client_and_in_the_log() 
 #[tokio::test]
 async fn a_huge_response_streams_through_whole() {
     let (s, _harbor, lines) = proxied(|_| {}).await;
-    let mut r = client()
-        .get(format!("{}/api/v2.0/huge", s.origin()))
-        .send()
-        .await
-        .unwrap();
+    let mut r = get(format!("{}/api/v2.0/huge", s.origin())).await;
     let mut total = 0usize;
     while let Some(chunk) = r.chunk().await.unwrap() {
         assert!(chunk.iter().all(|&b| b == b'h'));
@@ -600,7 +584,7 @@ async fn overload_waits_for_a_slot_then_gets_503() {
     assert!(!queued.is_finished());
     // ...and the next finds the queue full: 503 at once, with a reason.
     let started = Instant::now();
-    let refused = client().get(&url).send().await.unwrap();
+    let refused = get(&url).await;
     assert_eq!(refused.status(), 503);
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(refused.headers()["retry-after"], "1");
@@ -625,20 +609,17 @@ async fn overload_waits_for_a_slot_then_gets_503() {
 #[tokio::test]
 async fn forwarding_headers_are_set_by_the_proxy_never_passed_through() {
     let (s, _harbor, _log) = proxied(|_| {}).await;
-    let echo: serde_json::Value = client()
-        .get(format!("{}/api/v2.0/projects", s.origin()))
-        .header("x-forwarded-for", "10.0.0.1")
-        .header("x-forwarded-host", "harbor.internal")
-        .header("x-forwarded-proto", "https")
-        .header("x-forwarded-prefix", "/admin")
-        .header("forwarded", "for=10.0.0.1;host=harbor.internal")
-        .header("x-real-ip", "10.0.0.1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let echo: serde_json::Value = json(
+        client()
+            .get(format!("{}/api/v2.0/projects", s.origin()))
+            .header("x-forwarded-for", "10.0.0.1")
+            .header("x-forwarded-host", "harbor.internal")
+            .header("x-forwarded-proto", "https")
+            .header("x-forwarded-prefix", "/admin")
+            .header("forwarded", "for=10.0.0.1;host=harbor.internal")
+            .header("x-real-ip", "10.0.0.1"),
+    )
+    .await;
     let sent = &echo["headers"];
     assert_eq!(sent["x-forwarded-for"], "127.0.0.1");
     assert_eq!(sent["x-real-ip"], "127.0.0.1");
@@ -747,11 +728,7 @@ async fn symlinks_never_lead_out_of_dist() {
         .unwrap();
     assert_eq!(nav.text().await.unwrap(), common::INDEX_HTML);
     // A link that stays inside dist/ still works.
-    let alias = client()
-        .get(format!("{}alias.js", s.url()))
-        .send()
-        .await
-        .unwrap();
+    let alias = get(format!("{}alias.js", s.url())).await;
     assert_eq!(alias.status(), 200);
     assert_eq!(
         alias.headers()["content-type"],
@@ -800,23 +777,16 @@ async fn request_ids_cannot_forge_log_fields() {
 async fn demo_routes_refuse_cross_site_requests() {
     let s = start(common::demo_config()).await;
     let requests_total = || async {
-        let stats: serde_json::Value = client()
-            .get(format!("{}/_sim/stats", s.origin()))
-            .header("sec-fetch-site", "same-origin")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let stats: serde_json::Value = json(
+            client()
+                .get(format!("{}/_sim/stats", s.origin()))
+                .header("sec-fetch-site", "same-origin"),
+        )
+        .await;
         stats["requests_total"].as_u64().unwrap()
     };
     for _ in 0..2 {
-        let ping = client()
-            .get(format!("{}/api/v2.0/ping", s.origin()))
-            .send()
-            .await
-            .unwrap();
+        let ping = get(format!("{}/api/v2.0/ping", s.origin())).await;
         assert_eq!(ping.status(), 200);
     }
     assert_eq!(requests_total().await, 2);
@@ -846,11 +816,8 @@ async fn demo_routes_refuse_cross_site_requests() {
         .await
         .unwrap();
     assert_eq!(put.status(), 403);
-    let faults: serde_json::Value = client()
-        .get(format!("{}/_sim/faults", s.origin()))
-        .send()
+    let faults: serde_json::Value = get(format!("{}/_sim/faults", s.origin()))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

@@ -69,13 +69,7 @@ async fn proxy_reaches_an_https_harbor_signed_by_a_given_ca() {
         opts.ca_file = Some(ca.clone());
     }
     let s = start(config).await;
-    let r = common::client()
-        .get(format!("{}/api/v2.0/ping", s.origin()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.text().await.unwrap(), "Pong");
+    common::assert_ping_answers(&s).await;
     let _ = std::fs::remove_file(ca);
 }
 
@@ -158,11 +152,5 @@ async fn bad_tls_files_are_clear_startup_errors() {
         );
     }
     // The binary: a certificate without its key is a usage error.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_lens-serve"))
-        .args(["--tls-cert", "cert.pem"])
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-key"));
+    common::assert_usage_error(&["--tls-cert", "cert.pem"], "--tls-key").await;
 }

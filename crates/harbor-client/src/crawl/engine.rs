@@ -55,13 +55,9 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         cancel: &CancelToken,
         sink: impl FnMut(Event),
     ) -> Result<CrawlReport, CrawlError> {
-        scope.validate()?;
-        self.drive(
-            Planner::crawl(scope, self.config.plan_config()),
-            cancel,
-            sink,
-        )
-        .await
+        let discovery = None;
+        self.run(Job::Crawl { scope, discovery }, cancel, sink)
+            .await
     }
 
     /// Crawls `scope` on a Harbor whose discovery is already known (from connecting):
@@ -73,13 +69,9 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         cancel: &CancelToken,
         sink: impl FnMut(Event),
     ) -> Result<CrawlReport, CrawlError> {
-        scope.validate()?;
-        self.drive(
-            Planner::crawl_known(scope, discovery, self.config.plan_config()),
-            cancel,
-            sink,
-        )
-        .await
+        let discovery = Some(discovery);
+        self.run(Job::Crawl { scope, discovery }, cancel, sink)
+            .await
     }
 
     /// Refreshes an inventory crawled before with `scope`, whose repositories had the
@@ -91,13 +83,13 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         cancel: &CancelToken,
         sink: impl FnMut(Event),
     ) -> Result<CrawlReport, CrawlError> {
-        scope.validate()?;
-        self.drive(
-            Planner::refresh(scope, known, self.config.plan_config()),
-            cancel,
-            sink,
-        )
-        .await
+        let discovery = None;
+        let job = Job::Refresh {
+            scope,
+            known,
+            discovery,
+        };
+        self.run(job, cancel, sink).await
     }
 
     /// [`Crawler::refresh`] for a Harbor and caller already known: see
@@ -110,9 +102,13 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         cancel: &CancelToken,
         sink: impl FnMut(Event),
     ) -> Result<CrawlReport, CrawlError> {
-        scope.validate()?;
-        let planner = Planner::refresh_known(scope, known, discovery, self.config.plan_config());
-        self.drive(planner, cancel, sink).await
+        let discovery = Some(discovery);
+        let job = Job::Refresh {
+            scope,
+            known,
+            discovery,
+        };
+        self.run(job, cancel, sink).await
     }
 
     /// Re-runs only the failed requests of `previous`. Its rows are new or replace
@@ -124,46 +120,42 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         cancel: &CancelToken,
         sink: impl FnMut(Event),
     ) -> Result<CrawlReport, CrawlError> {
-        self.drive(
-            Planner::retry(previous, self.config.plan_config()),
-            cancel,
-            sink,
-        )
-        .await
+        let previous = previous.clone();
+        self.run(Job::Retry { previous }, cancel, sink).await
     }
 
-    /// Runs `job`: the one entry for a caller that holds crawls as data (a worker told
-    /// what to do by the page).
+    /// Runs `job`: every crawl, refresh and retry goes through here (a worker is told
+    /// what to do by the page as a `Job`).
     pub async fn run(
         &self,
         job: Job,
         cancel: &CancelToken,
-        sink: impl FnMut(Event),
+        mut sink: impl FnMut(Event),
     ) -> Result<CrawlReport, CrawlError> {
-        match job {
+        job.validate()?;
+        let config = self.config.plan_config();
+        let planner = match job {
             Job::Crawl {
                 scope,
                 discovery: Some(known),
-            } => self.crawl_with(scope, known, cancel, sink).await,
+            } => Planner::crawl_known(scope, known, config),
             Job::Crawl {
                 scope,
                 discovery: None,
-            } => self.crawl(scope, cancel, sink).await,
+            } => Planner::crawl(scope, config),
             Job::Refresh {
                 scope,
                 known,
                 discovery: Some(discovery),
-            } => {
-                self.refresh_with(scope, known, discovery, cancel, sink)
-                    .await
-            }
+            } => Planner::refresh_known(scope, known, discovery, config),
             Job::Refresh {
                 scope,
                 known,
                 discovery: None,
-            } => self.refresh(scope, known, cancel, sink).await,
-            Job::Retry { previous } => self.retry_failed(&previous, cancel, sink).await,
-        }
+            } => Planner::refresh(scope, known, config),
+            Job::Retry { previous } => Planner::retry(&previous, config),
+        };
+        self.drive(planner, cancel, &mut sink).await
     }
 
     /// Fetches the full vulnerability report of every given artifact whose scan
@@ -172,21 +164,24 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         &self,
         rows: &[ArtifactRow],
         cancel: &CancelToken,
-        sink: impl FnMut(Event),
+        mut sink: impl FnMut(Event),
     ) -> Result<CrawlReport, CrawlError> {
         self.drive(
             Planner::vulnerabilities(rows, self.config.plan_config()),
             cancel,
-            sink,
+            &mut sink,
         )
         .await
     }
 
+    /// Every public entry ends here. The sink is taken as `&mut dyn` (callers pass
+    /// `&mut sink`): one copy of the loop for every caller, not one per closure type,
+    /// which in the browser's wasm is a copy of the whole planner each.
     async fn drive(
         &self,
         mut planner: Planner,
         cancel: &CancelToken,
-        mut sink: impl FnMut(Event),
+        sink: &mut dyn FnMut(Event),
     ) -> Result<CrawlReport, CrawlError> {
         let mut running: FuturesUnordered<LocalBoxFuture<'_, Wake>> = FuturesUnordered::new();
         loop {

@@ -129,3 +129,33 @@ pub async fn banner_url(child: &mut tokio::process::Child) -> String {
         .unwrap_or_else(|| panic!("banner: {line:?}"))
         .to_owned()
 }
+
+/// Runs the `lens-serve` binary with `args` and checks it refuses them as a usage error
+/// (status 2) whose message names `names`.
+pub async fn assert_usage_error(args: &[&str], names: &str) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_lens-serve"))
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(names), "{args:?}: {stderr}");
+}
+
+/// `GET url` with the tests' client; panics when there is no answer at all.
+pub async fn get(url: impl reqwest::IntoUrl) -> reqwest::Response {
+    client().get(url).send().await.unwrap()
+}
+
+/// Sends `request` and reads its body as JSON; panics when either fails.
+pub async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// Harbor's `ping` (the simulator's or the proxied one's) answers through `server`.
+pub async fn assert_ping_answers(server: &ServerHandle) {
+    let r = get(format!("{}/api/v2.0/ping", server.origin())).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "Pong");
+}
