@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod accessories;
 pub mod auth;
 pub mod capacity;
 pub mod dataset;
