@@ -115,7 +115,7 @@ pub const CSV_HEADER_FIELDS: [&str; 7] = [
 ];
 
 /// Column names of the artifact records.
-pub const CSV_COLUMNS: [&str; 17] = [
+pub const CSV_COLUMNS: [&str; 19] = [
     "project",
     "repository",
     "tags",
@@ -133,6 +133,8 @@ pub const CSV_COLUMNS: [&str; 17] = [
     "fixable",
     "labels",
     "media_type",
+    "signed",
+    "sbom",
 ];
 
 /// The CSV export of `rows[order[..]]`; indices out of range are skipped.
@@ -146,33 +148,37 @@ pub const CSV_COLUMNS: [&str; 17] = [
 /// assert_eq!(records[3][3], &*rows[2].digest);
 /// ```
 pub fn to_csv(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader) -> String {
+    csv_of(rows, order, header, false)
+}
+
+/// The CSV export of tag rows ([`crate::tagrows::tag_rows`]): the artifact columns plus
+/// a last `tag` column (empty for an untagged artifact).
+///
+/// ```
+/// use inventory::export::{to_csv_per_tag, ExportHeader, parse_csv};
+/// let rows = inventory::tagrows::tag_rows(&inventory::synthetic::rows(5, 1));
+/// let order: Vec<u32> = (0..rows.len() as u32).collect();
+/// let records = parse_csv(&to_csv_per_tag(&rows, &order, &ExportHeader::default())).unwrap();
+/// assert_eq!(records[2].last().map(String::as_str), Some("tag"));
+/// assert_eq!(records.len(), 3 + rows.len());
+/// ```
+pub fn to_csv_per_tag(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader) -> String {
+    csv_of(rows, order, header, true)
+}
+
+fn csv_of(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader, per_tag: bool) -> String {
     let picked: Vec<&ArtifactRow> = order.iter().filter_map(|&i| rows.get(i as usize)).collect();
     let mut out = String::with_capacity(256 + picked.len() * 256);
-    write_record(&mut out, CSV_HEADER_FIELDS);
-    let count = picked.len().to_string();
-    let failed = header.failed_requests.to_string();
-    let when = iso8601(header.exported_at);
-    let url = strip_userinfo(&header.harbor_url);
-    write_record(
-        &mut out,
-        [
-            &*url,
-            &header.harbor_version,
-            &header.user,
-            &when,
-            &header.filters,
-            &failed,
-            &count,
-        ],
-    );
-    write_record(&mut out, CSV_COLUMNS);
+    write_header_records(&mut out, header, "artifacts", picked.len());
+    let tag_column = per_tag.then_some("tag");
+    write_record(&mut out, CSV_COLUMNS.into_iter().chain(tag_column));
     for row in picked {
-        write_row(&mut out, row);
+        write_row(&mut out, row, per_tag);
     }
     out
 }
 
-fn write_row(out: &mut String, row: &ArtifactRow) {
+fn write_row(out: &mut String, row: &ArtifactRow, per_tag: bool) {
     let tags = row
         .tags
         .iter()
@@ -222,8 +228,20 @@ fn write_row(out: &mut String, row: &ArtifactRow) {
             &numbers[5],
             &labels,
             &*row.media_type,
-        ],
+            yes_no(row.signed()),
+            yes_no(row.has_sbom()),
+        ]
+        .into_iter()
+        .chain(per_tag.then(|| crate::tagrows::tag_of(row).unwrap_or(""))),
     );
+}
+
+fn yes_no(v: bool) -> &'static str {
+    if v {
+        "yes"
+    } else {
+        "no"
+    }
 }
 
 /// Appends one CSV record (neutralised, quoted where needed) and a CRLF.
@@ -336,6 +354,47 @@ pub fn to_json(
     header: &ExportHeader,
 ) -> Result<String, ExportError> {
     to_json_with_reports(rows, order, &[], header)
+}
+
+/// The JSON export of tag rows: each artifact entry also has a `tag` field (`null` for
+/// an untagged artifact). [`parse_json`] reads it back as rows.
+///
+/// ```
+/// use inventory::export::{parse_json, to_json_per_tag, ExportHeader};
+/// let rows = inventory::tagrows::tag_rows(&inventory::synthetic::rows(5, 1));
+/// let json = to_json_per_tag(&rows, &[0], &ExportHeader::default()).unwrap();
+/// assert!(json.contains("\"tag\":"));
+/// assert_eq!(parse_json(&json).unwrap().artifacts, vec![rows[0].clone()]);
+/// ```
+pub fn to_json_per_tag(
+    rows: &[ArtifactRow],
+    order: &[u32],
+    header: &ExportHeader,
+) -> Result<String, ExportError> {
+    #[derive(Serialize)]
+    struct TagRow<'a> {
+        tag: Option<&'a str>,
+        #[serde(flatten)]
+        row: &'a ArtifactRow,
+    }
+    #[derive(Serialize)]
+    struct Out<'a> {
+        header: JsonHeader,
+        artifacts: Vec<TagRow<'a>>,
+    }
+    let artifacts: Vec<TagRow> = order
+        .iter()
+        .filter_map(|&i| rows.get(i as usize))
+        .map(|row| TagRow {
+            tag: crate::tagrows::tag_of(row),
+            row,
+        })
+        .collect();
+    let out = Out {
+        header: json_header(header, artifacts.len()),
+        artifacts,
+    };
+    serde_json::to_string(&out).map_err(|e| ExportError::Json(e.to_string()))
 }
 
 /// [`to_json`] with the full reports of some exported artifacts (reports of artifacts

@@ -42,6 +42,7 @@ pub mod rollup;
 pub mod sort;
 pub mod stats;
 pub mod synthetic;
+pub mod tagrows;
 pub mod time;
 pub mod urlenc;
 pub mod view;
@@ -52,6 +53,7 @@ pub use page::{paginate, PageInfo, PerPage};
 pub use presets::{Preset, PresetSummary};
 pub use query::TableQuery;
 pub use sort::{Column, Direction, SortSpec};
+pub use tagrows::RowMode;
 pub use view::{view, Page};
 
 /// Milliseconds in one day; the unit of every "N days" filter.
