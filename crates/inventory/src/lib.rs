@@ -34,6 +34,7 @@ pub mod filter;
 pub mod format;
 pub mod index;
 pub mod page;
+pub mod portal;
 pub mod presets;
 pub mod query;
 pub mod recent;
