@@ -36,6 +36,7 @@ pub mod index;
 pub mod page;
 pub mod portal;
 pub mod presets;
+pub mod pulltime;
 pub mod query;
 pub mod recent;
 pub mod refresh;

@@ -105,6 +105,19 @@ impl Preset {
         }
     }
 
+    /// A caveat to show with the preset, for the Harbor release in use (`harbor_version`
+    /// as `/systeminfo` tells it, when it does): "not pulled" carries what `pull_time`
+    /// means there ([`crate::pulltime`]).
+    ///
+    /// ```
+    /// use inventory::Preset;
+    /// assert!(Preset::Unpulled.note(Some("v2.10.0-abc")).unwrap().contains("by digest"));
+    /// assert_eq!(Preset::Untagged.note(None), None);
+    /// ```
+    pub fn note(self, harbor_version: Option<&str>) -> Option<String> {
+        (self == Preset::Unpulled).then(|| crate::pulltime::note_for_version(harbor_version))
+    }
+
     /// The filters the preset sets (all others cleared).
     pub fn filters(self) -> Filters {
         let mut f = Filters::default();
