@@ -127,3 +127,190 @@ async fn index_children_inherit_every_accessory_kind_on_2_16() {
     assert_eq!(inherited.len(), ds.own_accessories(&index).len());
     assert!(ds.is_signed(&child) || ds.has_sbom(&child));
 }
+
+/// A `q` value and what every item it finds must satisfy.
+type Check = (&'static str, fn(&Value) -> bool);
+
+const HUB_ROBOT: (&str, &str) = ("robot$security-hub", "SecHubRobot1");
+
+#[tokio::test]
+async fn project_summary_quota_and_who_sees_it() {
+    let h = Harness::start(small(HarborVersion::V2_13)).await;
+    let ds = h.handle.sim().dataset();
+    // Admin: every project has quota figures; shared layers make `used` differ from
+    // the sum of the listed artifacts' sizes somewhere.
+    let mut differs = 0;
+    for p in &ds.projects {
+        let r = h
+            .get_as(&format!("/projects/{}/summary", p.id), ADMIN)
+            .await;
+        assert_eq!(r.status, 200, "{}", p.name);
+        let body = r.json();
+        assert_eq!(body["repo_count"], p.repos.len(), "{}", p.name);
+        let used = body["quota"]["used"]["storage"].as_u64().expect("used");
+        let hard = body["quota"]["hard"]["storage"].as_i64().expect("hard");
+        assert!(hard == -1 || hard as u64 >= used, "{}", p.name);
+        assert!(body["developer_count"].as_u64().is_some());
+        let sum: u64 = p
+            .repos
+            .iter()
+            .flat_map(|r| ds.listed_artifacts(&ds.repositories[*r as usize]))
+            .map(|a| a.size)
+            .sum();
+        if used != sum {
+            differs += 1;
+        }
+        assert_eq!(used, ds.quota(p).used);
+    }
+    assert!(differs > ds.projects.len() / 2, "{differs}");
+    // By name too.
+    let by_name = h.get_as("/projects/team/summary", ADMIN).await.json();
+    assert_eq!(
+        by_name["quota"]["used"]["storage"],
+        ds.quota(&ds.projects[1]).used
+    );
+
+    // A member (alice is a developer of team) sees the quota.
+    let alice = h.get_as("/projects/team/summary", ALICE).await.json();
+    assert!(
+        alice["quota"]["used"]["storage"].as_u64().is_some(),
+        "{alice}"
+    );
+    // Non-members of a public project, anonymous callers and robots: repo_count only.
+    for who in [Some(BOB), None, Some(ROBOT)] {
+        let r = match who {
+            Some(w) => h.get_as("/projects/library/summary", w).await,
+            None => h.get("/projects/library/summary").await,
+        };
+        assert_eq!(r.status, 200, "{who:?}");
+        let body = r.json();
+        assert!(body.get("quota").is_none(), "{who:?}: {body}");
+        assert_eq!(body["repo_count"], ds.projects[0].repos.len());
+    }
+    let robot_team = h.get_as("/projects/team/summary", ROBOT).await;
+    assert_eq!(robot_team.status, 200, "a robot of team reads it");
+    assert!(robot_team.json().get("quota").is_none());
+    // A private project: as the project itself, 403 logged in, 401 anonymous.
+    assert_eq!(h.get_as("/projects/secret/summary", BOB).await.status, 403);
+    assert_eq!(h.get("/projects/secret/summary").await.status, 401);
+    assert_eq!(h.get_as("/projects/nope/summary", ADMIN).await.status, 404);
+}
+
+#[tokio::test]
+async fn security_hub_permissions() {
+    let h = Harness::start(small(HarborVersion::V2_13)).await;
+    for path in ["/security/summary", "/security/vul"] {
+        assert_eq!(h.get_as(path, ADMIN).await.status, 200, "{path}");
+        assert_eq!(h.get_as(path, HUB_ROBOT).await.status, 200, "{path}");
+        for who in [ALICE, BOB, ROBOT, TEAM_ROBOT] {
+            let r = h.get_as(path, who).await;
+            assert_eq!(r.status, 403, "{path} as {}", who.0);
+            assert_eq!(r.error().0, "FORBIDDEN");
+        }
+        assert_eq!(h.get(path).await.status, 401, "{path} anonymous");
+    }
+    // The hub robot reads no private project: its permission is the hub's only.
+    assert_eq!(h.get_as("/projects/secret", HUB_ROBOT).await.status, 403);
+}
+
+#[tokio::test]
+async fn security_hub_items_follow_the_reports() {
+    let h = Harness::start(small(HarborVersion::V2_13)).await;
+    let ds = h.handle.sim().dataset();
+    let cves = ds.cve_truth(&ds.principal_by_name("admin").expect("admin"));
+    let findings: usize = cves.iter().map(|c| c.affected.len()).sum();
+    // Totals, paging, tune_count.
+    let first = h.get_as("/security/vul?page_size=100", ADMIN).await;
+    assert_eq!(first.total(), Some(findings as i64));
+    assert_eq!(first.len(), 100.min(findings));
+    assert!(
+        findings > 1_000,
+        "Small has enough findings for tune_count: {findings}"
+    );
+    let tuned = h.get_as("/security/vul?tune_count=true", ADMIN).await;
+    assert_eq!(tuned.total(), Some(-1));
+    let last = findings.div_ceil(100);
+    let tail = h
+        .get_as(&format!("/security/vul?page_size=100&page={last}"), ADMIN)
+        .await;
+    assert_eq!(tail.len(), findings - (last - 1) * 100);
+    assert_eq!(
+        h.get_as("/security/vul?page_size=101", ADMIN).await.status,
+        422
+    );
+    // cve_id: exactly the artifacts the reports list for it.
+    let cve = cves.iter().max_by_key(|c| c.affected.len()).expect("a cve");
+    let r = h
+        .get_as(
+            &format!("/security/vul?page_size=100&q=cve_id%3D{}", cve.id),
+            ADMIN,
+        )
+        .await;
+    let mut got: Vec<String> = r
+        .json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| {
+            format!(
+                "{}@{}",
+                v["repository_name"].as_str().unwrap_or(""),
+                v["digest"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, cve.affected);
+    // Severity, CVSS range, package, repository: every item obeys the filter.
+    let checks: [Check; 4] = [
+        ("severity%3DCritical", |v| v["severity"] == "Critical"),
+        ("cvss_score_v3%3D%5B7.5~9%5D", |v| {
+            v["cvss_v3_score"]
+                .as_f64()
+                .is_some_and(|s| (7.5..=9.0).contains(&s))
+        }),
+        ("package%3Dopenssl", |v| v["package"] == "openssl"),
+        ("repository_name%3D~library", |v| {
+            v["repository_name"]
+                .as_str()
+                .is_some_and(|s| s.contains("library"))
+        }),
+    ];
+    for (q, ok) in checks {
+        let r = h
+            .get_as(&format!("/security/vul?page_size=100&q={q}"), ADMIN)
+            .await;
+        assert_eq!(r.status, 200, "{q}");
+        let items = r.json().as_array().cloned().unwrap_or_default();
+        assert!(!items.is_empty(), "{q} finds something");
+        assert!(items.iter().all(ok), "{q}");
+        assert!(r.total().unwrap_or(0) < findings as i64, "{q} narrows");
+    }
+    // tag and digest find one artifact's findings.
+    let a = ds
+        .artifacts
+        .iter()
+        .find(|a| !a.tags.is_empty() && ds.findings(a).len() > 1 && a.parent.is_none())
+        .expect("a tagged artifact with findings");
+    let by_digest = h
+        .get_as(
+            &format!("/security/vul?with_tag=true&q=digest%3D{}", a.digest),
+            ADMIN,
+        )
+        .await;
+    assert_eq!(by_digest.total(), Some(ds.findings(a).len() as i64));
+    assert_eq!(by_digest.json()[0]["tags"][0], *a.tags[0].name);
+    // Summary: totals agree with the reports.
+    let s = h
+        .get_as(
+            "/security/summary?with_dangerous_cve=true&with_dangerous_artifact=true",
+            ADMIN,
+        )
+        .await
+        .json();
+    assert_eq!(s["total_vuls"], findings);
+    assert_eq!(s["dangerous_cves"].as_array().map(Vec::len), Some(5));
+    assert_eq!(s["dangerous_artifacts"].as_array().map(Vec::len), Some(5));
+    let plain = h.get_as("/security/summary", ADMIN).await.json();
+    assert!(plain.get("dangerous_cves").is_none());
+}
