@@ -427,6 +427,47 @@ pub fn to_json_with_reports(
     serde_json::to_string(&out).map_err(|e| ExportError::Json(e.to_string()))
 }
 
+/// Column names of [`projects_csv`].
+pub const PROJECT_COLUMNS: [&str; 5] = [
+    "project",
+    "artifacts",
+    "artifact_size_sum_bytes",
+    "quota_used_bytes",
+    "quota_hard_bytes",
+];
+
+/// The per-project storage export: the artifact-size sum beside the quota's figures
+/// (empty where the caller may not see them; `-1` for no limit, as Harbor writes it).
+///
+/// ```
+/// use inventory::export::{parse_csv, projects_csv, ExportHeader};
+/// use inventory::storage::ProjectStorage;
+/// let row = ProjectStorage { project: "lib".into(), artifacts: 2, size_sum: 9,
+///     quota_used: Some(5), quota_hard: Some(None) };
+/// let records = parse_csv(&projects_csv(&[row], &ExportHeader::default())).unwrap();
+/// assert_eq!(records[1][6], "1");
+/// assert_eq!(records[3], ["lib", "2", "9", "5", "-1"]);
+/// ```
+pub fn projects_csv(storage: &[crate::storage::ProjectStorage], header: &ExportHeader) -> String {
+    let mut out = String::with_capacity(256 + storage.len() * 64);
+    write_header_records(&mut out, header, "projects", storage.len());
+    write_record(&mut out, PROJECT_COLUMNS);
+    for p in storage {
+        let hard = match p.quota_hard {
+            None => String::new(),
+            Some(None) => "-1".to_string(),
+            Some(Some(b)) => b.to_string(),
+        };
+        let used = p.quota_used.map(|u| u.to_string()).unwrap_or_default();
+        let numbers = [p.artifacts.to_string(), p.size_sum.to_string()];
+        write_record(
+            &mut out,
+            [&*p.project, &numbers[0], &numbers[1], &used, &hard],
+        );
+    }
+    out
+}
+
 /// Reads a JSON export back (for the snapshot diff).
 pub fn parse_json(input: &str) -> Result<JsonExport, ExportError> {
     serde_json::from_str(input).map_err(|e| ExportError::Json(e.to_string()))

@@ -43,6 +43,7 @@ pub mod refresh;
 pub mod rollup;
 pub mod sort;
 pub mod stats;
+pub mod storage;
 pub mod synthetic;
 pub mod tagrows;
 pub mod time;
