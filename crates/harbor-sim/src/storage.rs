@@ -55,6 +55,17 @@ impl Dataset {
         used
     }
 
+    /// The sum of the sizes of the project's listed artifacts: what adding up a
+    /// client's rows gives (each shared layer once per artifact).
+    pub fn listed_size_sum(&self, project: &Project) -> u64 {
+        project
+            .repos
+            .iter()
+            .flat_map(|r| self.listed_artifacts(&self.repositories[*r as usize]))
+            .map(|a| a.size)
+            .sum()
+    }
+
     /// The quota of a project: a third of the projects have a limit (twice their use,
     /// rounded up to whole GiB), the rest none (Harbor's default, -1).
     pub fn quota(&self, project: &Project) -> Quota {
@@ -77,14 +88,8 @@ mod tests {
         let ds = Dataset::generate(Preset::Small, 3, false, None);
         let mut smaller = 0;
         for p in &ds.projects {
-            let sum: u64 = p
-                .repos
-                .iter()
-                .flat_map(|r| ds.listed_artifacts(&ds.repositories[*r as usize]))
-                .map(|a| a.size)
-                .sum();
             let q = ds.quota(p);
-            if q.used < sum {
+            if q.used < ds.listed_size_sum(p) {
                 smaller += 1;
             }
             assert!(q.hard == -1 || q.hard as u64 >= q.used, "{}", p.name);

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use harbor_client::audit::{fetch_summaries, fetch_vulnerabilities, AuditError, HubQuery};
+use harbor_client::audit::{
+    fetch_summaries, fetch_vulnerabilities, AuditError, HubQuery, VulnerabilityItem,
+};
 use harbor_client::crawl::{CrawlConfig, Crawler, Credentials, Event, RetryPolicy, Scope};
 use harbor_client::model::VulnReport;
 use harbor_client::native::{NativeTransport, TokioClock};
@@ -67,25 +69,35 @@ async fn crawl_with_reports(
     (rows, reports)
 }
 
+/// Every Security Hub item `query` finds, as `who` (`None`: anonymous).
+async fn hub(
+    handle: &SimHandle,
+    who: Option<(&str, &str)>,
+    query: HubQuery,
+) -> Result<Vec<VulnerabilityItem>, AuditError> {
+    let transport = NativeTransport::new(&handle.base_url()).expect("client");
+    let config = who.map_or_else(CrawlConfig::default, config);
+    fetch_vulnerabilities(
+        &transport,
+        &TokioClock::new(),
+        &config,
+        &query,
+        &CancelToken::new(),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hub_and_reports_give_the_same_rollup() {
     let handle = small().await;
     let (rows, reports) = crawl_with_reports(&handle, ADMIN).await;
     let from_reports = rollup::build(&rows, &reports);
     assert!(from_reports.cves.len() > 50, "a real roll-up");
-    let transport = NativeTransport::new(&handle.base_url()).expect("client");
-    let clock = TokioClock::new();
     for who in [ADMIN, HUB_ROBOT] {
         handle.sim().reset_stats();
-        let items = fetch_vulnerabilities(
-            &transport,
-            &clock,
-            &config(who),
-            &HubQuery::default(),
-            &CancelToken::new(),
-        )
-        .await
-        .expect("hub readable");
+        let items = hub(&handle, Some(who), HubQuery::default())
+            .await
+            .expect("hub readable");
         let requests = handle.sim().stats().requests_total;
         let from_hub = rollup::build_from_hub(&rows, &items);
         assert_eq!(from_hub.cves, from_reports.cves, "as {}", who.0);
@@ -96,49 +108,28 @@ async fn hub_and_reports_give_the_same_rollup() {
     }
     // One CVE, searched on the hub, names the artifacts the reports name.
     let cve = &from_reports.cves[0];
-    let one = fetch_vulnerabilities(
-        &transport,
-        &clock,
-        &config(ADMIN),
-        &HubQuery {
-            cve_id: Some(cve.id.to_string()),
-            ..HubQuery::default()
-        },
-        &CancelToken::new(),
-    )
-    .await
-    .expect("search");
+    let search = HubQuery {
+        cve_id: Some(cve.id.to_string()),
+        ..HubQuery::default()
+    };
+    let one = hub(&handle, Some(ADMIN), search).await.expect("search");
     assert_eq!(rollup::build_from_hub(&rows, &one).cves, vec![cve.clone()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn others_get_not_allowed_and_fall_back() {
     let handle = small().await;
-    let transport = NativeTransport::new(&handle.base_url()).expect("client");
-    let clock = TokioClock::new();
-    let refused = fetch_vulnerabilities(
-        &transport,
-        &clock,
-        &config(ALICE),
-        &HubQuery::default(),
-        &CancelToken::new(),
-    )
-    .await
-    .expect_err("alice is no admin");
+    let refused = hub(&handle, Some(ALICE), HubQuery::default())
+        .await
+        .expect_err("alice is no admin");
     assert!(refused.is_not_allowed(), "{refused:?}");
     assert!(matches!(
         refused,
         AuditError::NotAllowed { status: 403, .. }
     ));
-    let anonymous = fetch_vulnerabilities(
-        &transport,
-        &clock,
-        &CrawlConfig::default(),
-        &HubQuery::default(),
-        &CancelToken::new(),
-    )
-    .await
-    .expect_err("anonymous");
+    let anonymous = hub(&handle, None, HubQuery::default())
+        .await
+        .expect_err("anonymous");
     assert!(matches!(
         anonymous,
         AuditError::NotAllowed { status: 401, .. }
