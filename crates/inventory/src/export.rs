@@ -631,6 +631,51 @@ mod tests {
     }
 
     #[test]
+    fn accessory_columns_and_per_tag_exports() {
+        use harbor_client::slim::AccessoryKind;
+        let a = RowSpec::new("p", "p/a");
+        let rows = crate::tagrows::tag_rows(&[
+            row(&a
+                .clone()
+                .digest("sha256:1")
+                .tags(&["v1", "=x"])
+                .accessories(&[AccessoryKind::Notation, AccessoryKind::Sbom])),
+            row(&a.clone().digest("sha256:2")),
+        ]);
+        let order = [2, 1, 0];
+        let records = parse_csv(&to_csv_per_tag(&rows, &order, &header())).unwrap();
+        let width = CSV_COLUMNS.len() + 1;
+        assert_eq!(records[2][width - 1], "tag");
+        let cells: Vec<[&str; 5]> = records[3..]
+            .iter()
+            .map(|r| {
+                assert_eq!(r.len(), width);
+                [&r[3], &r[2], &r[width - 3], &r[width - 2], &r[width - 1]].map(String::as_str)
+            })
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                ["sha256:2", "", "no", "no", ""],
+                ["sha256:1", "'=x", "yes", "yes", "'=x"],
+                ["sha256:1", "v1", "yes", "yes", "v1"],
+            ]
+        );
+        let plain = parse_csv(&to_csv(&rows, &order, &header())).unwrap();
+        assert_eq!(plain[2], CSV_COLUMNS, "no tag column outside tag mode");
+        let json: serde_json::Value =
+            serde_json::from_str(&to_json_per_tag(&rows, &order, &header()).unwrap()).unwrap();
+        let tags: Vec<&serde_json::Value> = json["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| &a["tag"])
+            .collect();
+        assert_eq!(tags, [&serde_json::Value::Null, &"=x".into(), &"v1".into()]);
+        assert_eq!(json["header"]["artifacts"], 3);
+    }
+
+    #[test]
     fn neutralise_table() {
         let cases = [
             ("=1+1", "'=1+1"),
