@@ -437,7 +437,8 @@ pub const PROJECT_COLUMNS: [&str; 5] = [
 ];
 
 /// The per-project storage export: the artifact-size sum beside the quota's figures
-/// (empty where the caller may not see them; `-1` for no limit, as Harbor writes it).
+/// (empty where the caller may not see them; `unlimited` for Harbor's -1, which a
+/// spreadsheet-safe cell would otherwise write as `'-1`).
 ///
 /// ```
 /// use inventory::export::{parse_csv, projects_csv, ExportHeader};
@@ -446,7 +447,7 @@ pub const PROJECT_COLUMNS: [&str; 5] = [
 ///     quota_used: Some(5), quota_hard: Some(None) };
 /// let records = parse_csv(&projects_csv(&[row], &ExportHeader::default())).unwrap();
 /// assert_eq!(records[1][6], "1");
-/// assert_eq!(records[3], ["lib", "2", "9", "5", "-1"]);
+/// assert_eq!(records[3], ["lib", "2", "9", "5", "unlimited"]);
 /// ```
 pub fn projects_csv(storage: &[crate::storage::ProjectStorage], header: &ExportHeader) -> String {
     let mut out = String::with_capacity(256 + storage.len() * 64);
@@ -455,7 +456,7 @@ pub fn projects_csv(storage: &[crate::storage::ProjectStorage], header: &ExportH
     for p in storage {
         let hard = match p.quota_hard {
             None => String::new(),
-            Some(None) => "-1".to_string(),
+            Some(None) => "unlimited".to_string(),
             Some(Some(b)) => b.to_string(),
         };
         let used = p.quota_used.map(|u| u.to_string()).unwrap_or_default();
