@@ -56,20 +56,63 @@ impl RowMode {
 /// assert_eq!(inventory::tagrows::tag_rows(&rows).len(), tags);
 /// ```
 pub fn tag_rows(rows: &[ArtifactRow]) -> Vec<ArtifactRow> {
-    let count = rows.iter().map(|r| r.tags.len().max(1)).sum();
-    let mut out = Vec::with_capacity(count);
-    for row in rows {
-        if row.tags.len() <= 1 {
-            out.push(row.clone());
-            continue;
+    TagRows::new(rows).rows
+}
+
+/// Tag rows together with the artifact row each came from, for what is computed on
+/// artifact rows: the CVE roll-up's affected set ([`crate::rollup::Rollup::affected`])
+/// holds artifact-row indices, which [`TagRows::rows_of`] turns into tag-row indices.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TagRows {
+    /// The tag rows.
+    pub rows: Vec<ArtifactRow>,
+    /// Per tag row, the index of its artifact row (ascending).
+    pub source: Vec<u32>,
+}
+
+impl TagRows {
+    /// Expands `rows` (see [`tag_rows`]).
+    pub fn new(rows: &[ArtifactRow]) -> TagRows {
+        let count = rows.iter().map(|r| r.tags.len().max(1)).sum();
+        let mut out = TagRows {
+            rows: Vec::with_capacity(count),
+            source: Vec::with_capacity(count),
+        };
+        for (i, row) in rows.iter().enumerate() {
+            let i = i as u32;
+            if row.tags.len() <= 1 {
+                out.rows.push(row.clone());
+                out.source.push(i);
+                continue;
+            }
+            for tag in &row.tags {
+                let mut one = row.clone();
+                one.tags = vec![tag.clone()];
+                out.rows.push(one);
+                out.source.push(i);
+            }
         }
-        for tag in &row.tags {
-            let mut one = row.clone();
-            one.tags = vec![tag.clone()];
-            out.push(one);
-        }
+        out
     }
-    out
+
+    /// The tag rows (ascending) of the artifact rows `artifacts` (ascending, as
+    /// [`crate::rollup::Rollup::affected`] gives them).
+    ///
+    /// ```
+    /// use inventory::tagrows::TagRows;
+    /// let rows = inventory::synthetic::rows(30, 3);
+    /// let t = TagRows::new(&rows);
+    /// let all: Vec<u32> = (0..30).collect();
+    /// assert_eq!(t.rows_of(&all).len(), t.rows.len());
+    /// ```
+    pub fn rows_of(&self, artifacts: &[u32]) -> Vec<u32> {
+        self.source
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| artifacts.binary_search(a).is_ok())
+            .map(|(j, _)| j as u32)
+            .collect()
+    }
 }
 
 /// The tag a tag row stands for (`None` for an untagged artifact).
@@ -117,6 +160,12 @@ mod tests {
         });
         let (matching, _) = view(&got, Some(&index), &q, 0);
         assert_eq!(matching, vec![1]);
+        // The roll-up's artifact indices map onto their tag rows.
+        let t = TagRows::new(&rows);
+        assert_eq!(t.rows, got);
+        assert_eq!(t.source, [0, 0, 0, 1, 2]);
+        assert_eq!(t.rows_of(&[0, 2]), [0, 1, 2, 4]);
+        assert_eq!(t.rows_of(&[]), Vec::<u32>::new());
     }
 
     #[test]
