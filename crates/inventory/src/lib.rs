@@ -24,7 +24,10 @@
 //! - cells: [`mod@format`] (sizes, relative times, short digests, badges, "+N more", pull
 //!   commands, severity choices);
 //! - the rest of the page: [`export`], [`presets`], [`stats`] (charts), [`rollup`] (the
-//!   CVE roll-up), [`diff`] (snapshot diff), [`refresh`] (folding a refresh in).
+//!   CVE roll-up, from reports or from Security Hub), [`diff`] (snapshot diff), [`refresh`]
+//!   (folding a refresh in);
+//! - audit depth: [`tagrows`] (one row per tag), [`portal`] (links into Harbor's portal),
+//!   [`storage`] (quota beside the size sum), [`pulltime`] (what `pull_time` means).
 
 #![warn(missing_docs)]
 
