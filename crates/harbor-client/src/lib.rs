@@ -8,9 +8,11 @@
 //! - [`url`]: request paths (always same-origin), double encoding, `q`.
 //! - [`transport`]: the [`transport::Transport`] and [`transport::Clock`] traits, cancellation.
 //! - [`connect`]: the first two requests: which Harbor, which caller, or why not.
+//! - [`audit`]: project summaries (quota) and Security Hub, beside the crawl.
 //! - [`crawl`]: the crawl engine (plan, scheduler, retries, failure ledger, events).
 //! - `native` (feature `native`, host only): reqwest + tokio implementations.
 
+pub mod audit;
 pub mod connect;
 pub mod crawl;
 pub mod model;

@@ -10,7 +10,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::slim::{ArtifactRow, LabelRef, Millis, ScanStatus, ScanSummary, Severity, TagRow};
+use crate::slim::{
+    AccessoryKind, AccessoryRow, ArtifactRow, LabelRef, Millis, ScanStatus, ScanSummary, Severity,
+    TagRow,
+};
 use crate::time::parse_rfc3339;
 
 /// Reads `null` as the type's default, so `"tags": null` and a missing `tags` both
@@ -217,6 +220,49 @@ pub struct Artifact {
     /// Report MIME type to summary; empty means "not scanned" (or not requested).
     #[serde(deserialize_with = "nullable")]
     pub scan_overview: HashMap<String, NativeReportSummary>,
+    /// Signatures, SBOMs, ... (only with `with_accessory=true`; `null` when none).
+    #[serde(deserialize_with = "nullable")]
+    pub accessories: Vec<Accessory>,
+    /// Accessories of the index that references this artifact (Harbor 2.16, only with
+    /// `with_inherited_accessory=true`).
+    #[serde(deserialize_with = "nullable")]
+    pub inherited_accessories: Vec<Accessory>,
+}
+
+/// An `Accessory`: a signature or SBOM attached to a subject artifact.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Accessory {
+    #[serde(deserialize_with = "nullable")]
+    pub id: i64,
+    #[serde(deserialize_with = "nullable")]
+    pub artifact_id: i64,
+    #[serde(deserialize_with = "nullable")]
+    pub subject_artifact_digest: String,
+    #[serde(deserialize_with = "nullable")]
+    pub subject_artifact_repo: String,
+    #[serde(deserialize_with = "nullable")]
+    pub size: u64,
+    #[serde(deserialize_with = "nullable")]
+    pub digest: String,
+    /// `signature.cosign`, `signature.notation`, `harbor.sbom`, ...
+    #[serde(rename = "type", deserialize_with = "nullable")]
+    pub kind: String,
+    #[serde(deserialize_with = "nullable")]
+    pub creation_time: String,
+}
+
+impl Accessory {
+    /// The slim form; `inherited` marks one that came from the referencing index.
+    pub fn to_row(&self, inherited: bool) -> AccessoryRow {
+        AccessoryRow {
+            kind: AccessoryKind::parse(&self.kind),
+            digest: self.digest.as_str().into(),
+            size: self.size,
+            push_time: parse_rfc3339(&self.creation_time),
+            inherited,
+        }
+    }
 }
 
 /// `GET /systeminfo`. Anonymous callers get fewer fields.
@@ -512,9 +558,26 @@ impl Artifact {
             labels: self.labels.iter().map(|l| interner.label(l)).collect(),
             scan,
             references: u32::try_from(self.references.len()).unwrap_or(u32::MAX),
+            project_id: self.project_id,
+            accessories: accessory_rows(&self.accessories, &self.inherited_accessories),
             digest: self.digest.into(),
         })
     }
+}
+
+/// Own accessories first, then inherited ones; an inherited accessory that is also
+/// listed as the artifact's own (same digest) is kept once.
+fn accessory_rows(own: &[Accessory], inherited: &[Accessory]) -> Box<[AccessoryRow]> {
+    if own.is_empty() && inherited.is_empty() {
+        return Box::default();
+    }
+    let mut rows: Vec<AccessoryRow> = own.iter().map(|a| a.to_row(false)).collect();
+    for a in inherited {
+        if !own.iter().any(|o| o.digest == a.digest) {
+            rows.push(a.to_row(true));
+        }
+    }
+    rows.into_boxed_slice()
 }
 
 impl From<&Tag> for TagRow {

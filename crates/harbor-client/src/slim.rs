@@ -146,9 +146,93 @@ pub struct ArtifactRow {
     pub scan: ScanSummary,
     /// Number of child manifests for an image index (multi-arch), 0 otherwise.
     pub references: u32,
+    /// Harbor's id of the project (for links into Harbor's portal); 0 when unknown.
+    #[serde(default)]
+    pub project_id: i64,
+    /// Signatures and SBOMs attached to the artifact (own first, then inherited from an
+    /// index on Harbor 2.16); an empty slice costs no allocation.
+    #[serde(default)]
+    pub accessories: Box<[AccessoryRow]>,
+}
+
+/// What an accessory is, from Harbor's `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AccessoryKind {
+    /// `signature.cosign`.
+    Cosign,
+    /// `signature.notation`.
+    Notation,
+    /// `harbor.sbom`.
+    Sbom,
+    /// Anything else (`accelerator.nydus`, `subject.accessory`, ...), kept by name.
+    Other(Box<str>),
+}
+
+impl AccessoryKind {
+    /// Reads Harbor's `type` value (case-insensitive).
+    pub fn parse(type_name: &str) -> AccessoryKind {
+        match type_name.trim().to_ascii_lowercase().as_str() {
+            "signature.cosign" => AccessoryKind::Cosign,
+            "signature.notation" => AccessoryKind::Notation,
+            "harbor.sbom" => AccessoryKind::Sbom,
+            _ => AccessoryKind::Other(type_name.into()),
+        }
+    }
+
+    /// Harbor's `type` value.
+    pub fn type_name(&self) -> &str {
+        match self {
+            AccessoryKind::Cosign => "signature.cosign",
+            AccessoryKind::Notation => "signature.notation",
+            AccessoryKind::Sbom => "harbor.sbom",
+            AccessoryKind::Other(name) => name,
+        }
+    }
+
+    /// A short label for a details panel: `cosign signature`, `SBOM`, ...
+    pub fn label(&self) -> &str {
+        match self {
+            AccessoryKind::Cosign => "cosign signature",
+            AccessoryKind::Notation => "notation signature",
+            AccessoryKind::Sbom => "SBOM",
+            AccessoryKind::Other(name) => name,
+        }
+    }
+
+    /// True for cosign and notation signatures.
+    pub fn is_signature(&self) -> bool {
+        matches!(self, AccessoryKind::Cosign | AccessoryKind::Notation)
+    }
+}
+
+/// One accessory of an artifact, as the details panel lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessoryRow {
+    /// Signature, SBOM, ...
+    pub kind: AccessoryKind,
+    /// The accessory artifact's digest.
+    pub digest: Box<str>,
+    /// Bytes.
+    pub size: u64,
+    /// When it was attached (`creation_time`).
+    pub push_time: Option<Millis>,
+    /// Inherited from the image index that references this artifact (Harbor 2.16).
+    pub inherited: bool,
 }
 
 impl ArtifactRow {
+    /// True when a cosign or notation signature is attached (own or inherited).
+    pub fn signed(&self) -> bool {
+        self.accessories.iter().any(|a| a.kind.is_signature())
+    }
+
+    /// True when an SBOM is attached (own or inherited).
+    pub fn has_sbom(&self) -> bool {
+        self.accessories
+            .iter()
+            .any(|a| a.kind == AccessoryKind::Sbom)
+    }
+
     /// The identity of an artifact in the inventory: repository and digest.
     pub fn key(&self) -> (&str, &str) {
         (&self.repository, &self.digest)

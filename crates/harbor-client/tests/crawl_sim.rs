@@ -663,3 +663,36 @@ async fn vulnerability_reports_for_scanned_artifacts() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawled_rows_carry_the_accessories_truth_names() {
+    let admin = PRINCIPALS[1];
+    for version in [HarborVersion::V2_10, HarborVersion::V2_16] {
+        let handle = sim(Preset::Small, version).await;
+        let run = crawl(&handle, config(admin, 6), Scope::default()).await;
+        let rows = &run.rows;
+        let truth: BTreeMap<Key, (bool, bool)> = truth(&handle, admin)
+            .into_iter()
+            .map(|r| ((r.repository, r.digest), (r.signed, r.sbom)))
+            .collect();
+        let got: BTreeMap<Key, (bool, bool)> = rows
+            .iter()
+            .map(|r| {
+                let key = (r.repository.to_string(), r.digest.to_string());
+                (key, (r.signed(), r.has_sbom()))
+            })
+            .collect();
+        assert_eq!(got, truth, "{version}: signed/sbom per artifact");
+        let signed = rows.iter().filter(|r| r.signed()).count();
+        let sbom = rows.iter().filter(|r| r.has_sbom()).count();
+        assert!(signed > 0 && signed < rows.len(), "{version}: {signed}");
+        assert!(sbom > 0 && sbom < rows.len(), "{version}: {sbom}");
+        for r in rows.iter().filter(|r| !r.accessories.is_empty()) {
+            for a in r.accessories.iter() {
+                assert!(a.digest.starts_with("sha256:") && a.size > 0, "{a:?}");
+                assert!(a.push_time.is_some(), "{a:?}");
+            }
+            assert!(r.project_id > 0);
+        }
+    }
+}

@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod accessories;
 pub mod auth;
 pub mod capacity;
 pub mod dataset;
@@ -24,7 +25,9 @@ pub mod query;
 pub mod render;
 pub mod rng;
 mod routes;
+pub mod security;
 pub mod stats;
+pub mod storage;
 pub mod time;
 #[cfg(feature = "tls")]
 pub mod tls;

@@ -372,24 +372,6 @@ fn references(ds: &Dataset, a: &Artifact) -> Value {
     none_if_empty(refs)
 }
 
-fn accessories(ds: &Dataset, a: &Artifact, repo: &Repository) -> Value {
-    if !a.signed {
-        return Value::Null;
-    }
-    let id = ds.artifacts.len() as i64 + a.id;
-    json!([{
-        "artifact_id": id,
-        "creation_time": time::format_millis(a.push_time + 5_000),
-        "digest": format!("sha256:{}", crate::rng::hex_words(mix(ds.seed, id as u64 ^ 0xACC), 4)),
-        "id": a.id,
-        "size": 1_423,
-        "subject_artifact_digest": &*a.digest,
-        "subject_artifact_id": a.id,
-        "subject_artifact_repo": repo.name,
-        "type": "signature.cosign",
-    }])
-}
-
 /// An `Artifact`.
 pub fn artifact(ds: &Dataset, a: &Artifact, o: &ArtifactOpts) -> Value {
     let repo = ds.repo_of(a);
@@ -399,7 +381,7 @@ pub fn artifact(ds: &Dataset, a: &Artifact, o: &ArtifactOpts) -> Value {
     m.insert(
         "accessories".into(),
         if o.with_accessory {
-            accessories(ds, a, repo)
+            crate::accessories::render(ds, a)
         } else {
             Value::Null
         },
@@ -431,7 +413,7 @@ pub fn artifact(ds: &Dataset, a: &Artifact, o: &ArtifactOpts) -> Value {
     m.insert("id".into(), json!(a.id));
     if o.with_inherited_accessory && ds.version.inherited_accessories() {
         let parent = a.parent.map(|p| &ds.artifacts[p as usize]);
-        if let Some(Value::Array(list)) = parent.map(|p| accessories(ds, p, repo)) {
+        if let Some(Value::Array(list)) = parent.map(|p| crate::accessories::render(ds, p)) {
             m.insert("inherited_accessories".into(), Value::Array(list));
         }
     }

@@ -93,3 +93,11 @@ fn view_shared_digest_with_index(bencher: Bencher) {
     let q = TableQuery::from_query_string("preset=shared_digest&sort=digest");
     bencher.bench(|| view(black_box(rows), Some(&ix), black_box(&q), NOW));
 }
+
+/// Switching to one row per tag: expanding the whole inventory (done once per rows and
+/// mode, then memoised by the UI).
+#[divan::bench]
+fn tag_rows_expand(bencher: Bencher) {
+    let rows = data();
+    bencher.bench(|| inventory::tagrows::tag_rows(black_box(rows)));
+}

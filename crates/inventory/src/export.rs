@@ -115,7 +115,7 @@ pub const CSV_HEADER_FIELDS: [&str; 7] = [
 ];
 
 /// Column names of the artifact records.
-pub const CSV_COLUMNS: [&str; 17] = [
+pub const CSV_COLUMNS: [&str; 19] = [
     "project",
     "repository",
     "tags",
@@ -133,6 +133,8 @@ pub const CSV_COLUMNS: [&str; 17] = [
     "fixable",
     "labels",
     "media_type",
+    "signed",
+    "sbom",
 ];
 
 /// The CSV export of `rows[order[..]]`; indices out of range are skipped.
@@ -146,17 +148,37 @@ pub const CSV_COLUMNS: [&str; 17] = [
 /// assert_eq!(records[3][3], &*rows[2].digest);
 /// ```
 pub fn to_csv(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader) -> String {
+    csv_of(rows, order, header, false)
+}
+
+/// The CSV export of tag rows ([`crate::tagrows::tag_rows`]): the artifact columns plus
+/// a last `tag` column (empty for an untagged artifact).
+///
+/// ```
+/// use inventory::export::{to_csv_per_tag, ExportHeader, parse_csv};
+/// let rows = inventory::tagrows::tag_rows(&inventory::synthetic::rows(5, 1));
+/// let order: Vec<u32> = (0..rows.len() as u32).collect();
+/// let records = parse_csv(&to_csv_per_tag(&rows, &order, &ExportHeader::default())).unwrap();
+/// assert_eq!(records[2].last().map(String::as_str), Some("tag"));
+/// assert_eq!(records.len(), 3 + rows.len());
+/// ```
+pub fn to_csv_per_tag(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader) -> String {
+    csv_of(rows, order, header, true)
+}
+
+fn csv_of(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader, per_tag: bool) -> String {
     let picked: Vec<&ArtifactRow> = order.iter().filter_map(|&i| rows.get(i as usize)).collect();
     let mut out = String::with_capacity(256 + picked.len() * 256);
     write_header_records(&mut out, header, CSV_HEADER_FIELDS[6], picked.len());
-    write_record(&mut out, CSV_COLUMNS);
+    let tag_column = per_tag.then_some("tag");
+    write_record(&mut out, CSV_COLUMNS.into_iter().chain(tag_column));
     for row in picked {
-        write_row(&mut out, row);
+        write_row(&mut out, row, per_tag);
     }
     out
 }
 
-fn write_row(out: &mut String, row: &ArtifactRow) {
+fn write_row(out: &mut String, row: &ArtifactRow, per_tag: bool) {
     let tags = row
         .tags
         .iter()
@@ -206,8 +228,20 @@ fn write_row(out: &mut String, row: &ArtifactRow) {
             &numbers[5],
             &labels,
             &*row.media_type,
-        ],
+            yes_no(row.signed()),
+            yes_no(row.has_sbom()),
+        ]
+        .into_iter()
+        .chain(per_tag.then(|| crate::tagrows::tag_of(row).unwrap_or(""))),
     );
+}
+
+fn yes_no(v: bool) -> &'static str {
+    if v {
+        "yes"
+    } else {
+        "no"
+    }
 }
 
 /// Appends one CSV record (neutralised, quoted where needed) and a CRLF.
@@ -322,6 +356,47 @@ pub fn to_json(
     to_json_with_reports(rows, order, &[], header)
 }
 
+/// The JSON export of tag rows: each artifact entry also has a `tag` field (`null` for
+/// an untagged artifact). [`parse_json`] reads it back as rows.
+///
+/// ```
+/// use inventory::export::{parse_json, to_json_per_tag, ExportHeader};
+/// let rows = inventory::tagrows::tag_rows(&inventory::synthetic::rows(5, 1));
+/// let json = to_json_per_tag(&rows, &[0], &ExportHeader::default()).unwrap();
+/// assert!(json.contains("\"tag\":"));
+/// assert_eq!(parse_json(&json).unwrap().artifacts, vec![rows[0].clone()]);
+/// ```
+pub fn to_json_per_tag(
+    rows: &[ArtifactRow],
+    order: &[u32],
+    header: &ExportHeader,
+) -> Result<String, ExportError> {
+    #[derive(Serialize)]
+    struct TagRow<'a> {
+        tag: Option<&'a str>,
+        #[serde(flatten)]
+        row: &'a ArtifactRow,
+    }
+    #[derive(Serialize)]
+    struct Out<'a> {
+        header: JsonHeader,
+        artifacts: Vec<TagRow<'a>>,
+    }
+    let artifacts: Vec<TagRow> = order
+        .iter()
+        .filter_map(|&i| rows.get(i as usize))
+        .map(|row| TagRow {
+            tag: crate::tagrows::tag_of(row),
+            row,
+        })
+        .collect();
+    let out = Out {
+        header: json_header(header, artifacts.len()),
+        artifacts,
+    };
+    serde_json::to_string(&out).map_err(|e| ExportError::Json(e.to_string()))
+}
+
 /// [`to_json`] with the full reports of some exported artifacts (reports of artifacts
 /// not exported are left out).
 pub fn to_json_with_reports(
@@ -350,6 +425,48 @@ pub fn to_json_with_reports(
         reports,
     };
     serde_json::to_string(&out).map_err(|e| ExportError::Json(e.to_string()))
+}
+
+/// Column names of [`projects_csv`].
+pub const PROJECT_COLUMNS: [&str; 5] = [
+    "project",
+    "artifacts",
+    "artifact_size_sum_bytes",
+    "quota_used_bytes",
+    "quota_hard_bytes",
+];
+
+/// The per-project storage export: the artifact-size sum beside the quota's figures
+/// (empty where the caller may not see them; `unlimited` for Harbor's -1, which a
+/// spreadsheet-safe cell would otherwise write as `'-1`).
+///
+/// ```
+/// use inventory::export::{parse_csv, projects_csv, ExportHeader};
+/// use inventory::storage::ProjectStorage;
+/// let row = ProjectStorage { project: "lib".into(), artifacts: 2, size_sum: 9,
+///     quota_used: Some(5), quota_hard: Some(None) };
+/// let records = parse_csv(&projects_csv(&[row], &ExportHeader::default())).unwrap();
+/// assert_eq!(records[1][6], "1");
+/// assert_eq!(records[3], ["lib", "2", "9", "5", "unlimited"]);
+/// ```
+pub fn projects_csv(storage: &[crate::storage::ProjectStorage], header: &ExportHeader) -> String {
+    let mut out = String::with_capacity(256 + storage.len() * 64);
+    write_header_records(&mut out, header, "projects", storage.len());
+    write_record(&mut out, PROJECT_COLUMNS);
+    for p in storage {
+        let hard = match p.quota_hard {
+            None => String::new(),
+            Some(None) => "unlimited".to_string(),
+            Some(Some(b)) => b.to_string(),
+        };
+        let used = p.quota_used.map(|u| u.to_string()).unwrap_or_default();
+        let numbers = [p.artifacts.to_string(), p.size_sum.to_string()];
+        write_record(
+            &mut out,
+            [&*p.project, &numbers[0], &numbers[1], &used, &hard],
+        );
+    }
+    out
 }
 
 /// Reads a JSON export back (for the snapshot diff).
@@ -512,6 +629,51 @@ mod tests {
         assert!(records[2..]
             .iter()
             .all(|rec| rec.len() == CSV_COLUMNS.len()));
+    }
+
+    #[test]
+    fn accessory_columns_and_per_tag_exports() {
+        use harbor_client::slim::AccessoryKind;
+        let a = RowSpec::new("p", "p/a");
+        let rows = crate::tagrows::tag_rows(&[
+            row(&a
+                .clone()
+                .digest("sha256:1")
+                .tags(&["v1", "=x"])
+                .accessories(&[AccessoryKind::Notation, AccessoryKind::Sbom])),
+            row(&a.clone().digest("sha256:2")),
+        ]);
+        let order = [2, 1, 0];
+        let records = parse_csv(&to_csv_per_tag(&rows, &order, &header())).unwrap();
+        let width = CSV_COLUMNS.len() + 1;
+        assert_eq!(records[2][width - 1], "tag");
+        let cells: Vec<[&str; 5]> = records[3..]
+            .iter()
+            .map(|r| {
+                assert_eq!(r.len(), width);
+                [&r[3], &r[2], &r[width - 3], &r[width - 2], &r[width - 1]].map(String::as_str)
+            })
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                ["sha256:2", "", "no", "no", ""],
+                ["sha256:1", "'=x", "yes", "yes", "'=x"],
+                ["sha256:1", "v1", "yes", "yes", "v1"],
+            ]
+        );
+        let plain = parse_csv(&to_csv(&rows, &order, &header())).unwrap();
+        assert_eq!(plain[2], CSV_COLUMNS, "no tag column outside tag mode");
+        let json: serde_json::Value =
+            serde_json::from_str(&to_json_per_tag(&rows, &order, &header()).unwrap()).unwrap();
+        let tags: Vec<&serde_json::Value> = json["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| &a["tag"])
+            .collect();
+        assert_eq!(tags, [&serde_json::Value::Null, &"=x".into(), &"v1".into()]);
+        assert_eq!(json["header"]["artifacts"], 3);
     }
 
     #[test]

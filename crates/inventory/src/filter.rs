@@ -54,6 +54,11 @@ pub struct Filters {
     /// chosen in the CVE roll-up. Rows are matched against the roll-up's affected set
     /// by [`crate::view::matching`]; the row filters here ignore it.
     pub cve: String,
+    /// `Some(true)`: only artifacts with a cosign or notation signature (inherited from
+    /// an index counts); `Some(false)`: only artifacts without one.
+    pub signed: Option<bool>,
+    /// `Some(true)`: only artifacts with an SBOM accessory; `Some(false)`: only without.
+    pub sbom: Option<bool>,
 }
 
 impl Filters {
@@ -113,6 +118,8 @@ impl Filters {
             && self.unpulled_days == before.unpulled_days
             && self.repo_artifacts_over == before.repo_artifacts_over
             && (self.cve.trim() == before.cve.trim() || before.cve.trim().is_empty())
+            && (self.signed == before.signed || before.signed.is_none())
+            && (self.sbom == before.sbom || before.sbom.is_none())
     }
 }
 
@@ -347,6 +354,8 @@ struct Compiled {
     pulled_before: Option<Millis>,
     duplicate_digest: bool,
     repo_artifacts_over: Option<u32>,
+    signed: Option<bool>,
+    sbom: Option<bool>,
 }
 
 impl Compiled {
@@ -378,6 +387,8 @@ impl Compiled {
             pulled_before: f.unpulled_days.map(days_before),
             duplicate_digest: f.duplicate_digest,
             repo_artifacts_over: f.repo_artifacts_over,
+            signed: f.signed,
+            sbom: f.sbom,
         }
     }
 
@@ -436,6 +447,12 @@ impl Compiled {
             if row.pull_time.is_some_and(|t| t >= cut) {
                 return false;
             }
+        }
+        if self.signed.is_some_and(|want| row.signed() != want) {
+            return false;
+        }
+        if self.sbom.is_some_and(|want| row.has_sbom() != want) {
+            return false;
         }
         true
     }

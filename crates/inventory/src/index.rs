@@ -45,9 +45,12 @@ impl RowIndex {
                     id
                 }
             };
-            repo_counts[repo as usize] += 1;
             let next = digests.len() as u32;
             let slot = *digest_ids.entry(&row.digest).or_insert(next);
+            // Tag rows of one artifact sit next to each other: count the artifact once.
+            if slots.last() != Some(&(repo, slot)) {
+                repo_counts[repo as usize] += 1;
+            }
             if slot == next {
                 digests.push((repo, false));
             } else if digests[slot as usize].0 != repo {

@@ -24,7 +24,10 @@
 //! - cells: [`mod@format`] (sizes, relative times, short digests, badges, "+N more", pull
 //!   commands, severity choices);
 //! - the rest of the page: [`export`], [`presets`], [`stats`] (charts), [`rollup`] (the
-//!   CVE roll-up), [`diff`] (snapshot diff), [`refresh`] (folding a refresh in).
+//!   CVE roll-up, from reports or from Security Hub), [`diff`] (snapshot diff), [`refresh`]
+//!   (folding a refresh in);
+//! - audit depth: [`tagrows`] (one row per tag), [`portal`] (links into Harbor's portal),
+//!   [`storage`] (quota beside the size sum), [`pulltime`] (what `pull_time` means).
 
 #![warn(missing_docs)]
 
@@ -34,14 +37,18 @@ pub mod filter;
 pub mod format;
 pub mod index;
 pub mod page;
+pub mod portal;
 pub mod presets;
+pub mod pulltime;
 pub mod query;
 pub mod recent;
 pub mod refresh;
 pub mod rollup;
 pub mod sort;
 pub mod stats;
+pub mod storage;
 pub mod synthetic;
+pub mod tagrows;
 pub mod time;
 pub mod urlenc;
 pub mod view;
@@ -52,6 +59,7 @@ pub use page::{paginate, PageInfo, PerPage};
 pub use presets::{Preset, PresetSummary};
 pub use query::TableQuery;
 pub use sort::{Column, Direction, SortSpec};
+pub use tagrows::RowMode;
 pub use view::{view, Page};
 
 /// Milliseconds in one day; the unit of every "N days" filter.

@@ -31,6 +31,10 @@ pub enum Preset {
     /// Artifacts of repositories holding more than [`Preset::BIG_REPOSITORY`] artifacts
     /// (the threshold can be changed in the URL, `repo_over=N`).
     BigRepositories,
+    /// Artifacts without a cosign or notation signature.
+    Unsigned,
+    /// Artifacts without an SBOM accessory.
+    NoSbom,
 }
 
 /// Count and total size of the rows a preset selects.
@@ -44,7 +48,7 @@ pub struct PresetSummary {
 
 impl Preset {
     /// Every preset, in display order.
-    pub const ALL: [Preset; 7] = [
+    pub const ALL: [Preset; 9] = [
         Preset::Untagged,
         Preset::Unpulled,
         Preset::ScanGaps,
@@ -52,6 +56,8 @@ impl Preset {
         Preset::Largest,
         Preset::SharedDigest,
         Preset::BigRepositories,
+        Preset::Unsigned,
+        Preset::NoSbom,
     ];
 
     /// "Not pulled" threshold in days.
@@ -71,6 +77,8 @@ impl Preset {
             Preset::Largest => "largest",
             Preset::SharedDigest => "shared_digest",
             Preset::BigRepositories => "big_repos",
+            Preset::Unsigned => "unsigned",
+            Preset::NoSbom => "no_sbom",
         }
     }
 
@@ -92,7 +100,22 @@ impl Preset {
             Preset::Largest => "Largest artifacts",
             Preset::SharedDigest => "Same digest in several repositories",
             Preset::BigRepositories => "Repositories with more than 100 artifacts",
+            Preset::Unsigned => "Unsigned",
+            Preset::NoSbom => "No SBOM",
         }
+    }
+
+    /// A caveat to show with the preset, for the Harbor release in use (`harbor_version`
+    /// as `/systeminfo` tells it, when it does): "not pulled" carries what `pull_time`
+    /// means there ([`crate::pulltime`]).
+    ///
+    /// ```
+    /// use inventory::Preset;
+    /// assert!(Preset::Unpulled.note(Some("v2.10.0-abc")).unwrap().contains("by digest"));
+    /// assert_eq!(Preset::Untagged.note(None), None);
+    /// ```
+    pub fn note(self, harbor_version: Option<&str>) -> Option<String> {
+        (self == Preset::Unpulled).then(|| crate::pulltime::note_for_version(harbor_version))
     }
 
     /// The filters the preset sets (all others cleared).
@@ -116,6 +139,8 @@ impl Preset {
             Preset::Largest => {}
             Preset::SharedDigest => f.duplicate_digest = true,
             Preset::BigRepositories => f.repo_artifacts_over = Some(Preset::BIG_REPOSITORY),
+            Preset::Unsigned => f.signed = Some(false),
+            Preset::NoSbom => f.sbom = Some(false),
         }
         f
     }
@@ -167,7 +192,7 @@ pub fn summarize(rows: &[ArtifactRow], indices: &[u32]) -> PresetSummary {
 /// use inventory::{presets::summaries, RowIndex};
 /// let rows = inventory::synthetic::rows(500, 1);
 /// let all = summaries(&rows, &RowIndex::new(&rows), inventory::synthetic::NOW);
-/// assert_eq!(all.len(), 7);
+/// assert_eq!(all.len(), 9);
 /// assert_eq!(all[4].1.count, 500); // "largest" selects everything
 /// ```
 pub fn summaries(
@@ -186,7 +211,7 @@ mod tests {
     use super::*;
     use crate::synthetic::{row, RowSpec, NOW};
     use crate::DAY_MS;
-    use harbor_client::slim::ScanStatus;
+    use harbor_client::slim::{AccessoryKind, ScanStatus};
 
     fn fixture() -> Vec<ArtifactRow> {
         let a = RowSpec::new("p", "p/a");
@@ -194,9 +219,10 @@ mod tests {
         vec![
             // untagged, never pulled, not scanned, 10 bytes
             row(&a.clone().digest("sha256:01").size(10)),
-            // tagged, pulled recently, critical fixable, fresh scan, 20 bytes
+            // tagged, pulled recently, critical fixable, fresh scan, signed, 20 bytes
             row(&a
                 .clone()
+                .accessories(&[AccessoryKind::Cosign])
                 .digest("sha256:02")
                 .size(20)
                 .tags(&["v1"])
@@ -233,6 +259,8 @@ mod tests {
             (Preset::Largest, 4, 90),
             (Preset::SharedDigest, 2, 40),
             (Preset::BigRepositories, 0, 0),
+            (Preset::Unsigned, 3, 70),
+            (Preset::NoSbom, 4, 90),
         ];
         for ((p, s), (wp, count, bytes)) in got.into_iter().zip(want) {
             assert_eq!(p, wp);

@@ -23,6 +23,9 @@
 //! | `dup_digest` | digest also in another repository | `dup_digest=1` |
 //! | `repo_over` | repository holds more than N artifacts | `repo_over=100` |
 //! | `cve` | only artifacts affected by this vulnerability (from the CVE roll-up) | `cve=CVE-2024-1234` |
+//! | `signed` | signed (`yes`) or unsigned (`no`) artifacts only | `signed=no` |
+//! | `sbom` | with (`yes`) or without (`no`) an SBOM only | `sbom=no` |
+//! | `rows` | `tags`: one row per tag (an untagged artifact is one row) | `rows=tags` |
 //! | `preset` | the audit preset this view was opened from | `preset=untagged` |
 //!
 //! Parsing is lenient: unknown parameters and bad values are ignored, the last of a
@@ -34,6 +37,7 @@ use crate::filter::{Filters, ScanFilter};
 use crate::page::{clamp_page, PerPage};
 use crate::presets::Preset;
 use crate::sort::{Column, SortSpec};
+use crate::tagrows::RowMode;
 use crate::urlenc::{build_query, parse_query};
 
 /// Every URL parameter [`TableQuery`] reads and writes; the rest of a URL belongs to
@@ -56,6 +60,9 @@ pub const PARAMS: &[&str] = &[
     "untagged",
     "dup_digest",
     "repo_over",
+    "signed",
+    "sbom",
+    "rows",
     "preset",
 ];
 
@@ -69,6 +76,8 @@ pub struct TableQuery {
     per_page: PerPage,
     /// The preset the user chose, kept only while the query still matches it.
     preset: Option<Preset>,
+    /// One row per artifact or per tag.
+    rows: RowMode,
 }
 
 impl Default for TableQuery {
@@ -79,6 +88,7 @@ impl Default for TableQuery {
             page: 1,
             per_page: PerPage::DEFAULT,
             preset: None,
+            rows: RowMode::Artifacts,
         }
     }
 }
@@ -214,6 +224,20 @@ impl TableQuery {
         self.per_page = per_page;
     }
 
+    /// What a row stands for: an artifact or a tag.
+    pub fn row_mode(&self) -> RowMode {
+        self.rows
+    }
+
+    /// Switches between one row per artifact and one row per tag; returns to page 1 if
+    /// it changed (filters, sort and preset stay).
+    pub fn set_row_mode(&mut self, mode: RowMode) {
+        if mode != self.rows {
+            self.rows = mode;
+            self.page = 1;
+        }
+    }
+
     /// The audit preset this view came from, while the filters still match it.
     pub fn preset(&self) -> Option<Preset> {
         self.preset
@@ -286,6 +310,14 @@ impl TableQuery {
         if let Some(n) = f.repo_artifacts_over {
             pairs.push(("repo_over", n.to_string()));
         }
+        for (name, value) in [("signed", f.signed), ("sbom", f.sbom)] {
+            if let Some(v) = value {
+                pairs.push((name, if v { "yes" } else { "no" }.into()));
+            }
+        }
+        if self.rows != RowMode::Artifacts {
+            pairs.push(("rows", self.rows.param().to_string()));
+        }
         if let Some(s) = self.sort {
             pairs.push(("sort", s.to_param()));
         }
@@ -330,7 +362,10 @@ impl TableQuery {
                 "untagged" => set_some(&mut f.untagged, parse_bool(value)),
                 "dup_digest" => set_some(&mut f.duplicate_digest, parse_bool(value)),
                 "repo_over" => set_some(&mut f.repo_artifacts_over, parse_u32(value).map(Some)),
+                "signed" => set_some(&mut f.signed, parse_bool(value).map(Some)),
+                "sbom" => set_some(&mut f.sbom, parse_bool(value).map(Some)),
                 "sort" => set_some(&mut q.sort, SortSpec::from_param(value).map(Some)),
+                "rows" => set_some(&mut q.rows, RowMode::from_param(value)),
                 "page" => set_some(&mut page, parse_u32(value).filter(|p| *p >= 1)),
                 "per_page" => set_some(&mut q.per_page, parse_u32(value).and_then(PerPage::new)),
                 _ => {}
@@ -434,10 +469,15 @@ mod tests {
         let mut q = TableQuery::from_query_string(
             "project=p&repo=r&tag=t&digest=d&label=l&type=IMAGE&cve=CVE-2024-1&severity=high\
              &fixable=1&scan=failed&unpulled_days=9&untagged=1&dup_digest=1&repo_over=3&sort=-size\
-             &per_page=50",
+             &per_page=50&signed=no&sbom=yes&rows=tags",
         );
         q.set_page(2, 10);
         assert_eq!(q.filters().cve, "CVE-2024-1");
+        assert_eq!(
+            (q.filters().signed, q.filters().sbom),
+            (Some(false), Some(true))
+        );
+        assert_eq!(q.row_mode(), RowMode::Tags);
         let written = q.to_query_string();
         for (key, _) in parse_query(&written) {
             assert!(PARAMS.contains(&key.as_str()), "{key} is not in PARAMS");
@@ -586,6 +626,30 @@ mod tests {
             (
                 "preset=untagged&untagged=1",
                 Box::new(|q| q.apply_preset(Preset::Untagged)),
+            ),
+            (
+                "preset=unsigned&signed=no",
+                Box::new(|q| q.apply_preset(Preset::Unsigned)),
+            ),
+            (
+                "preset=no_sbom&sbom=no",
+                Box::new(|q| q.apply_preset(Preset::NoSbom)),
+            ),
+            (
+                "rows=tags&preset=untagged&untagged=1",
+                Box::new(|q| {
+                    q.apply_preset(Preset::Untagged);
+                    q.set_row_mode(RowMode::Tags);
+                }),
+            ),
+            (
+                "signed=yes&sbom=no",
+                Box::new(|q| {
+                    q.update_filters(|f| {
+                        f.signed = Some(true);
+                        f.sbom = Some(false);
+                    })
+                }),
             ),
             (
                 "preset=largest&sort=-size",

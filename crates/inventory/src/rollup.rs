@@ -98,6 +98,19 @@ pub fn build<'a>(
     out
 }
 
+/// The roll-up from Security Hub items (`/security/vul`) instead of per-artifact
+/// reports: the items are grouped into one report per artifact
+/// ([`harbor_client::audit::reports_from_items`]) and joined with the rows as
+/// [`build`] does, so for the same artifacts both give the same CVE rows. Items of
+/// artifacts not among the rows count as unmatched reports.
+pub fn build_from_hub(
+    rows: &[ArtifactRow],
+    items: &[harbor_client::audit::VulnerabilityItem],
+) -> Rollup {
+    let reports = harbor_client::audit::reports_from_items(items);
+    build(rows, &reports)
+}
+
 /// What [`build`] gathers per id before it becomes a [`CveRow`].
 #[derive(Default)]
 struct Acc<'a> {

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use harbor_client::slim::{
-    ArtifactRow, LabelRef, Millis, ScanStatus, ScanSummary, Severity, TagRow,
+    AccessoryKind, AccessoryRow, ArtifactRow, LabelRef, Millis, ScanStatus, ScanSummary, Severity,
+    TagRow,
 };
 
 use crate::DAY_MS;
@@ -27,6 +28,7 @@ pub struct RowSpec {
     tags: Vec<String>,
     labels: Vec<String>,
     scan: ScanSummary,
+    accessories: Vec<AccessoryKind>,
 }
 
 impl RowSpec {
@@ -43,7 +45,14 @@ impl RowSpec {
             tags: Vec::new(),
             labels: Vec::new(),
             scan: ScanSummary::NOT_SCANNED,
+            accessories: Vec::new(),
         }
+    }
+
+    /// Sets the accessories (signatures, SBOM) attached to the artifact.
+    pub fn accessories(mut self, kinds: &[AccessoryKind]) -> Self {
+        self.accessories = kinds.to_vec();
+        self
     }
 
     /// Sets the digest.
@@ -153,7 +162,41 @@ pub fn row(spec: &RowSpec) -> ArtifactRow {
             .collect(),
         scan: spec.scan.clone(),
         references: 0,
+        project_id: 1,
+        accessories: spec
+            .accessories
+            .iter()
+            .map(|k| accessory(k.clone(), spec.pushed))
+            .collect(),
     }
+}
+
+/// An accessory of `kind` attached at `at`, with a digest and size derived from its kind.
+pub fn accessory(kind: AccessoryKind, at: Option<Millis>) -> AccessoryRow {
+    let size = match kind {
+        AccessoryKind::Sbom => 64_000,
+        _ => 1_500,
+    };
+    AccessoryRow {
+        digest: format!("sha256:acc{}", kind.type_name().len()).into(),
+        kind,
+        size,
+        push_time: at,
+        inherited: false,
+    }
+}
+
+/// Accessories of generated row `i`, from its position only (the random stream is left
+/// alone so the other generated values do not move): about 30% signed, 20% with an SBOM.
+fn synthetic_accessories(i: usize, at: Millis) -> Box<[AccessoryRow]> {
+    let mut kinds = Vec::new();
+    if (i * 7) % 10 < 3 {
+        kinds.push(AccessoryKind::Cosign);
+    }
+    if i % 5 == 1 {
+        kinds.push(AccessoryKind::Sbom);
+    }
+    kinds.into_iter().map(|k| accessory(k, Some(at))).collect()
 }
 
 /// A tiny deterministic generator (xorshift64*), so no `rand` dependency is needed.
@@ -286,6 +329,8 @@ pub fn rows(n: usize, seed: u64) -> Vec<ArtifactRow> {
             labels: labels.get(label_pick).cloned().into_iter().collect(),
             scan,
             references: 0,
+            project_id: 1 + (repo_no.saturating_sub(1) / 100) as i64,
+            accessories: synthetic_accessories(out.len(), pushed),
         });
     }
     out

@@ -71,6 +71,8 @@ fn filters() -> impl Strategy<Value = Filters> {
                     duplicate_digest,
                     repo_artifacts_over,
                     cve: String::new(),
+                    signed: None,
+                    sbom: None,
                 }
             },
         )
@@ -308,6 +310,10 @@ fn vocab_filters() -> impl Strategy<Value = Filters> {
                 duplicate_digest: dup && on(10),
                 repo_artifacts_over: over.filter(|_| on(13)),
                 cve: String::new(),
+                // Bits 28..32 of the mask: each on with probability 1/4; yes or no by
+                // the parity of (part of) the mask.
+                signed: on(14).then_some(mask.count_ones() % 2 == 0),
+                sbom: on(15).then_some((mask & 0x5555_5555).count_ones() % 2 == 0),
             }
         })
 }
@@ -371,7 +377,18 @@ fn reference_filter(rows: &[ArtifactRow], i: usize, f: &Filters) -> bool {
     let over_ok = f
         .repo_artifacts_over
         .is_none_or(|n| rows.iter().filter(|o| o.repository == r.repository).count() > n as usize);
+    let signed_ok = f
+        .signed
+        .is_none_or(|want| r.accessories.iter().any(|a| a.kind.is_signature()) == want);
+    let sbom_ok = f.sbom.is_none_or(|want| {
+        r.accessories
+            .iter()
+            .any(|a| a.kind.type_name() == "harbor.sbom")
+            == want
+    });
     text_ok(&f.project, &r.project)
+        && signed_ok
+        && sbom_ok
         && repo_ok
         && tag_ok
         && (!f.untagged || r.tags.is_empty())

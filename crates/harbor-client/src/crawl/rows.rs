@@ -97,6 +97,8 @@ mod tests {
             labels: Vec::new(),
             scan: ScanSummary::NOT_SCANNED,
             references: 0,
+            project_id: 1,
+            accessories: Box::default(),
         }
     }
 

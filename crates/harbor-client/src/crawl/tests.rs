@@ -417,7 +417,9 @@ fn pages_come_from_artifact_count_and_x_total_count() {
         let page: usize = d.path.param("page").unwrap().parse().unwrap();
         planner.complete(d.id, Ok(paged(&items, page, 10)), Duration::ZERO);
     }
-    let params = "page_size=10&with_tag=true&with_label=true&with_scan_overview=true";
+    // 2.10 does not know with_inherited_accessory: not asked for.
+    let params =
+        "page_size=10&with_tag=true&with_label=true&with_scan_overview=true&with_accessory=true";
     assert_eq!(
         paths,
         [
@@ -958,7 +960,8 @@ fn without_x_total_count_full_pages_ask_for_the_next() {
     let d = planner.next_dispatch(Duration::ZERO).unwrap();
     assert!(
         d.path.as_str().ends_with(
-            "page=1&page_size=2&with_tag=true&with_label=true&with_scan_overview=true&q=tags%3Dv1"
+            "page=1&page_size=2&with_tag=true&with_label=true&with_scan_overview=true\
+             &with_accessory=true&q=tags%3Dv1"
         ),
         "{}",
         d.path

@@ -211,6 +211,16 @@ impl Builder {
                     vec![2],
                 )
             },
+            // A system robot whose only permission is Security Hub's (see
+            // `crate::security`): it reads `/security/*` but no private project.
+            acct(
+                AccountKind::Robot,
+                crate::security::SECURITY_HUB_ROBOT,
+                "SecHubRobot1",
+                4,
+                false,
+                Vec::new(),
+            ),
         ];
         if self.hostile {
             self.ds.accounts[1].realname = hostile::pick(self.seed, 7, 1).into_owned();

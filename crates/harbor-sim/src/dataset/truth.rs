@@ -39,6 +39,12 @@ pub struct TruthRow {
     pub references: u32,
     /// Scan facts.
     pub scan: TruthScan,
+    /// Carries a cosign or notation signature (inherited from its index counts on 2.16).
+    #[serde(default)]
+    pub signed: bool,
+    /// Carries an SBOM accessory (inherited counts on 2.16).
+    #[serde(default)]
+    pub sbom: bool,
 }
 
 /// Scan facts of a [`TruthRow`].
@@ -122,6 +128,8 @@ impl Dataset {
                 ),
                 counts: [6, 5, 4, 3].map(|i| u32::from(c[i])),
             },
+            signed: self.is_signed(a),
+            sbom: self.has_sbom(a),
         }
     }
 

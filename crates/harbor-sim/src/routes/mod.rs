@@ -4,6 +4,7 @@
 //! Harbor's repository names depend on exactly how many times a segment was decoded.
 
 mod artifacts;
+mod audit;
 mod misc;
 mod projects;
 mod repositories;
@@ -431,6 +432,9 @@ async fn api(
         ["search"] => misc::search(&ctx),
         ["projects"] => projects::list(&ctx),
         ["projects", _] => projects::get(&ctx, &seg(1)),
+        ["projects", _, "summary"] => audit::project_summary(&ctx, &seg(1)),
+        ["security", "summary"] => audit::summary(&ctx),
+        ["security", "vul"] => audit::vulnerabilities(&ctx),
         ["repositories"] => repositories::list_all(&ctx),
         ["projects", _, "repositories"] => repositories::list_in_project(&ctx, &seg(1)),
         ["projects", _, "repositories", r] => repositories::get(&ctx, &seg(1), repo_segment(r)),

@@ -32,13 +32,20 @@ pub(super) struct Attempt {
 
 impl Planner {
     pub(super) fn path_for(&mut self, kind: &RequestKind) -> ApiPath {
+        // Harbor before 2.16 ignores the unknown parameter, so it is also asked for when
+        // the release is not known (anonymous callers are not told it from 2.13).
+        let inherited = self.discovery.version.is_none_or(|v| v >= (2, 16));
         let artifact_params = |path: ApiPath, page: u32, scope: &Scope, q: &Option<String>| {
-            let path = path
+            let mut path = path
                 .with_param("page", page)
                 .with_param("page_size", scope.page_size)
                 .with_param("with_tag", true)
                 .with_param("with_label", scope.labels)
-                .with_param("with_scan_overview", scope.scan_overview);
+                .with_param("with_scan_overview", scope.scan_overview)
+                .with_param("with_accessory", true);
+            if inherited {
+                path = path.with_param("with_inherited_accessory", true);
+            }
             match q {
                 Some(q) => path.with_param("q", q),
                 None => path,
