@@ -18,7 +18,6 @@ use harbor_sim::{Capacity, HarborVersion, Preset, SimConfig, SimHandle, Stats};
 
 type Error = Box<dyn std::error::Error>;
 
-
 /// One crawl's figures.
 struct Measured {
     report: CrawlReport,

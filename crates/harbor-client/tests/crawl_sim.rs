@@ -671,7 +671,8 @@ async fn crawled_rows_carry_the_accessories_truth_names() {
         let handle = sim(Preset::Small, version).await;
         let run = crawl(&handle, config(admin, 6), Scope::default()).await;
         let rows = &run.rows;
-        let truth: BTreeMap<Key, (bool, bool)> = truth(&handle, admin)
+        let truth: BTreeMap<Key, (bool, bool)> = handle
+            .truth_for(user(admin))
             .into_iter()
             .map(|r| ((r.repository, r.digest), (r.signed, r.sbom)))
             .collect();
