@@ -87,6 +87,23 @@ fn tags_cell(tags: Vec<TagRow>) -> impl IntoView {
     }
 }
 
+/// `cosign`, `notation`, both, or `no`: which signatures an artifact carries.
+fn signed_cell(row: &ArtifactRow) -> String {
+    let kinds: Vec<&str> = row
+        .accessories
+        .iter()
+        .filter(|a| a.kind.is_signature())
+        .map(|a| a.kind.label().trim_end_matches(" signature"))
+        .collect();
+    if kinds.is_empty() {
+        "no".to_owned()
+    } else {
+        let mut kinds = kinds;
+        kinds.dedup();
+        kinds.join(", ")
+    }
+}
+
 /// One row; `index` points into the loaded rows.
 fn row_view(lens: Lens, index: usize, row: &ArtifactRow, now: i64) -> impl IntoView {
     let digest = row.digest.to_string();
@@ -127,6 +144,8 @@ fn row_view(lens: Lens, index: usize, row: &ArtifactRow, now: i64) -> impl IntoV
                 <span class=badge_class>{severity_badge(scan)}</span>
                 <span class="counts">{severity_counts(scan)}</span>
             </td>
+            <td class="presence">{signed_cell(row)}</td>
+            <td class="presence">{if row.has_sbom() { "yes" } else { "no" }}</td>
             <td class="wrap">{label_chips(&row.labels)}</td>
         </tr>
     }

@@ -22,6 +22,80 @@ pub fn is_web_link(link: &str) -> bool {
         && !link.contains(char::is_whitespace)
 }
 
+/// Where the selected artifact, its repository and its project are in Harbor's portal.
+#[derive(Default)]
+struct PortalPaths {
+    project: Option<String>,
+    repository: Option<String>,
+    artifact: Option<String>,
+}
+
+impl PortalPaths {
+    /// Built from ids and escaped names (`inventory::portal`), for the Harbor in use:
+    /// its address, or this page's origin when the dashboard is served beside it.
+    fn of(lens: Lens, row: &ArtifactRow) -> PortalPaths {
+        let configured = lens.session.config.with_untracked(|c| c.harbor_url.clone());
+        let address = if configured.trim().is_empty() {
+            window().location().origin().unwrap_or_default()
+        } else {
+            configured
+        };
+        let Ok(links) = inventory::portal::PortalLinks::new(&address) else {
+            return PortalPaths::default();
+        };
+        PortalPaths {
+            project: links.project(row.project_id),
+            repository: links.repository(row.project_id, &row.project, &row.repository),
+            artifact: links.row(row),
+        }
+    }
+}
+
+/// An `Open in Harbor` link, or nothing without a project id (a cache from an older
+/// build).
+fn portal_link(href: Option<String>) -> Option<impl IntoView> {
+    href.map(|href| {
+        view! { <a class="portal" href=href target="_blank" rel="noopener noreferrer">"Open in Harbor"</a> }
+    })
+}
+
+/// Signatures and SBOMs attached to the artifact: kind, digest, size, when.
+fn accessories_view(row: &ArtifactRow, now: i64) -> impl IntoView {
+    let rows = row
+        .accessories
+        .iter()
+        .map(|a| {
+            let kind = if a.inherited {
+                format!("{} (from its index)", a.kind.label())
+            } else {
+                a.kind.label().to_owned()
+            };
+            view! {
+                <tr>
+                    <td>{kind}</td>
+                    <td class="digest" title=a.digest.to_string()>{inventory::format::short_digest(&a.digest).to_owned()}</td>
+                    <td class="num">{human_size(a.size)}</td>
+                    <td title=exact_time(a.push_time)>{relative_time(a.push_time, now)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h3>"Signatures and SBOMs"</h3>
+        {if row.accessories.is_empty() {
+            view! { <p class="muted">"None attached: not signed, no SBOM."</p> }.into_any()
+        } else {
+            view! {
+                <table aria-label="Accessories">
+                    <thead><tr><th>"Kind"</th><th>"Digest"</th><th>"Size"</th><th>"Attached"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        }}
+    }
+}
+
 /// Text with a copy button next to it.
 fn copyable(text: String, what: &'static str) -> impl IntoView {
     let copy = text.clone();
@@ -131,6 +205,7 @@ fn panel(lens: Lens, row: ArtifactRow) -> impl IntoView {
             }
         })
         .collect_view();
+    let links = PortalPaths::of(lens, &row);
     let index_note = (row.references > 0)
         .then(|| format!("Image index of {} platform manifests", row.references));
     let report_row = row.clone();
@@ -181,9 +256,9 @@ fn panel(lens: Lens, row: ArtifactRow) -> impl IntoView {
     view! {
         <h2>{format!("{}@{}", row.repository, inventory::format::short_digest(&row.digest))}</h2>
         <dl>
-            <dt>"Project"</dt><dd>{row.project.to_string()}</dd>
-            <dt>"Repository"</dt><dd>{row.repository.to_string()}</dd>
-            <dt>"Digest"</dt><dd>{copyable(row.digest.to_string(), "full digest")}</dd>
+            <dt>"Project"</dt><dd>{row.project.to_string()} {portal_link(links.project)}</dd>
+            <dt>"Repository"</dt><dd>{row.repository.to_string()} {portal_link(links.repository)}</dd>
+            <dt>"Digest"</dt><dd>{copyable(row.digest.to_string(), "full digest")} {portal_link(links.artifact)}</dd>
             <dt>"Type"</dt><dd>{row.kind.to_string()} " · " {row.media_type.to_string()}</dd>
             <dt>"Size"</dt><dd>{format!("{} ({} bytes)", human_size(row.size), row.size)}</dd>
             <dt>"Pushed"</dt><dd>{exact_time(row.push_time)}</dd>
@@ -195,6 +270,7 @@ fn panel(lens: Lens, row: ArtifactRow) -> impl IntoView {
         </dl>
         {index_note.map(|n| view! { <p>{n}</p> })}
         {extras_view}
+        {accessories_view(&row, now)}
         <h3>"Tags"</h3>
         <table aria-label="Tags of this artifact">
             <thead><tr><th>"Tag"</th><th>"Pushed"</th><th>"Pulled"</th><th>"Pull command"</th></tr></thead>

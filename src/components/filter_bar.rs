@@ -52,6 +52,47 @@ fn scan_choice(scan: &ScanFilter) -> &'static str {
     }
 }
 
+/// A yes/no/any filter (`Signed`, `SBOM`) bound to one field of [`Filters`].
+fn presence_filter(
+    lens: Lens,
+    name: &'static str,
+    get: fn(&Filters) -> Option<bool>,
+    set: fn(&mut Filters, Option<bool>),
+) -> impl IntoView {
+    const CHOICES: [(&str, Option<bool>); 3] = [("any", None), ("yes", Some(true)), ("no", Some(false))];
+    let value = move || {
+        let now = lens.table.query.with(|q| get(q.filters()));
+        CHOICES.iter().find(|(_, v)| *v == now).map_or("any", |(n, _)| n)
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let chosen = event_target_value(&ev);
+        let wanted = CHOICES.iter().find(|(n, _)| *n == chosen).and_then(|(_, v)| *v);
+        lens.table.query.update(|q| q.update_filters(|f| set(f, wanted)));
+    };
+    view! {
+        <label>
+            {name}
+            <select aria-label=name on:change=on_change prop:value=value>
+                {CHOICES
+                    .iter()
+                    .map(|(n, _)| view! { <option value=*n selected=move || value() == *n>{*n}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// What `pull_time` means on the Harbor in use, while a filter reads it.
+fn pull_time_note(lens: Lens) -> Option<impl IntoView> {
+    lens.table.query.with(|q| q.filters().unpulled_days)?;
+    let version = lens.session.status.with(|s| {
+        s.connection()
+            .and_then(|c| c.discovery.harbor_version.clone())
+    });
+    let note = inventory::pulltime::note_for_version(version.as_deref());
+    Some(view! { <p class="note pull-time-note" role="note" aria-label="Pull time">{note}</p> })
+}
+
 fn scan_filter(choice: &str) -> ScanFilter {
     let mut scan = ScanFilter::default();
     match choice {
@@ -170,10 +211,13 @@ pub fn FilterBar() -> impl IntoView {
                     on:input=on_unpulled
                 />
             </label>
+            {presence_filter(lens, "Signed", |f| f.signed, |f, v| f.signed = v)}
+            {presence_filter(lens, "SBOM", |f| f.sbom, |f, v| f.sbom = v)}
             <button type="button" on:click=move |_| lens.table.query.update(|q| q.clear_filters())>
                 "Clear filters"
             </button>
             {move || cve_chip(lens)}
+            {move || pull_time_note(lens)}
         </div>
     }
 }

@@ -31,11 +31,15 @@ pub enum Column {
     Vulnerabilities,
     /// Label names, compared as a list.
     Labels,
+    /// Whether a cosign or notation signature is attached; unsigned first ascending.
+    Signed,
+    /// Whether an SBOM is attached; none first ascending.
+    Sbom,
 }
 
 impl Column {
     /// Every column, in table order.
-    pub const ALL: [Column; 10] = [
+    pub const ALL: [Column; 12] = [
         Column::Project,
         Column::Repository,
         Column::Tags,
@@ -45,6 +49,8 @@ impl Column {
         Column::Pushed,
         Column::Pulled,
         Column::Vulnerabilities,
+        Column::Signed,
+        Column::Sbom,
         Column::Labels,
     ];
 
@@ -61,6 +67,8 @@ impl Column {
             Column::Pulled => "Pulled",
             Column::Vulnerabilities => "Vulnerabilities",
             Column::Labels => "Labels",
+            Column::Signed => "Signed",
+            Column::Sbom => "SBOM",
         }
     }
 
@@ -77,6 +85,8 @@ impl Column {
             Column::Pulled => "pulled",
             Column::Vulnerabilities => "vulns",
             Column::Labels => "labels",
+            Column::Signed => "signed",
+            Column::Sbom => "sbom",
         }
     }
 
@@ -94,6 +104,8 @@ impl Column {
             "pulled" | "pull_time" => Column::Pulled,
             "vulns" | "vulnerabilities" | "severity" => Column::Vulnerabilities,
             "labels" | "label" => Column::Labels,
+            "signed" | "signature" => Column::Signed,
+            "sbom" => Column::Sbom,
             _ => return None,
         })
     }
@@ -206,6 +218,8 @@ pub fn sort_indices(rows: &[ArtifactRow], indices: &mut [u32], spec: SortSpec) {
             |_, r| &r.labels[..],
             |a, b| a.iter().map(|l| &l.name).cmp(b.iter().map(|l| &l.name)),
         ),
+        Column::Signed => sort_keyed(rows, indices, d, |_, r| r.signed(), Ord::cmp),
+        Column::Sbom => sort_keyed(rows, indices, d, |_, r| r.has_sbom(), Ord::cmp),
     }
 }
 
@@ -301,6 +315,8 @@ pub fn compare(a: &ArtifactRow, b: &ArtifactRow, column: Column) -> Ordering {
             .iter()
             .map(|l| &l.name)
             .cmp(b.labels.iter().map(|l| &l.name)),
+        Column::Signed => a.signed().cmp(&b.signed()),
+        Column::Sbom => a.has_sbom().cmp(&b.has_sbom()),
     }
 }
 
@@ -410,6 +426,41 @@ mod tests {
         for (column, direction, want) in cases {
             assert_eq!(sorted(column, direction), want, "{column:?} {direction:?}");
         }
+    }
+
+    #[test]
+    fn unsigned_and_sbom_less_rows_come_first_ascending() {
+        use harbor_client::slim::{AccessoryKind, AccessoryRow};
+        let attach = |kind: AccessoryKind| AccessoryRow {
+            kind,
+            digest: "sha256:acc".into(),
+            size: 1,
+            push_time: None,
+            inherited: false,
+        };
+        let mut rows = fixture();
+        rows[1].accessories = vec![attach(AccessoryKind::Notation)].into();
+        rows[3].accessories =
+            vec![attach(AccessoryKind::Sbom), attach(AccessoryKind::Cosign)].into();
+        let order = |column, direction| {
+            let mut ix: Vec<u32> = (0..5).collect();
+            sort_indices(&rows, &mut ix, SortSpec { column, direction });
+            assert!(ix.windows(2).all(|w| {
+                compare(&rows[w[0] as usize], &rows[w[1] as usize], column)
+                    != if direction == Direction::Ascending {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    }
+            }));
+            ix
+        };
+        assert_eq!(order(Column::Signed, Direction::Ascending), [0, 2, 4, 1, 3]);
+        assert_eq!(
+            order(Column::Signed, Direction::Descending),
+            [1, 3, 0, 2, 4]
+        );
+        assert_eq!(order(Column::Sbom, Direction::Ascending), [0, 1, 2, 4, 3]);
     }
 
     #[test]
