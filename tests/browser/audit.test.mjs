@@ -5,7 +5,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { startServer, useLens } from "./harness.mjs";
-import { openSignedIn, loadAll, waitMatching, matching, pageDigests, truth, scriptErrors, DAY_MS } from "./lens.mjs";
+import { openSignedIn, loadAll, waitMatching, matching, pageDigests, truth, scriptErrors, columnTexts, parseCsv, DAY_MS } from "./lens.mjs";
+
+/** Where the Signed column stands in the Artifacts table (0-based). */
+const COLUMN_SIGNED = 9;
 
 const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
 
@@ -143,6 +146,8 @@ function presetTruth(rows, now) {
     largest: rows,
     shared_digest: rows.filter((r) => digestRepos.get(r.digest).size > 1),
     big_repos: rows.filter((r) => repoCount.get(r.repository) > 100),
+    unsigned: rows.filter((r) => !r.signed),
+    no_sbom: rows.filter((r) => !r.sbom),
   };
 }
 
@@ -212,4 +217,75 @@ test("a report run stops at 1,000 artifacts, says how many are left, and the nex
     await page.close();
     await medium.stop();
   }
+});
+
+test("Signed and SBOM: columns, filters and exports follow the truth; details list the accessories and link into Harbor", async () => {
+  const page = await lens.chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, lens.server.url);
+  await loadAll(page);
+  const rows = await truth(lens.server);
+  const signed = rows.filter((r) => r.signed);
+  const withSbom = rows.filter((r) => r.sbom);
+  assert.ok(signed.length > 0 && signed.length < rows.length, "some artifacts are signed, not all");
+  assert.ok(withSbom.length > 0 && withSbom.length < rows.length, "some carry an SBOM, not all");
+
+  const filter = (name) => page.getByRole("combobox", { name, exact: true });
+  await filter("Signed").selectOption("no");
+  await waitMatching(page, rows.length - signed.length);
+  await filter("SBOM").selectOption("yes");
+  await waitMatching(page, rows.filter((r) => !r.signed && r.sbom).length);
+  assert.equal(new URL(page.url()).searchParams.get("signed"), "no");
+  // The export holds exactly those rows, with the two columns.
+  const csv = await download(page, "Export CSV");
+  const records = parseCsv(csv.trim()).slice(2);
+  const header = records[0];
+  const [si, bi] = [header.indexOf("signed"), header.indexOf("sbom")];
+  assert.ok(si > 0 && bi > 0, `signed and sbom columns: ${header}`);
+  assert.equal(records.length - 1, rows.filter((r) => !r.signed && r.sbom).length);
+  for (const r of records.slice(1)) assert.deepEqual([r[si], r[bi]], ["no", "yes"], r.join(","));
+  await page.getByRole("button", { name: "Clear filters" }).click();
+  await waitMatching(page, rows.length);
+
+  // Sorting by Signed puts the unsigned first; the cells say which signature.
+  await page.getByRole("columnheader", { name: /^Signed/ }).getByRole("button").click();
+  const signedCells = await columnTexts(page, COLUMN_SIGNED);
+  assert.equal(signedCells[0], "no");
+
+  // The details of a signed artifact list its accessories and link into Harbor's portal.
+  await filter("Signed").selectOption("yes");
+  await waitMatching(page, signed.length);
+  await page.locator('table[aria-label="Artifacts"] tbody tr').first().click();
+  const details = page.getByRole("region", { name: "Artifact details" });
+  const kinds = await details.getByRole("table", { name: "Accessories" }).locator("tbody tr td:first-child").allTextContents();
+  assert.ok(kinds.some((k) => /signature/.test(k)), `a signature is listed: ${kinds}`);
+  const repository = (await details.getByRole("heading", { level: 2 }).textContent()).split("@")[0];
+  const shown = rows.find((r) => r.signed && r.repository === repository);
+  assert.ok(shown, `the selected row is a signed artifact of ${repository}`);
+  const links = await details.getByRole("link", { name: "Open in Harbor" }).evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+  assert.equal(links.length, 3, `project, repository and artifact: ${links}`);
+  const projects = await (await fetch(`${lens.server.url}/api/v2.0/projects?name=${shown.project}`, {
+    headers: { Authorization: "Basic " + Buffer.from("admin:Harbor12345").toString("base64") },
+  })).json();
+  const id = projects.find((p) => p.name === shown.project).project_id;
+  const base = `${lens.server.url}/harbor/projects/${id}/repositories`;
+  const short = encodeURIComponent(shown.repository.slice(shown.project.length + 1));
+  assert.equal(links[0], base);
+  assert.equal(links[1], `${base}/${short}`);
+  assert.match(links[2], new RegExp(`^${base.replace(/[.?]/g, "\\$&")}/${short}/artifacts-tab/artifacts/sha256:[0-9a-f]{64}$`));
+  assert.deepEqual(await scriptErrors(page), []);
+  await page.close();
+});
+
+test("a pull-time filter says what pull_time means on this Harbor", async () => {
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
+  await loadAll(page);
+  await page.getByRole("combobox", { name: "Audit preset" }).selectOption("unpulled");
+  const note = page.getByRole("note", { name: "Pull time" });
+  await note.waitFor();
+  // 2.13 keeps pull_time on pulls by digest (goharbor/harbor#21326).
+  assert.match(await note.textContent(), /digest/);
+  await page.getByRole("combobox", { name: "Audit preset" }).selectOption("");
+  await note.waitFor({ state: "detached" });
+  await page.close();
 });

@@ -3,32 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { useLens } from "./harness.mjs";
-import { openSignedIn, loadAll, matching, waitMatching, pageDigests, truth, scriptErrors } from "./lens.mjs";
+import { openSignedIn, loadAll, matching, waitMatching, pageDigests, truth, scriptErrors, parseCsv } from "./lens.mjs";
 
 const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
-
-/** RFC 4180 records (quoted fields may hold commas, quotes and line breaks). */
-function parseCsv(text) {
-  const records = [];
-  let record = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") { record.push(field); field = ""; }
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      record.push(field); records.push(record); record = []; field = "";
-    } else field += c;
-  }
-  if (field !== "" || record.length) { record.push(field); records.push(record); }
-  return records;
-}
 
 async function download(page, name) {
   const [file] = await Promise.all([

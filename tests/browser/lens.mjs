@@ -132,3 +132,26 @@ export async function waitStored(page, since = 0, user = "admin") {
   }
   assert.fail("the inventory was not stored");
 }
+
+/** RFC 4180 records (quoted fields may hold commas, quotes and line breaks). */
+export function parseCsv(text) {
+  const records = [];
+  let record = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { record.push(field); field = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      record.push(field); records.push(record); record = []; field = "";
+    } else field += c;
+  }
+  if (field !== "" || record.length) { record.push(field); records.push(record); }
+  return records;
+}
