@@ -161,9 +161,11 @@ pub fn ArtifactTable() -> impl IntoView {
     let body = move || {
         let now = lens.inventory.now.get();
         lens.inventory.rows_replaced.track();
+        // The same indices point at other rows when the table switches to one row per
+        // tag and back.
+        lens.table.rows.per_tag();
         page.with(|indices| {
-            lens.inventory.rows.with_untracked(|set| {
-                let rows = set.rows();
+            lens.table.rows.with_untracked(|rows| {
                 indices
                     .iter()
                     .filter_map(|&i| {

@@ -15,13 +15,13 @@ use crate::state::{use_lens, Lens, ReportRun};
 /// caps how many are collected (all are counted).
 fn pending(lens: Lens, limit: usize) -> (Vec<ArtifactRow>, usize) {
     lens.table.matching.with(|matching| {
-        lens.inventory.rows.with(|set| {
+        lens.table.rows.with(|rows| {
             lens.inventory.with_loaded_reports(|reports| {
                 let loaded: HashSet<(&str, &str)> = reports
                     .iter()
                     .map(|r| (&*r.repository, &*r.digest))
                     .collect();
-                let (picked, count) = without_report(set.rows(), matching, &loaded, limit);
+                let (picked, count) = without_report(rows, matching, &loaded, limit);
                 (picked.into_iter().cloned().collect(), count)
             })
         })

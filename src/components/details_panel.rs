@@ -306,7 +306,7 @@ pub fn DetailsPanel() -> impl IntoView {
         lens.inventory
             .selected
             .get()
-            .and_then(|i| lens.inventory.rows.with(|set| set.rows().get(i).cloned()))
+            .and_then(|i| lens.table.rows.with(|rows| rows.get(i).cloned()))
     });
     // Fetch the report once per artifact when its details open.
     Effect::new(move || {

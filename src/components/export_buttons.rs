@@ -1,6 +1,8 @@
 //! `Export CSV` and `Export JSON`: exactly the filtered rows, in table order.
 
-use inventory::export::{to_csv, to_json_with_reports, ExportHeader};
+use inventory::export::{
+    to_csv, to_csv_per_tag, to_json_per_tag, to_json_with_reports, ExportHeader,
+};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -83,16 +85,24 @@ pub fn ExportButtons() -> impl IntoView {
     let lens = use_lens();
     let write = move |json: bool| {
         let header = header(lens);
+        let per_tag = lens.table.rows.tags_untracked();
         lens.table.matching.with_untracked(|matching| {
-            lens.inventory.rows.with_untracked(|set| {
-                if json {
+            lens.table.rows.with_untracked(|rows| {
+                if per_tag {
+                    // One record per tag, with the tag in a last column.
+                    if json {
+                        to_json_per_tag(rows, matching, &header).map_err(|e| e.to_string())
+                    } else {
+                        Ok(to_csv_per_tag(rows, matching, &header))
+                    }
+                } else if json {
                     // Fetched reports go along, so a later diff can name CVEs new and fixed.
                     lens.inventory.with_loaded_reports(|loaded| {
-                        to_json_with_reports(set.rows(), matching, &loaded, &header)
+                        to_json_with_reports(rows, matching, &loaded, &header)
                             .map_err(|e| e.to_string())
                     })
                 } else {
-                    Ok(to_csv(set.rows(), matching, &header))
+                    Ok(to_csv(rows, matching, &header))
                 }
             })
         })

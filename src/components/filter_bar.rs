@@ -1,7 +1,7 @@
 //! The filters, applied instantly to the loaded rows (a change returns to page 1).
 
 use inventory::format::{min_severity_choice, min_severity_label, MIN_SEVERITY_CHOICES};
-use inventory::{Filters, Preset, PresetSummary, RowIndex, ScanFilter};
+use inventory::{Filters, Preset, PresetSummary, RowIndex, RowMode, ScanFilter};
 use leptos::prelude::*;
 
 use crate::state::{use_lens, Lens};
@@ -59,15 +59,24 @@ fn presence_filter(
     get: fn(&Filters) -> Option<bool>,
     set: fn(&mut Filters, Option<bool>),
 ) -> impl IntoView {
-    const CHOICES: [(&str, Option<bool>); 3] = [("any", None), ("yes", Some(true)), ("no", Some(false))];
+    const CHOICES: [(&str, Option<bool>); 3] =
+        [("any", None), ("yes", Some(true)), ("no", Some(false))];
     let value = move || {
         let now = lens.table.query.with(|q| get(q.filters()));
-        CHOICES.iter().find(|(_, v)| *v == now).map_or("any", |(n, _)| n)
+        CHOICES
+            .iter()
+            .find(|(_, v)| *v == now)
+            .map_or("any", |(n, _)| n)
     };
     let on_change = move |ev: leptos::ev::Event| {
         let chosen = event_target_value(&ev);
-        let wanted = CHOICES.iter().find(|(n, _)| *n == chosen).and_then(|(_, v)| *v);
-        lens.table.query.update(|q| q.update_filters(|f| set(f, wanted)));
+        let wanted = CHOICES
+            .iter()
+            .find(|(n, _)| *n == chosen)
+            .and_then(|(_, v)| *v);
+        lens.table
+            .query
+            .update(|q| q.update_filters(|f| set(f, wanted)));
     };
     view! {
         <label>
@@ -130,6 +139,16 @@ pub fn FilterBar() -> impl IntoView {
             .query
             .update(|q| q.update_filters(|f| f.unpulled_days = days));
     };
+    let on_per_tag = move |ev: leptos::ev::Event| {
+        let mode = if event_target_checked(&ev) {
+            RowMode::Tags
+        } else {
+            RowMode::Artifacts
+        };
+        // A selected index points into the other mode's rows.
+        lens.inventory.selected.set(None);
+        lens.table.query.update(|q| q.set_row_mode(mode));
+    };
     let on_untagged = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
         lens.table
@@ -177,6 +196,14 @@ pub fn FilterBar() -> impl IntoView {
                     on:change=on_untagged
                 />
                 "Untagged only"
+            </label>
+            <label class="inline">
+                <input
+                    type="checkbox"
+                    prop:checked=move || lens.table.query.with(|q| q.row_mode() == RowMode::Tags)
+                    on:change=on_per_tag
+                />
+                "One row per tag"
             </label>
             {text_filter(lens, "Digest prefix", "filter-digest", |f| &f.digest, |f, v| f.digest = v)}
             {text_filter(lens, "Label", "filter-label", |f| &f.label, |f, v| f.label = v)}
@@ -231,11 +258,9 @@ fn preset_counts(lens: Lens) -> Memo<Option<Vec<(Preset, PresetSummary)>>> {
             return None;
         }
         let now = lens.inventory.now.get();
-        lens.inventory.rows.with(|set| {
-            (!set.is_empty()).then(|| {
-                let rows = set.rows();
-                inventory::presets::summaries(rows, &RowIndex::new(rows), now)
-            })
+        lens.table.rows.with(|rows| {
+            (!rows.is_empty())
+                .then(|| inventory::presets::summaries(rows, &RowIndex::new(rows), now))
         })
     })
 }

@@ -143,11 +143,10 @@ fn project_bars(lens: Lens, stats: &[ProjectStat], storage: bool) -> Vec<Bar> {
 }
 
 fn severity_bars(lens: Lens) -> Vec<Bar> {
-    let stats = lens.table.matching.with(|m| {
-        lens.inventory
-            .rows
-            .with(|set| severity_distribution(set.rows(), m))
-    });
+    let stats = lens
+        .table
+        .matching
+        .with(|m| lens.table.rows.with(|rows| severity_distribution(rows, m)));
     let mut bars: Vec<Bar> = SeverityStats::LEVELS
         .iter()
         .map(|&level| Bar {
@@ -190,11 +189,7 @@ fn age_bars(lens: Lens) -> Vec<Bar> {
     let now = lens.inventory.now.get();
     lens.table
         .matching
-        .with(|m| {
-            lens.inventory
-                .rows
-                .with(|set| age_buckets(set.rows(), m, now))
-        })
+        .with(|m| lens.table.rows.with(|rows| age_buckets(rows, m, now)))
         .into_iter()
         .map(|b| Bar {
             label: b.label.to_owned(),
@@ -242,7 +237,7 @@ pub fn OverviewCharts() -> impl IntoView {
         untrack(|| {
             lens.table
                 .matching
-                .with(|m| lens.inventory.rows.with(|set| per_project(set.rows(), m)))
+                .with(|m| lens.table.rows.with(|rows| per_project(rows, m)))
         })
     });
     let project_chart = move |title: &'static str, storage: bool| {

@@ -4,9 +4,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use harbor_client::crawl::RowSet;
+use harbor_client::slim::ArtifactRow;
 use inventory::recent::RecentMatches;
 use inventory::rollup::Rollup;
-use inventory::{Page, RowIndex, SortSpec, TableQuery};
+use inventory::tagrows::TagRows;
+use inventory::{Page, RowIndex, RowMode, SortSpec, TableQuery};
 use leptos::prelude::*;
 
 use super::{Inventory, ReportState};
@@ -17,6 +19,58 @@ use super::{Inventory, ReportState};
 pub struct CveRollup {
     pub generation: u64,
     pub data: Rollup,
+}
+
+/// The tag rows of the loaded artifacts, while the table shows one row per tag. Compared
+/// by identity: a new expansion is a new value.
+#[derive(Debug, Clone, Default)]
+pub struct TagView(pub Option<Arc<TagRows>>);
+
+impl PartialEq for TagView {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The rows the table's indices point into: the loaded artifacts, or one row per tag
+/// ([`RowMode::Tags`]). Everything that reads table indices (the page, the details,
+/// the charts, the exports) reads rows through this.
+#[derive(Debug, Clone, Copy)]
+pub struct TableRows {
+    artifacts: RwSignal<RowSet>,
+    tags: Memo<TagView>,
+}
+
+impl TableRows {
+    /// Runs `f` over the rows shown (tracked).
+    pub fn with<R>(&self, f: impl FnOnce(&[ArtifactRow]) -> R) -> R {
+        self.tags.with(|t| match &t.0 {
+            Some(tags) => f(&tags.rows),
+            None => self.artifacts.with(|set| f(set.rows())),
+        })
+    }
+
+    /// [`TableRows::with`], untracked.
+    pub fn with_untracked<R>(&self, f: impl FnOnce(&[ArtifactRow]) -> R) -> R {
+        self.tags.with_untracked(|t| match &t.0 {
+            Some(tags) => f(&tags.rows),
+            None => self.artifacts.with_untracked(|set| f(set.rows())),
+        })
+    }
+
+    /// Whether the table shows one row per tag.
+    pub fn per_tag(&self) -> bool {
+        self.tags.with(|t| t.0.is_some())
+    }
+
+    /// [`TableRows::per_tag`], untracked.
+    pub fn tags_untracked(&self) -> bool {
+        self.tags.with_untracked(|t| t.0.is_some())
+    }
 }
 
 /// The table context.
@@ -31,18 +85,30 @@ pub struct TableState {
     pub page: Memo<Page>,
     /// Every CVE in the loaded full reports, joined to the rows (see `inventory::rollup`).
     pub rollup: Memo<Arc<CveRollup>>,
+    /// The rows the indices above point into.
+    pub rows: TableRows,
 }
 
 impl TableState {
     pub(super) fn new(inventory: Inventory, query: TableQuery) -> TableState {
         let query = RwSignal::new(query);
         let rollup = rollup_memo(inventory.rows, inventory.reports);
-        let (matching, page) = table_pipeline(inventory, query, rollup);
+        let mode = Memo::new(move |_| query.with(|q| q.row_mode()));
+        let artifacts = inventory.rows;
+        let tags = Memo::new(move |_| {
+            TagView(
+                (mode.get() == RowMode::Tags)
+                    .then(|| artifacts.with(|set| Arc::new(TagRows::new(set.rows())))),
+            )
+        });
+        let rows = TableRows { artifacts, tags };
+        let (matching, page) = table_pipeline(inventory, rows, query, rollup);
         TableState {
             query,
             matching,
             page,
             rollup,
+            rows,
         }
     }
 }
@@ -70,9 +136,9 @@ fn rollup_memo(
     })
 }
 
-/// What the matches were computed over: rows (count, replacements), "now", sort, and
-/// the roll-up build the CVE filter reads.
-type Basis = (usize, u64, i64, Option<SortSpec>, u64);
+/// What the matches were computed over: rows (count, replacements), "now", sort, the
+/// roll-up build the CVE filter reads, and whether rows are tags.
+type Basis = (usize, u64, i64, Option<SortSpec>, u64, bool);
 
 /// The table as memos in stages (see `inventory::view::order`): each stage re-runs only
 /// when what it reads changes, so with 100,000 rows a filter keystroke filters the sorted
@@ -80,35 +146,37 @@ type Basis = (usize, u64, i64, Option<SortSpec>, u64);
 /// cross-row index. Every memo is keyed on a part of the query, not the whole of it.
 fn table_pipeline(
     inventory: Inventory,
+    rows: TableRows,
     query: RwSignal<TableQuery>,
     rollup: Memo<Arc<CveRollup>>,
 ) -> (Memo<Vec<u32>>, Memo<Page>) {
     let Inventory {
-        rows,
-        rows_replaced,
-        now,
-        ..
+        rows_replaced, now, ..
     } = inventory;
     let sort = Memo::new(move |_| query.with(|q| q.sort()));
     let filters = Memo::new(move |_| query.with(|q| q.filters().clone()));
     let paging = Memo::new(move |_| query.with(|q| (q.per_page(), q.page())));
     let needs_index = Memo::new(move |_| filters.with(|f| f.needs_index()));
-    let index = Memo::new(move |_| {
-        needs_index
-            .get()
-            .then(|| rows.with(|set| RowIndex::new(set.rows())))
-    });
-    let order = Memo::new(move |_| rows.with(|set| inventory::view::order(set.rows(), sort.get())));
+    let index = Memo::new(move |_| needs_index.get().then(|| rows.with(RowIndex::new)));
+    let order = Memo::new(move |_| rows.with(|rows| inventory::view::order(rows, sort.get())));
     // The rows affected by the CVE filter's id, from the roll-up; `None` without a filter.
     let cve = Memo::new(move |_| filters.with(|f| f.cve.trim().to_owned()));
+    // In one row per tag, the artifacts the roll-up names become their tag rows.
     let affected = Memo::new(move |_| {
         let id = cve.get();
-        (!id.is_empty()).then(|| rollup.with(|r| r.data.affected(&id).map(<[u32]>::to_vec)))
+        (!id.is_empty()).then(|| {
+            let artifacts = rollup.with(|r| r.data.affected(&id).map(<[u32]>::to_vec));
+            rows.tags.with(|t| match (&t.0, artifacts) {
+                (Some(tags), Some(artifacts)) => Some(tags.rows_of(&artifacts)),
+                (_, artifacts) => artifacts,
+            })
+        })
     });
     let recent = StoredValue::new(RecentMatches::<Basis>::default());
     let matching = Memo::new(move |previous: Option<&Vec<u32>>| {
         let now = now.get();
         let sort = sort.get();
+        let per_tag = rows.per_tag();
         rows.with(|set| {
             order.with(|order| {
                 filters.with(|f| {
@@ -120,7 +188,7 @@ fn table_pipeline(
                         } else {
                             rollup.with(|r| r.generation)
                         };
-                        let basis = (set.len(), rows_replaced.get(), now, sort, reports);
+                        let basis = (set.len(), rows_replaced.get(), now, sort, reports, per_tag);
                         if let Some(hit) =
                             recent.try_update_value(|r| r.take_hit(basis, f)).flatten()
                         {
@@ -133,7 +201,7 @@ fn table_pipeline(
                         };
                         let found = affected.with(|a| {
                             let a = a.as_ref().and_then(Option::as_deref);
-                            inventory::view::matching(set.rows(), among, f, ix.as_ref(), a, now)
+                            inventory::view::matching(set, among, f, ix.as_ref(), a, now)
                         });
                         recent.update_value(|r| r.push(basis, f, &found));
                         found

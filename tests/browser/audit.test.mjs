@@ -289,3 +289,42 @@ test("a pull-time filter says what pull_time means on this Harbor", async () => 
   await note.waitFor({ state: "detached" });
   await page.close();
 });
+
+test("One row per tag: a row for each tag and each untagged artifact, in the URL and the exports", async () => {
+  const page = await lens.chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, lens.server.url);
+  await loadAll(page);
+  const rows = await truth(lens.server);
+  const pairs = rows.flatMap((r) => (r.tags.length ? r.tags : [""]).map((t) => `${r.repository}@${r.digest}:${t}`)).sort();
+  assert.ok(pairs.length > rows.length, "some artifacts have several tags");
+  const perTag = page.getByRole("checkbox", { name: "One row per tag" });
+  await perTag.check();
+  await waitMatching(page, pairs.length);
+  assert.equal(new URL(page.url()).searchParams.get("rows"), "tags");
+  // Every row shows one tag at most.
+  const tagCells = await columnTexts(page, 2);
+  assert.ok(tagCells.every((t) => !t.includes("more")), "no row holds more than its own tag");
+  // The CSV holds each (artifact, tag) pair once, with a last `tag` column.
+  const records = parseCsv((await download(page, "Export CSV")).trim()).slice(2);
+  const [header, ...body] = records;
+  assert.equal(header.at(-1), "tag");
+  const [ri, di] = [header.indexOf("repository"), header.indexOf("digest")];
+  assert.deepEqual(body.map((r) => `${r[ri]}@${r[di]}:${r.at(-1)}`).sort(), pairs);
+  // Presets and filters work on tag rows: untagged artifacts are one row each.
+  await page.getByRole("combobox", { name: "Audit preset" }).selectOption("untagged");
+  await waitMatching(page, rows.filter((r) => r.tags.length === 0).length);
+  await page.getByRole("combobox", { name: "Audit preset" }).selectOption("");
+  await waitMatching(page, pairs.length);
+  await perTag.uncheck();
+  await waitMatching(page, rows.length);
+  assert.equal(new URL(page.url()).searchParams.get("rows"), null);
+  assert.deepEqual(await scriptErrors(page), []);
+  await page.close();
+  // A link with rows=tags opens in that mode.
+  const linked = await lens.chrome.newPage();
+  await openSignedIn(linked, lens.server.url, undefined, "/?rows=tags");
+  await loadAll(linked);
+  assert.equal(await linked.getByRole("checkbox", { name: "One row per tag" }).isChecked(), true);
+  await waitMatching(linked, pairs.length);
+  await linked.close();
+});
