@@ -25,6 +25,9 @@ pub struct RuntimeConfig {
     /// Crawl in the page instead of a worker (`worker=0`): for a browser or a policy
     /// that refuses workers, and to compare the two.
     pub no_worker: bool,
+    /// Never ask Security Hub for the CVE roll-up (`security_hub=0`): one report per
+    /// artifact even where the caller may read it.
+    pub no_security_hub: bool,
 }
 
 /// The range a request timeout is held to.
@@ -39,6 +42,7 @@ impl RuntimeConfig {
                 "harbor" => self.harbor_url = value.clone(),
                 "embed" => self.embed = is_true(value),
                 "worker" => self.no_worker = !is_true(value),
+                "security_hub" => self.no_security_hub = !is_true(value),
                 "scan_overview" => self.scan_overview = Some(is_true(value)),
                 "timeout" => {
                     if let Ok(secs) = value.parse::<u64>() {

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use harbor_client::crawl::Event;
 use harbor_client::model::VulnReport;
-use harbor_client::slim::ArtifactRow;
+use harbor_client::slim::{ArtifactRow, ScanStatus};
 use harbor_client::transport::Clock;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::crawl::{crawler, FLUSH_EVERY};
 use super::ActionError;
-use crate::state::{report_key, Inventory, Lens, ReportRun, ReportState};
+use crate::state::{report_key, HubFigures, Inventory, Lens, ReportRun, ReportState};
 use crate::transport::BrowserClock;
 
 /// At most this many reports per run: a bulk run must not hammer Harbor.
@@ -96,6 +96,9 @@ pub fn fetch_many(lens: Lens, rows: Vec<ArtifactRow>) {
         ..ReportRun::default()
     });
     spawn_local(async move {
+        if from_security_hub(lens, &cancel).await {
+            return;
+        }
         let mut sink = ReportSink {
             inventory,
             buffer: Vec::new(),
@@ -134,6 +137,76 @@ pub fn fetch_many(lens: Lens, rows: Vec<ArtifactRow>) {
             }
         });
     });
+}
+
+/// Security Hub first, where the caller may read it (a system admin, or a robot with
+/// the security-hub permission): every finding of every scanned artifact in a few
+/// requests, instead of one report per artifact. The findings become one report per
+/// loaded artifact (an artifact scanned clean gets an empty one), so the roll-up is
+/// built exactly as from per-artifact reports. `false` when the caller may not, or
+/// Security Hub failed: the run goes on one report per artifact.
+async fn from_security_hub(lens: Lens, cancel: &harbor_client::transport::CancelToken) -> bool {
+    if lens.session.config.with_untracked(|c| c.no_security_hub) {
+        return false;
+    }
+    let (base, config) = super::crawl::settings(lens);
+    let transport = crate::transport::BrowserTransport::new(&base);
+    let query = harbor_client::audit::HubQuery::default();
+    let found = harbor_client::audit::fetch_vulnerabilities(
+        &transport,
+        &BrowserClock,
+        &config,
+        &query,
+        cancel,
+    )
+    .await;
+    let items = match found {
+        Ok(items) => items,
+        Err(e) => {
+            if !e.is_not_allowed() && !cancel.is_cancelled() {
+                web_sys::console::warn_1(
+                    &format!("Security Hub failed, fetching one report per artifact: {e}").into(),
+                );
+            }
+            return false;
+        }
+    };
+    if cancel.is_cancelled() {
+        return true;
+    }
+    let mut reports = harbor_client::audit::reports_from_items(&items);
+    let found: std::collections::HashSet<(String, String)> = reports
+        .iter()
+        .map(|r| (r.repository.to_string(), r.digest.to_string()))
+        .collect();
+    let clean: Vec<VulnReport> = lens.inventory.rows.with_untracked(|set| {
+        set.rows()
+            .iter()
+            .filter(|r| r.scan.status == ScanStatus::Success)
+            .filter(|r| !found.contains(&(r.repository.to_string(), r.digest.to_string())))
+            .map(|r| VulnReport {
+                repository: r.repository.clone(),
+                digest: r.digest.clone(),
+                mime: r.scan.report_mime.as_deref().map(Into::into),
+                scanner: None,
+                generated_at: r.scan.end_time,
+                vulnerabilities: Vec::new(),
+            })
+            .collect()
+    });
+    let artifacts = reports.len() + clean.len();
+    reports.extend(clean);
+    lens.inventory.add_reports(reports);
+    lens.work.reports.update(|r| {
+        r.running = false;
+        r.done = r.planned;
+        r.hub = Some(HubFigures {
+            findings: items.len(),
+            artifacts,
+            requests: items.len().div_ceil(100).max(1),
+        });
+    });
+    true
 }
 
 /// Stops the running report run; the reports fetched so far stay.

@@ -46,6 +46,9 @@ fn summary(lens: Lens) -> Option<String> {
 
 /// `Reports fetching: 10 of 40 (0 failed)`, once a run started.
 fn progress_line(run: &ReportRun) -> Option<String> {
+    if let (false, Some(hub)) = (run.running, run.hub) {
+        return Some(format!("Reports finished: {}", hub.describe()));
+    }
     (run.running || run.planned > 0).then(|| {
         let state = match (run.running, run.cancelled) {
             (true, _) => "fetching",

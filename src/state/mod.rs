@@ -17,7 +17,7 @@ mod work;
 pub use loaded::{report_key, Baseline, CacheView, Inventory, RefreshChanges, ReportState};
 pub use session::{ConnState, Session, SignInForm};
 pub use table::{CveRollup, TableState};
-pub use work::{CrawlPhase, CrawlView, ReportRun, Work};
+pub use work::{CrawlPhase, CrawlView, HubFigures, ReportRun, Work};
 
 use inventory::TableQuery;
 use leptos::prelude::*;

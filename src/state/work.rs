@@ -59,6 +59,31 @@ pub struct ReportRun {
     pub running: bool,
     /// The run was stopped (Cancel, sign-out) before its end.
     pub cancelled: bool,
+    /// Set when the reports came from Security Hub, not one request per artifact.
+    pub hub: Option<HubFigures>,
+}
+
+/// What a report run read from Security Hub.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HubFigures {
+    /// Findings (one CVE in one package of one artifact).
+    pub findings: usize,
+    /// Scanned artifacts covered (those without a finding included).
+    pub artifacts: usize,
+    /// Requests it took.
+    pub requests: usize,
+}
+
+impl HubFigures {
+    /// `from Security Hub, 1,204 findings for 310 scanned artifacts in 13 request(s)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "from Security Hub, {} findings for {} scanned artifacts in {} request(s)",
+            inventory::format::thousands(self.findings as u64),
+            inventory::format::thousands(self.artifacts as u64),
+            self.requests
+        )
+    }
 }
 
 /// The work context.

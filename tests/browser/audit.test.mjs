@@ -29,6 +29,9 @@ test("the CVE roll-up equals the simulator's reports, and a CVE narrows the tabl
 
   await page.getByRole("button", { name: "Fetch vulnerability reports" }).click();
   await page.getByText(/^Reports finished: /).waitFor({ timeout: 60_000 });
+  // An admin may read Security Hub: the whole roll-up in a few requests.
+  const run = await page.getByRole("status", { name: "Report run" }).textContent();
+  assert.match(run, /from Security Hub, [\d,]+ findings for [\d,]+ scanned artifacts in \d+ request/);
   const section = page.getByRole("region", { name: "CVE roll-up" });
   const count = () => section.getByLabel("Matching CVEs").textContent().then((t) => Number(t.trim()));
   await section.getByRole("table", { name: "CVEs" }).waitFor();
@@ -37,6 +40,20 @@ test("the CVE roll-up equals the simulator's reports, and a CVE narrows the tabl
   // Every CVE, its affected artifacts, repositories and fix: exactly the truth.
   const exported = JSON.parse(await download(page, "Export CVEs JSON", section));
   assert.equal(exported.cves.length, cves.length);
+  // The same roll-up one report per artifact (Security Hub turned off): the same CVEs,
+  // artifacts, packages and fixes.
+  const perArtifact = await lens.chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(perArtifact, lens.server.url, undefined, "/?security_hub=0");
+  await loadAll(perArtifact);
+  await perArtifact.getByRole("button", { name: "Fetch vulnerability reports" }).click();
+  await perArtifact.getByText(/^Reports finished: \d/).waitFor({ timeout: 60_000 });
+  const slow = perArtifact.getByRole("region", { name: "CVE roll-up" });
+  await slow.getByRole("table", { name: "CVEs" }).waitFor();
+  const viaReports = JSON.parse(await download(perArtifact, "Export CVEs JSON", slow));
+  const essence = (e) => e.cves.map((c) => ({ ...c, artifacts: c.artifacts.map((a) => `${a.repository}@${a.digest}`).sort() }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  assert.deepEqual(essence(viaReports), essence(exported), "Security Hub and per-artifact reports agree");
+  await perArtifact.close();
   const byId = new Map(exported.cves.map((c) => [c.id, c]));
   for (const want of cves) {
     const got = byId.get(want.id);
@@ -189,7 +206,8 @@ test("a report run stops at 1,000 artifacts, says how many are left, and the nex
   const medium = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.13"]);
   const page = await lens.chrome.newPage();
   try {
-    await openSignedIn(page, medium.url);
+    // One report per artifact, as for a caller without Security Hub.
+    await openSignedIn(page, medium.url, undefined, "/?security_hub=0");
     await loadAll(page);
     const rows = await truth(medium);
     const withFindings = rows.filter((r) => r.scan.status === "Success" && r.scan.total > 0).length;
