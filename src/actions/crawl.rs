@@ -301,6 +301,7 @@ fn finish(lens: Lens, result: Result<CrawlReport, CrawlError>, kept: Option<Vec<
                 None => report,
             }));
             super::cache::keep(lens);
+            summaries(lens);
         }
         // A crawl superseded by a reset (sign-out, another crawl) shows nothing more.
         Err(CrawlError::Cancelled) if lens.work.crawl.with_untracked(|c| !c.phase.is_running()) => {
@@ -314,6 +315,42 @@ fn finish(lens: Lens, result: Result<CrawlReport, CrawlError>, kept: Option<Vec<
             .crawl
             .update(|c| c.phase = CrawlPhase::Failed(e.into())),
     }
+}
+
+/// Each loaded project's summary, for the quota Harbor counts (shared layers once) beside
+/// the sum of artifact sizes. A project whose quota the user may not read is left out.
+fn summaries(lens: Lens) {
+    let projects: Vec<String> = lens.inventory.rows.with_untracked(|set| {
+        let mut names: Vec<String> = set.rows().iter().map(|r| r.project.to_string()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    });
+    if projects.is_empty() {
+        return;
+    }
+    let (base, config) = settings(lens);
+    let lifetime = lens.inventory.lifetime();
+    spawn_local(async move {
+        let transport = BrowserTransport::new(&base);
+        let found = harbor_client::audit::fetch_summaries(
+            &transport,
+            &BrowserClock,
+            &config,
+            &projects,
+            &lifetime,
+        )
+        .await;
+        if lifetime.is_cancelled() {
+            return;
+        }
+        let visible = found
+            .into_iter()
+            .filter_map(|(name, summary)| summary.ok().map(|s| (name, s)))
+            .filter(|(_, s)| s.storage_used().is_some())
+            .collect();
+        lens.inventory.summaries.set(visible);
+    });
 }
 
 /// Receives the engine's events; buffers rows between flushes.

@@ -1,6 +1,8 @@
 //! Small SVG bar charts of the filtered rows (no JS chart library). Clicking a bar
 //! filters the table. Bar sizes are SVG geometry attributes, which the CSP allows.
 
+use std::collections::HashMap;
+
 use inventory::format::{human_size, thousands};
 use inventory::stats::{
     age_buckets, per_project, severity_distribution, ChartPace, Pace, ProjectStat, SeverityStats,
@@ -108,6 +110,17 @@ fn truncate(text: &str) -> String {
 }
 
 fn project_bars(lens: Lens, stats: &[ProjectStat], storage: bool) -> Vec<Bar> {
+    // The quota Harbor counts, where the user may read it: shared layers count once
+    // there, so it is usually less than the sum of artifact sizes.
+    let quota: HashMap<String, u64> = if storage {
+        lens.inventory.summaries.with(|s| {
+            s.iter()
+                .filter_map(|(name, summary)| summary.storage_used().map(|u| (name.clone(), u)))
+                .collect()
+        })
+    } else {
+        HashMap::new()
+    };
     let mut stats = stats.to_vec();
     if storage {
         stats.sort_by(|a, b| {
@@ -125,7 +138,12 @@ fn project_bars(lens: Lens, stats: &[ProjectStat], storage: bool) -> Vec<Bar> {
             Bar {
                 value: if storage { s.bytes } else { s.artifacts },
                 text: if storage {
-                    human_size(s.bytes)
+                    match quota.get(&*s.project) {
+                        Some(used) => {
+                            format!("{} (quota used {})", human_size(s.bytes), human_size(*used))
+                        }
+                        None => human_size(s.bytes),
+                    }
                 } else {
                     thousands(s.artifacts)
                 },
@@ -140,6 +158,35 @@ fn project_bars(lens: Lens, stats: &[ProjectStat], storage: bool) -> Vec<Bar> {
             }
         })
         .collect()
+}
+
+/// `Export projects CSV`: per project, artifacts, the sum of their sizes, and the quota
+/// used and its limit where the user may see them, for the rows matching the filters.
+#[component]
+fn ProjectsExport() -> impl IntoView {
+    let lens = use_lens();
+    let error = RwSignal::new(None::<String>);
+    let export = move |_| {
+        let header = super::export_buttons::header(lens);
+        let storage = lens.table.matching.with_untracked(|m| {
+            lens.table.rows.with_untracked(|rows| {
+                lens.inventory
+                    .summaries
+                    .with_untracked(|s| inventory::storage::per_project_storage(rows, m, s))
+            })
+        });
+        let text = inventory::export::projects_csv(&storage, &header);
+        let saved = super::export_buttons::download(&text, "harbor-lens-projects.csv", "text/csv");
+        error.set(
+            saved
+                .err()
+                .map(|e| format!("The file could not be saved: {e:?}")),
+        );
+    };
+    view! {
+        <button type="button" on:click=export>"Export projects CSV"</button>
+        {move || error.get().map(|e| view! { <span class="error" role="alert">{e}</span> })}
+    }
 }
 
 fn severity_bars(lens: Lens) -> Vec<Bar> {
@@ -248,7 +295,14 @@ pub fn OverviewCharts() -> impl IntoView {
             <summary>"Overview"</summary>
             <div class="charts">
                 {project_chart("Artifacts per project", false)}
-                {project_chart("Storage per project", true)}
+                <div class="chart-with-note">
+                    {project_chart("Storage per project", true)}
+                    <p class="note">
+                        "Bars: " {inventory::storage::SIZE_SUM_LABEL} ". In brackets, where you may see it: "
+                        {inventory::storage::QUOTA_USED_LABEL} "."
+                    </p>
+                    <ProjectsExport/>
+                </div>
                 {chart_of("Severity", severity_bars)}
                 {chart_of("Age by push time", age_bars)}
             </div>

@@ -91,6 +91,9 @@ pub struct Inventory {
     pub reports: RwSignal<HashMap<String, ReportState>>,
     /// The cached inventory: shown, stored, forgotten.
     pub cache: RwSignal<CacheView>,
+    /// Each project's summary (`/projects/{p}/summary`): the quota Harbor counts, shared
+    /// layers once. Only the projects whose quota the user may see.
+    pub summaries: RwSignal<Vec<(String, harbor_client::audit::ProjectSummary)>>,
     /// The row whose details are open (index into `rows`).
     pub selected: RwSignal<Option<usize>>,
     /// "Now", in ms since the epoch, fixed per load so relative times and the
@@ -114,6 +117,7 @@ impl Inventory {
             refresh_changes: RwSignal::new(None),
             reports: RwSignal::new(HashMap::new()),
             cache: RwSignal::new(CacheView::default()),
+            summaries: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             now: RwSignal::new(js_sys::Date::now() as i64),
             lifetime: StoredValue::new(CancelToken::new()),
@@ -134,6 +138,7 @@ impl Inventory {
         self.refresh_changes.set(None);
         self.reports.set(HashMap::new());
         self.cache.set(CacheView::default());
+        self.summaries.set(Vec::new());
         self.selected.set(None);
         self.now.set(js_sys::Date::now() as i64);
     }

@@ -346,3 +346,30 @@ test("One row per tag: a row for each tag and each untagged artifact, in the URL
   await waitMatching(linked, pairs.length);
   await linked.close();
 });
+
+test("storage per project: the quota Harbor counts beside the sum of artifact sizes, on the chart and in the export", async () => {
+  const page = await lens.chrome.newPage({ acceptDownloads: true });
+  await openSignedIn(page, lens.server.url);
+  await loadAll(page);
+  const rows = await truth(lens.server);
+  // The summaries arrive after the crawl; the chart then shows the quota beside the sum.
+  await page.getByText(/\(quota used [\d.]+ [KMGT]?i?B\)/).first().waitFor({ state: "attached", timeout: 20_000 });
+  const records = parseCsv((await download(page, "Export projects CSV")).trim()).slice(2);
+  const [header, ...body] = records;
+  assert.deepEqual(header, ["project", "artifacts", "artifact_size_sum_bytes", "quota_used_bytes", "quota_hard_bytes"]);
+  const projects = [...new Set(rows.map((r) => r.project))].sort();
+  assert.deepEqual(body.map((r) => r[0]).sort(), projects);
+  const auth = { Authorization: "Basic " + Buffer.from("admin:Harbor12345").toString("base64") };
+  let differs = 0;
+  for (const [project, artifacts, sum, used] of body) {
+    const mine = rows.filter((r) => r.project === project);
+    assert.equal(Number(artifacts), mine.length, project);
+    assert.equal(Number(sum), mine.reduce((s, r) => s + r.size, 0), project);
+    const summary = await (await fetch(`${lens.server.url}/api/v2.0/projects/${project}/summary`, { headers: auth })).json();
+    assert.equal(Number(used), summary.quota.used.storage, `${project}: quota used`);
+    if (Number(used) !== Number(sum)) differs++;
+  }
+  assert.ok(differs > 0, "shared layers make the quota differ from the size sum somewhere");
+  assert.deepEqual(await scriptErrors(page), []);
+  await page.close();
+});
