@@ -431,6 +431,12 @@ async function main() {
     console.log(markdown(res));
     return;
   }
+  if (process.argv[2] === "--render-capacity") {
+    // Re-print a saved capacity run: node bench/run.mjs --render-capacity bench/results/capacity-latest.json
+    const res = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+    console.log(capacityMarkdown(res.cases));
+    return;
+  }
   const o = parseArgs(process.argv.slice(2));
   if (o.workers.length) return capacityMain(o);
   const bound = 6;
@@ -479,7 +485,8 @@ async function main() {
     const md = save(res);
     console.log(md);
     const full = !o.quick && !res.partial && ["small", "medium", "large"].every((p) => o.presets.includes(p));
-    if (full) for (const file of ["README.md", "bench/README.md"]) showLatest(path.join(ROOT, file), md);
+    // README shows the capacity matrix (--workers); this one goes to bench/README.md.
+    if (full) showLatest(path.join(ROOT, "bench/README.md"), md);
   }
 }
 
@@ -542,6 +549,9 @@ async function capacityMain(o) {
         }
       }
     }
+    // A run of the whole capacity matrix is README's benchmark table.
+    const whole = o.presets.includes("medium") && o.workers.length >= 3 && res.cases.every((c) => !c.skipped);
+    if (whole) showLatest(path.join(ROOT, "README.md"), write());
   } finally {
     if (browser) await browser.close();
     console.log(write());
