@@ -245,8 +245,8 @@ fn remote() -> Option<Rc<Remote>> {
             let bytes = js_sys::Uint8Array::new(&message.data()).to_vec();
             // Read as text, the way the cache reads its records: one copy of each
             // type's decoder in the wasm, not one per kind of input.
-            let text = String::from_utf8(bytes).unwrap_or_default();
-            let message = match serde_json::from_str::<FromWorker>(&text) {
+            let text = std::str::from_utf8(&bytes).unwrap_or_default();
+            let message = match serde_json::from_str::<FromWorker>(text) {
                 Ok(message) => message,
                 Err(e) => {
                     web_sys::console::error_1(&format!("crawl worker sent {e}").into());
@@ -332,6 +332,12 @@ impl Remote {
         };
         self.worker.post_message(&JsValue::from_str(&text)).is_ok()
     }
+}
+
+/// Starts the worker ahead of the first crawl (once connected): loading and compiling
+/// the module takes a few hundred milliseconds a crawl should not wait for.
+pub fn warm_up() {
+    let _ = remote();
 }
 
 /// Runs `job` in the worker, or in the page when there is none (`in_worker` false, or

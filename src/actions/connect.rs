@@ -88,6 +88,10 @@ fn open(lens: Lens, harbor: String, credentials: Option<Credentials>, then: Opti
         match outcome {
             Ok(connection) => {
                 session.status.set(ConnState::Connected(connection));
+                // Load the crawl worker now, so the first crawl does not wait for it.
+                if !session.config.with_untracked(|c| c.no_worker) {
+                    crate::worker::warm_up();
+                }
                 match then {
                     Some(scope) => super::crawl::start(lens, scope),
                     None => super::cache::restore(lens),

@@ -74,3 +74,42 @@ test("a wrong password shows a clear message", async () => {
   await alert.waitFor();
   assert.match(await alert.textContent(), /Wrong user name or password/);
 });
+
+test("the crawl runs in a worker; without one (refused, or ?worker=0) the page crawls itself, with the same rows", async () => {
+  const expected = await truth(lens.server);
+  const apiSeenByPage = (page) =>
+    page.evaluate(() => performance.getEntriesByType("resource").filter((e) => e.name.includes("/artifacts?")).length);
+
+  // In the worker: the page itself sends no artifact request.
+  const inWorker = await lens.chrome.newPage();
+  const workers = [];
+  inWorker.on("worker", (w) => workers.push(w.url()));
+  await openSignedIn(inWorker, lens.server.url);
+  await loadAll(inWorker);
+  assert.equal(await matching(inWorker), expected.length);
+  assert.ok(workers.some((u) => u.endsWith("/crawl-worker.js")), `a crawl worker started: ${workers}`);
+  assert.equal(await apiSeenByPage(inWorker), 0, "artifact pages were fetched off the page");
+  assert.deepEqual(scriptErrors(inWorker), []);
+  await inWorker.close();
+
+  // A worker that cannot load (a policy refusing it, a proxy dropping the file): the page
+  // says why in the console and crawls itself.
+  const refused = await lens.chrome.newPage();
+  const warnings = [];
+  refused.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+  await refused.route("**/crawl-worker.js", (route) => route.fulfill({ status: 404, body: "" }));
+  await openSignedIn(refused, lens.server.url);
+  await loadAll(refused);
+  assert.equal(await matching(refused), expected.length);
+  assert.ok(await apiSeenByPage(refused) > 0, "the page fetched the artifact pages itself");
+  assert.ok(warnings.some((w) => /crawl worker/.test(w)), `a warning says why: ${warnings}`);
+  await refused.close();
+
+  // Asked not to use one.
+  const asked = await lens.chrome.newPage();
+  await openSignedIn(asked, lens.server.url, undefined, "/?worker=0");
+  await loadAll(asked);
+  assert.equal(await matching(asked), expected.length);
+  assert.ok(await apiSeenByPage(asked) > 0);
+  await asked.close();
+});
