@@ -303,6 +303,9 @@ test("a pull-time filter says what pull_time means on this Harbor", async () => 
   await note.waitFor();
   // 2.13 keeps pull_time on pulls by digest (goharbor/harbor#21326).
   assert.match(await note.textContent(), /digest/);
+  // The Pulled column says the same.
+  const pulled = page.getByRole("columnheader", { name: /^Pulled/ });
+  assert.equal(await pulled.getAttribute("title"), (await note.textContent()).trim());
   await page.getByRole("combobox", { name: "Audit preset" }).selectOption("");
   await note.waitFor({ state: "detached" });
   await page.close();
