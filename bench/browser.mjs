@@ -356,9 +356,14 @@ export async function pageLoadFigures(browser, url, runs) {
     const { context, page } = await newPage(browser);
     const bodies = [];
     if (i === 0) {
+      const seen = new Set();
       page.on("response", (resp) => {
         const u = new URL(resp.url());
         if (u.pathname.startsWith("/api/") || u.pathname.startsWith("/_sim/")) return;
+        // The crawl worker loads the same module again (from the HTTP cache): a file
+        // counts once.
+        if (seen.has(u.pathname)) return;
+        seen.add(u.pathname);
         bodies.push(
           resp
             .body()
