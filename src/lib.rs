@@ -21,9 +21,9 @@ pub mod worker;
 use leptos::prelude::*;
 
 use components::{
-    ArtifactTable, BulkReports, CacheNote, ConfigProblem, ConnectForm, CrawlControls,
-    CrawlProgress, CveRollup, DetailsPanel, ExportButtons, FailedRequests, FilterBar,
-    MissingBanner, OverviewCharts, Pager, SnapshotDiff, ThemeToggle,
+    ArtifactTable, BulkReports, CacheNote, ColumnChooser, ConfigProblem, ConnectForm,
+    CrawlControls, CrawlProgress, CveRollup, DetailsPanel, ExportButtons, FailedRequests,
+    FilterBar, MissingBanner, OverviewCharts, Pager, ShortcutsHelp, SnapshotDiff, ThemeToggle,
 };
 use config::{ConfigError, RuntimeConfig};
 use state::Lens;
@@ -86,6 +86,7 @@ pub fn App(
                     <div class="table-tools">
                         <Pager/>
                         <ExportButtons/>
+                        <ColumnChooser/>
                     </div>
                     <BulkReports rollup_open/>
                     <CveRollup open=rollup_open/>
@@ -95,6 +96,7 @@ pub fn App(
                 <FailedRequests/>
             </div>
             <DetailsPanel/>
+            <ShortcutsHelp/>
         </main>
     }
 }

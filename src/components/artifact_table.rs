@@ -114,10 +114,72 @@ fn signed_cell(row: &ArtifactRow) -> String {
     }
 }
 
-/// One row; `index` points into the loaded rows.
-fn row_view(lens: Lens, index: usize, row: &ArtifactRow, now: i64) -> impl IntoView {
-    let digest = row.digest.to_string();
-    let full = digest.clone();
+/// One cell of `row` in `column`.
+fn cell(column: Column, row: &ArtifactRow, now: i64) -> AnyView {
+    match column {
+        Column::Project => view! { <td class="wrap">{row.project.to_string()}</td> }.into_any(),
+        Column::Repository => {
+            view! { <td class="wrap">{row.repository.to_string()}</td> }.into_any()
+        }
+        Column::Tags => {
+            view! { <td class="wrap tags">{tags_cell(row.tags.clone())}</td> }.into_any()
+        }
+        Column::Digest => {
+            let digest = row.digest.to_string();
+            let full = digest.clone();
+            view! {
+                <td class="digest" title=digest.clone()>
+                    {short_digest(&digest).to_owned()}
+                    " "
+                    <button type="button" class="more" aria-label="Copy digest" on:click=move |ev| {
+                        ev.stop_propagation();
+                        copy_text(&full);
+                    }>"copy"</button>
+                </td>
+            }
+            .into_any()
+        }
+        Column::Type => view! { <td>{row.kind.to_string()}</td> }.into_any(),
+        Column::Size => view! {
+            <td class="num" title=format!("{} bytes", row.size)>{human_size(row.size)}</td>
+        }
+        .into_any(),
+        Column::Pushed => view! {
+            <td title=exact_time(row.push_time)>{relative_time(row.push_time, now)}</td>
+        }
+        .into_any(),
+        Column::Pulled => view! {
+            <td title=exact_time(row.pull_time)>{relative_time(row.pull_time, now)}</td>
+        }
+        .into_any(),
+        Column::Vulnerabilities => {
+            let scan = &row.scan;
+            let badge_class = format!("sev sev-{}", severity_class(scan));
+            view! {
+                <td>
+                    <span class=badge_class>{severity_badge(scan)}</span>
+                    <span class="counts">{severity_counts(scan)}</span>
+                </td>
+            }
+            .into_any()
+        }
+        Column::Signed => view! { <td class="presence">{signed_cell(row)}</td> }.into_any(),
+        Column::Sbom => view! {
+            <td class="presence">{if row.has_sbom() { "yes" } else { "no" }}</td>
+        }
+        .into_any(),
+        Column::Labels => view! { <td class="wrap">{label_chips(&row.labels)}</td> }.into_any(),
+    }
+}
+
+/// One row with the `columns` shown; `index` points into the rows shown.
+fn row_view(
+    lens: Lens,
+    index: usize,
+    row: &ArtifactRow,
+    now: i64,
+    columns: &[Column],
+) -> impl IntoView {
     let selected = move || lens.inventory.selected.get() == Some(index);
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" {
@@ -125,8 +187,6 @@ fn row_view(lens: Lens, index: usize, row: &ArtifactRow, now: i64) -> impl IntoV
             lens.inventory.selected.set(Some(index));
         }
     };
-    let scan = &row.scan;
-    let badge_class = format!("sev sev-{}", severity_class(scan));
     view! {
         <tr
             tabindex="0"
@@ -135,29 +195,46 @@ fn row_view(lens: Lens, index: usize, row: &ArtifactRow, now: i64) -> impl IntoV
             on:click=move |_| lens.inventory.selected.set(Some(index))
             on:keydown=on_key
         >
-            <td class="wrap">{row.project.to_string()}</td>
-            <td class="wrap">{row.repository.to_string()}</td>
-            <td class="wrap tags">{tags_cell(row.tags.clone())}</td>
-            <td class="digest" title=digest.clone()>
-                {short_digest(&digest).to_owned()}
-                " "
-                <button type="button" class="more" aria-label="Copy digest" on:click=move |ev| {
-                    ev.stop_propagation();
-                    copy_text(&full);
-                }>"copy"</button>
-            </td>
-            <td>{row.kind.to_string()}</td>
-            <td class="num" title=format!("{} bytes", row.size)>{human_size(row.size)}</td>
-            <td title=exact_time(row.push_time)>{relative_time(row.push_time, now)}</td>
-            <td title=exact_time(row.pull_time)>{relative_time(row.pull_time, now)}</td>
-            <td>
-                <span class=badge_class>{severity_badge(scan)}</span>
-                <span class="counts">{severity_counts(scan)}</span>
-            </td>
-            <td class="presence">{signed_cell(row)}</td>
-            <td class="presence">{if row.has_sbom() { "yes" } else { "no" }}</td>
-            <td class="wrap">{label_chips(&row.labels)}</td>
+            {columns.iter().map(|&c| cell(c, row, now)).collect_view()}
         </tr>
+    }
+}
+
+/// Shows and hides columns; the choice survives a reload (`localStorage`).
+#[component]
+pub fn ColumnChooser() -> impl IntoView {
+    let lens = use_lens();
+    let hidden = lens.table.hidden;
+    view! {
+        <details class="column-chooser">
+            <summary>"Columns"</summary>
+            <fieldset aria-label="Columns shown">
+                {Column::ALL
+                    .into_iter()
+                    .map(|c| {
+                        let on_change = move |ev: leptos::ev::Event| {
+                            let shown = event_target_checked(&ev);
+                            hidden.update(|h| {
+                                h.retain(|x| *x != c);
+                                if !shown {
+                                    h.push(c);
+                                }
+                            });
+                        };
+                        view! {
+                            <label class="inline">
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || hidden.with(|h| !h.contains(&c))
+                                    on:change=on_change
+                                />
+                                {c.header()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+        </details>
     }
 }
 
@@ -175,12 +252,13 @@ pub fn ArtifactTable() -> impl IntoView {
         // tag and back.
         lens.table.rows.per_tag();
         page.with(|indices| {
+            let columns = lens.table.shown_columns();
             lens.table.rows.with_untracked(|rows| {
                 indices
                     .iter()
                     .filter_map(|&i| {
                         rows.get(i as usize)
-                            .map(|r| row_view(lens, i as usize, r, now))
+                            .map(|r| row_view(lens, i as usize, r, now, &columns))
                     })
                     .collect_view()
             })
@@ -200,7 +278,7 @@ pub fn ArtifactTable() -> impl IntoView {
         <div class="table-wrap">
             <table class="artifacts" aria-label="Artifacts">
                 <thead>
-                    <tr>{Column::ALL.into_iter().map(|c| header(lens, c)).collect_view()}</tr>
+                    <tr>{move || lens.table.shown_columns().into_iter().map(|c| header(lens, c)).collect_view()}</tr>
                 </thead>
                 <tbody>{body}</tbody>
             </table>

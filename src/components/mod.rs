@@ -21,7 +21,7 @@ mod shortcuts;
 mod snapshot_diff;
 mod theme_toggle;
 
-pub use artifact_table::ArtifactTable;
+pub use artifact_table::{ArtifactTable, ColumnChooser};
 pub use bulk_reports::BulkReports;
 pub use cache_note::CacheNote;
 pub use config_problem::ConfigProblem;
@@ -36,7 +36,7 @@ pub use filter_bar::FilterBar;
 pub use missing_banner::MissingBanner;
 pub use overview_charts::OverviewCharts;
 pub use pager::Pager;
-pub use shortcuts::install_shortcuts;
+pub use shortcuts::{install_shortcuts, ShortcutsHelp};
 pub use snapshot_diff::SnapshotDiff;
 pub use theme_toggle::ThemeToggle;
 

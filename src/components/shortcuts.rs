@@ -1,4 +1,5 @@
-//! Keyboard: `/` focuses the first filter, arrows move through rows, Esc closes details.
+//! Keyboard: `/` focuses the first filter, arrows move through rows, Enter opens a row's
+//! details, Esc closes them, `?` lists these keys.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -44,6 +45,13 @@ pub fn install_shortcuts(lens: Lens) {
                     let _ = el.focus();
                 }
             }
+            "?" if !typing(&target) => {
+                ev.prevent_default();
+                lens.work.shortcuts_open.update(|open| *open = !*open);
+            }
+            "Escape" if lens.work.shortcuts_open.get_untracked() => {
+                lens.work.shortcuts_open.set(false)
+            }
             "Escape" if lens.inventory.selected.get_untracked().is_some() => close_details(lens),
             key @ ("ArrowDown" | "ArrowUp")
                 if target.has_attribute("data-row") && move_row(&target, key == "ArrowDown") =>
@@ -53,4 +61,37 @@ pub fn install_shortcuts(lens: Lens) {
             _ => {}
         }
     });
+}
+
+/// The keys, as the `?` list shows them.
+const KEYS: [(&str, &str); 6] = [
+    ("/", "focus the first filter"),
+    ("↓ ↑", "move through the rows of the table"),
+    ("Enter", "open the focused row's details"),
+    ("Esc", "close the details, or this list"),
+    ("?", "show or hide this list"),
+    ("Enter in the password field", "sign in"),
+];
+
+/// The list of keyboard shortcuts, opened with `?`.
+#[component]
+pub fn ShortcutsHelp() -> impl IntoView {
+    let lens = crate::state::use_lens();
+    let open = lens.work.shortcuts_open;
+    move || {
+        open.get().then(|| {
+            view! {
+                <div class="shortcuts" role="dialog" aria-label="Keyboard shortcuts">
+                    <h2>"Keyboard shortcuts"</h2>
+                    <dl>
+                        {KEYS
+                            .iter()
+                            .map(|(key, what)| view! { <dt><kbd>{*key}</kbd></dt><dd>{*what}</dd> })
+                            .collect_view()}
+                    </dl>
+                    <button type="button" on:click=move |_| open.set(false)>"Close"</button>
+                </div>
+            }
+        })
+    }
 }

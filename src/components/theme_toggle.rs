@@ -27,6 +27,27 @@ impl Theme {
         }
     }
 
+    /// The stored choice (`localStorage`, never anything secret there).
+    fn stored() -> Theme {
+        let saved = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+        match saved.as_deref() {
+            Some("light") => Theme::Light,
+            Some("dark") => Theme::Dark,
+            _ => Theme::System,
+        }
+    }
+
+    fn store(self) {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = match self.attribute() {
+                Some(value) => storage.set_item(STORAGE_KEY, value),
+                None => storage.remove_item(STORAGE_KEY),
+            };
+        }
+    }
+
     /// The `data-theme` attribute on `<html>`; none follows `prefers-color-scheme`.
     fn attribute(self) -> Option<&'static str> {
         match self {
@@ -37,16 +58,21 @@ impl Theme {
     }
 }
 
-/// A button that cycles system → light → dark.
+/// Where the choice survives a reload.
+const STORAGE_KEY: &str = "harbor-lens.theme";
+
+/// A button that cycles system → light → dark; the choice survives a reload.
 #[component]
 pub fn ThemeToggle() -> impl IntoView {
-    let theme = RwSignal::new(Theme::System);
+    let theme = RwSignal::new(Theme::stored());
     // Touches the outside world (the <html> element), hence an effect.
     Effect::new(move || {
         let Some(root) = document().document_element() else {
             return;
         };
-        let _ = match theme.get().attribute() {
+        let chosen = theme.get();
+        chosen.store();
+        let _ = match chosen.attribute() {
             Some(value) => root.set_attribute("data-theme", value),
             None => root.remove_attribute("data-theme"),
         };

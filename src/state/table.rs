@@ -87,6 +87,39 @@ pub struct TableState {
     pub rollup: Memo<Arc<CveRollup>>,
     /// The rows the indices above point into.
     pub rows: TableRows,
+    /// Columns the user hid; kept in `localStorage` (never anything secret there).
+    pub hidden: RwSignal<Vec<inventory::Column>>,
+}
+
+/// Where the hidden columns survive a reload.
+const HIDDEN_KEY: &str = "harbor-lens.hidden-columns";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The columns hidden last time (their `sort` names, comma-separated).
+fn stored_hidden() -> Vec<inventory::Column> {
+    local_storage()
+        .and_then(|s| s.get_item(HIDDEN_KEY).ok().flatten())
+        .map(|text| {
+            text.split(',')
+                .filter_map(inventory::Column::from_param)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl TableState {
+    /// The columns shown, in table order (tracked).
+    pub fn shown_columns(&self) -> Vec<inventory::Column> {
+        self.hidden.with(|hidden| {
+            inventory::Column::ALL
+                .into_iter()
+                .filter(|c| !hidden.contains(c))
+                .collect()
+        })
+    }
 }
 
 impl TableState {
@@ -103,12 +136,25 @@ impl TableState {
         });
         let rows = TableRows { artifacts, tags };
         let (matching, page) = table_pipeline(inventory, rows, query, rollup);
+        let hidden = RwSignal::new(stored_hidden());
+        // Touches the outside world (storage), hence an effect.
+        Effect::new(move || {
+            let names: Vec<&str> = hidden.with(|h| h.iter().map(|c| c.param()).collect());
+            if let Some(storage) = local_storage() {
+                let _ = if names.is_empty() {
+                    storage.remove_item(HIDDEN_KEY)
+                } else {
+                    storage.set_item(HIDDEN_KEY, &names.join(","))
+                };
+            }
+        });
         TableState {
             query,
             matching,
             page,
             rollup,
             rows,
+            hidden,
         }
     }
 }

@@ -95,6 +95,8 @@ pub struct Work {
     pub reports: RwSignal<ReportRun>,
     /// Stops the running report run.
     pub reports_cancel: StoredValue<Option<CancelToken>>,
+    /// The keyboard shortcuts list (`?`) is open.
+    pub shortcuts_open: RwSignal<bool>,
 }
 
 impl Work {
@@ -104,6 +106,7 @@ impl Work {
             crawl_cancel: StoredValue::new(None),
             reports: RwSignal::new(ReportRun::default()),
             reports_cancel: StoredValue::new(None),
+            shortcuts_open: RwSignal::new(false),
         }
     }
 

@@ -70,6 +70,31 @@ test("the theme toggle switches light and dark", async () => {
   await system.goto(lens.server.url + "/");
   await system.getByRole("button", { name: /^Theme:/ }).waitFor();
   assert.equal(await system.evaluate(() => getComputedStyle(document.body).backgroundColor), dark);
+  // The choice survives a reload (localStorage), and going back to "system" forgets it.
+  await page.reload();
+  assert.equal(await page.getByRole("button", { name: /^Theme:/ }).textContent(), "Theme: dark");
+  assert.equal(await background(), dark);
+  await page.getByRole("button", { name: /^Theme:/ }).click(); // dark -> system
+  await page.reload();
+  assert.equal(await page.getByRole("button", { name: /^Theme:/ }).textContent(), "Theme: system");
+  assert.equal(await background(), light);
+});
+
+test("? lists the keyboard shortcuts, Esc closes the list; typing ? in a field does not", async () => {
+  const page = await lens.chrome.newPage();
+  await page.goto(lens.server.url + "/");
+  await page.getByRole("button", { name: /^Theme:/ }).waitFor();
+  const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+  await page.locator("body").press("?");
+  await help.waitFor();
+  const keys = await help.locator("dt").allTextContents();
+  for (const key of ["/", "Enter", "Esc", "?"]) assert.ok(keys.includes(key), `${key} is listed: ${keys}`);
+  await page.keyboard.press("Escape");
+  await help.waitFor({ state: "detached" });
+  await page.getByRole("textbox", { name: "Username", exact: true }).fill("");
+  await page.getByRole("textbox", { name: "Username", exact: true }).press("?");
+  assert.equal(await help.count(), 0);
+  assert.equal(await page.getByRole("textbox", { name: "Username", exact: true }).inputValue(), "?");
 });
 
 test("credentials stay out of localStorage, cookies, the URL and exports; opt-in keeps them for the tab", async () => {

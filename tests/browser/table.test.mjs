@@ -163,3 +163,30 @@ test("audit presets and chart bars filter the table", async () => {
   assert.equal(await textbox("Project").inputValue(), `"${project}"`);
   await clearFilters();
 });
+
+test("columns can be hidden and shown again, and the choice survives a reload", async () => {
+  const page = await lens.chrome.newPage();
+  await openSignedIn(page, lens.server.url);
+  await loadAll(page);
+  const headers = () => page.getByRole("table", { name: "Artifacts" }).getByRole("columnheader").allTextContents();
+  const all = await headers();
+  assert.ok(all.some((h) => h.startsWith("Labels")));
+  await page.locator("details.column-chooser summary").click();
+  const chooser = page.getByRole("group", { name: "Columns shown" });
+  await chooser.getByRole("checkbox", { name: "Labels" }).uncheck();
+  await chooser.getByRole("checkbox", { name: "Type" }).uncheck();
+  const fewer = await headers();
+  assert.equal(fewer.length, all.length - 2);
+  assert.ok(!fewer.some((h) => h.startsWith("Labels") || h.startsWith("Type")), fewer.join("|"));
+  // Each row has as many cells as there are headers.
+  const cells = await page.$$eval('table[aria-label="Artifacts"] tbody tr:first-child td', (tds) => tds.length);
+  assert.equal(cells, fewer.length);
+  await page.reload();
+  await page.getByRole("table", { name: "Artifacts" }).waitFor();
+  assert.deepEqual(await headers(), fewer);
+  await page.locator("details.column-chooser summary").click();
+  await page.getByRole("group", { name: "Columns shown" }).getByRole("checkbox", { name: "Labels" }).check();
+  await page.getByRole("group", { name: "Columns shown" }).getByRole("checkbox", { name: "Type" }).check();
+  assert.deepEqual(await headers(), all);
+  await page.close();
+});
