@@ -11,12 +11,10 @@ use crate::state::Lens;
 /// A JSON array, so no two (origin, kind, name) give the same key, and no secret is in it.
 pub fn key(lens: Lens) -> Option<String> {
     let connection = lens.session.connection()?;
-    let base = lens.session.config.with_untracked(|c| c.harbor_url.clone());
-    let harbor = if base.is_empty() {
-        window().location().origin().ok()?
-    } else {
-        base.trim_end_matches('/').to_owned()
-    };
+    let harbor = lens.session.harbor_address();
+    if harbor.is_empty() {
+        return None;
+    }
     let (kind, name) = connection.identity();
     serde_json::to_string(&(harbor, kind, name)).ok()
 }

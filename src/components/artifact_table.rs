@@ -40,15 +40,7 @@ pub fn label_chips(labels: &[std::sync::Arc<LabelRef>]) -> impl IntoView {
 /// The sortable header cell of one column.
 fn header(lens: Lens, column: Column) -> impl IntoView {
     // What `pull_time` means on the Harbor in use, on the Pulled column.
-    let note = move || {
-        (column == Column::Pulled).then(|| {
-            let version = lens.session.status.with(|s| {
-                s.connection()
-                    .and_then(|c| c.discovery.harbor_version.clone())
-            });
-            inventory::pulltime::note_for_version(version.as_deref())
-        })
-    };
+    let note = move || (column == Column::Pulled).then(|| lens.session.pull_time_note());
     view! {
         <th scope="col" title=note aria-sort=move || lens.table.query.with(|q| q.aria_sort(column))>
             <button type="button" on:click=move |_| lens.table.query.update(|q| q.click_sort(column))>

@@ -34,13 +34,7 @@ impl PortalPaths {
     /// Built from ids and escaped names (`inventory::portal`), for the Harbor in use:
     /// its address, or this page's origin when the dashboard is served beside it.
     fn of(lens: Lens, row: &ArtifactRow) -> PortalPaths {
-        let configured = lens.session.config.with_untracked(|c| c.harbor_url.clone());
-        let address = if configured.trim().is_empty() {
-            window().location().origin().unwrap_or_default()
-        } else {
-            configured
-        };
-        let Ok(links) = inventory::portal::PortalLinks::new(&address) else {
+        let Ok(links) = inventory::portal::PortalLinks::new(&lens.session.harbor_address()) else {
             return PortalPaths::default();
         };
         PortalPaths {

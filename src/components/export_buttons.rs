@@ -11,12 +11,7 @@ use crate::state::{use_lens, Lens};
 /// The header record: where, when, as whom, which filters, how many failures.
 /// Holds no credentials by construction.
 pub(crate) fn header(lens: Lens) -> ExportHeader {
-    let configured = lens.session.config.with_untracked(|c| c.harbor_url.clone());
-    let harbor_url = if configured.is_empty() {
-        window().location().origin().unwrap_or_default()
-    } else {
-        configured
-    };
+    let harbor_url = lens.session.harbor_address();
     let (harbor_version, user) = lens
         .session
         .status

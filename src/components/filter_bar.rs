@@ -94,11 +94,7 @@ fn presence_filter(
 /// What `pull_time` means on the Harbor in use, while a filter reads it.
 fn pull_time_note(lens: Lens) -> Option<impl IntoView> {
     lens.table.query.with(|q| q.filters().unpulled_days)?;
-    let version = lens.session.status.with(|s| {
-        s.connection()
-            .and_then(|c| c.discovery.harbor_version.clone())
-    });
-    let note = inventory::pulltime::note_for_version(version.as_deref());
+    let note = lens.session.pull_time_note();
     Some(view! { <p class="note pull-time-note" role="note" aria-label="Pull time">{note}</p> })
 }
 

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::state::local_storage;
+
 /// The three theme choices, cycled by the toggle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Theme {
@@ -29,9 +31,7 @@ impl Theme {
 
     /// The stored choice (`localStorage`, never anything secret there).
     fn stored() -> Theme {
-        let saved = web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+        let saved = local_storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
         match saved.as_deref() {
             Some("light") => Theme::Light,
             Some("dark") => Theme::Dark,
@@ -40,7 +40,7 @@ impl Theme {
     }
 
     fn store(self) {
-        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        if let Some(storage) = local_storage() {
             let _ = match self.attribute() {
                 Some(value) => storage.set_item(STORAGE_KEY, value),
                 None => storage.remove_item(STORAGE_KEY),

@@ -16,7 +16,7 @@ mod work;
 
 pub use loaded::{report_key, Baseline, CacheView, Inventory, RefreshChanges, ReportState};
 pub use session::{ConnState, Session, SignInForm};
-pub use table::{CveRollup, TableState};
+pub use table::{local_storage, CveRollup, TableState};
 pub use work::{CrawlPhase, CrawlView, HubFigures, ReportRun, Work};
 
 use inventory::TableQuery;

@@ -86,6 +86,25 @@ impl Session {
         self.status.with_untracked(|s| s.connection().cloned())
     }
 
+    /// The address of the Harbor in use, untracked: the configured one without a trailing
+    /// `/`, or this page's origin when the dashboard is served beside Harbor.
+    pub fn harbor_address(&self) -> String {
+        let configured = self.config.with_untracked(|c| c.harbor_url.clone());
+        if configured.is_empty() {
+            window().location().origin().unwrap_or_default()
+        } else {
+            configured.trim_end_matches('/').to_owned()
+        }
+    }
+
+    /// What `pull_time` means on the Harbor in use (tracked: it changes with the
+    /// connection).
+    pub fn pull_time_note(&self) -> String {
+        self.status.with(|s| {
+            inventory::pulltime::note_for_version(s.connection().and_then(Connection::version))
+        })
+    }
+
     /// Whether the form holds a Harbor address or credentials other than the ones in
     /// use (or nothing is connected yet): then Load artifacts signs in first, so a crawl
     /// never runs as somebody other than the user the form shows.

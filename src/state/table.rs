@@ -94,7 +94,8 @@ pub struct TableState {
 /// Where the hidden columns survive a reload.
 const HIDDEN_KEY: &str = "harbor-lens.hidden-columns";
 
-fn local_storage() -> Option<web_sys::Storage> {
+/// The page's `localStorage`, for preferences only (never anything secret).
+pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
