@@ -81,7 +81,7 @@ pub async fn fetch<T: Transport>(
     auth: Option<String>,
     row: &ArtifactRow,
 ) -> Result<ArtifactExtras, ExtrasError> {
-    let path = ApiPath::artifact(&row.project, row.short_repository(), &row.digest)
+    let path = ApiPath::artifact(&row.project, row.short_repository(), &row.digest.text())
         .with_param("with_tag", false);
     let headers = auth.map(|a| vec![("Authorization", a)]).unwrap_or_default();
     let request = Request {

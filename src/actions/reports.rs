@@ -186,7 +186,7 @@ async fn from_security_hub(lens: Lens, cancel: &harbor_client::transport::Cancel
             .filter(|r| !found.contains(&(r.repository.to_string(), r.digest.to_string())))
             .map(|r| VulnReport {
                 repository: r.repository.clone(),
-                digest: r.digest.clone(),
+                digest: r.digest.to_string().into(),
                 mime: r.scan.report_mime.as_deref().map(Into::into),
                 scanner: None,
                 generated_at: r.scan.end_time,

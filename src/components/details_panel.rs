@@ -67,7 +67,7 @@ fn accessories_view(row: &ArtifactRow, now: i64) -> impl IntoView {
             view! {
                 <tr>
                     <td>{kind}</td>
-                    <td class="digest" title=a.digest.to_string()>{inventory::format::short_digest(&a.digest).to_owned()}</td>
+                    <td class="digest" title=a.digest.to_string()>{inventory::format::short_digest(&a.digest.text()).to_owned()}</td>
                     <td class="num">{human_size(a.size)}</td>
                     <td title=exact_time(a.push_time)>{relative_time(a.push_time, now)}</td>
                 </tr>
@@ -248,7 +248,7 @@ fn panel(lens: Lens, row: ArtifactRow) -> impl IntoView {
         })
     };
     view! {
-        <h2>{format!("{}@{}", row.repository, inventory::format::short_digest(&row.digest))}</h2>
+        <h2>{format!("{}@{}", row.repository, inventory::format::short_digest(&row.digest.text()))}</h2>
         <dl>
             <dt>"Project"</dt><dd>{row.project.to_string()} {portal_link(links.project)}</dd>
             <dt>"Repository"</dt><dd>{row.repository.to_string()} {portal_link(links.repository)}</dd>

@@ -51,7 +51,7 @@ impl ReportState {
 
 /// Where a report is kept: one digest can sit in several repositories, and each is an
 /// artifact of its own.
-pub fn report_key(repository: &str, digest: &str) -> String {
+pub fn report_key(repository: &str, digest: impl std::fmt::Display) -> String {
     format!("{repository}@{digest}")
 }
 

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use harbor_client::crawl::{CrawlConfig, Crawler, Credentials, Event, Scope};
 use harbor_client::native::{NativeTransport, TokioClock};
-use harbor_client::slim::{ArtifactRow, LabelRef, TagRow};
+use harbor_client::slim::{ArtifactRow, Digest, LabelRef, TagRow};
 use harbor_client::transport::CancelToken;
 use harbor_sim::{HarborVersion, Preset, SimConfig};
 
@@ -58,7 +58,9 @@ fn heap_bytes(rows: &[ArtifactRow]) -> usize {
         if let Some(mime) = &r.scan.report_mime {
             total += shared(mime);
         }
-        total += r.digest.len();
+        if let Digest::Other(text) = &r.digest {
+            total += text.len();
+        }
         total += r.tags.capacity() * size_of::<TagRow>();
         total += r.tags.iter().map(|t| t.name.len()).sum::<usize>();
         total += r.labels.capacity() * size_of::<Arc<LabelRef>>();

@@ -4,7 +4,7 @@
 //! benchmarks) and for `wasm32` (the dashboard), and reaches the network only through
 //! the small transport trait the caller hands in.
 //!
-//! - [`model`]: serde models of Harbor's responses and their conversion to [`slim`] rows.
+//! - [`model`]: serde models of Harbor's responses and their conversion to [`slim`] rows; [`digest`]: a digest in 32 bytes.
 //! - [`url`]: request paths (always same-origin), double encoding, `q`.
 //! - [`transport`]: the [`transport::Transport`] and [`transport::Clock`] traits, cancellation.
 //! - [`connect`]: the first two requests: which Harbor, which caller, or why not.
@@ -15,6 +15,7 @@
 pub mod audit;
 pub mod connect;
 pub mod crawl;
+pub mod digest;
 pub mod model;
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 pub mod native;

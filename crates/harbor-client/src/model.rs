@@ -663,7 +663,7 @@ mod tests {
         assert_eq!(&*row.project, "app");
         assert_eq!(&*row.repository, "app/userlist");
         assert_eq!(row.short_repository(), "userlist");
-        assert_eq!(&*row.digest, "sha256:b0");
+        assert_eq!(row.digest, "sha256:b0");
         assert_eq!(&*row.kind, "IMAGE");
         assert_eq!(row.size, 280_958_537);
         assert_eq!(row.push_time, Some(1_710_740_137_352));

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::digest::Digest;
+
 /// Milliseconds since the Unix epoch, UTC. `None` stands for Harbor's
 /// `0001-01-01T00:00:00.000Z` ("never").
 pub type Millis = i64;
@@ -134,7 +136,7 @@ pub struct ArtifactRow {
     pub project: Arc<str>,
     /// Full repository name including the project (`library/nginx`), shared per repository.
     pub repository: Arc<str>,
-    pub digest: Box<str>,
+    pub digest: Digest,
     /// Harbor's `type`: `IMAGE`, `CHART`, `CNAB`, ... shared.
     pub kind: Arc<str>,
     pub media_type: Arc<str>,
@@ -211,7 +213,7 @@ pub struct AccessoryRow {
     /// Signature, SBOM, ...
     pub kind: AccessoryKind,
     /// The accessory artifact's digest.
-    pub digest: Box<str>,
+    pub digest: Digest,
     /// Bytes.
     pub size: u64,
     /// When it was attached (`creation_time`).
@@ -234,7 +236,7 @@ impl ArtifactRow {
     }
 
     /// The identity of an artifact in the inventory: repository and digest.
-    pub fn key(&self) -> (&str, &str) {
+    pub fn key(&self) -> (&str, &Digest) {
         (&self.repository, &self.digest)
     }
 

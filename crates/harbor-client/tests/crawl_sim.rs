@@ -653,7 +653,7 @@ async fn vulnerability_reports_for_scanned_artifacts() {
     for row in scanned {
         let r = reports
             .iter()
-            .find(|r| r.digest == row.digest && r.repository == row.repository)
+            .find(|r| row.digest == *r.digest && r.repository == row.repository)
             .unwrap();
         assert_eq!(
             r.vulnerabilities.len() as u32,

@@ -10,7 +10,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use harbor_client::model::VulnReport;
-use harbor_client::slim::{ArtifactRow, ScanStatus};
+use harbor_client::slim::{ArtifactRow, Digest, ScanStatus};
 use serde::Serialize;
 
 use crate::export::{json_header, write_header_records, write_record, ExportError, ExportHeader};
@@ -123,7 +123,8 @@ pub fn diff_snapshots(old: Snapshot<'_>, new: Snapshot<'_>) -> Diff {
             out.retagged.push(retag);
         }
         let mut change = count_change(before, row);
-        if let (Some(a), Some(b)) = (old_reports.get(&row.key()), new_reports.get(&row.key())) {
+        let report_key = (&*row.repository, row.digest.clone());
+        if let (Some(a), Some(b)) = (old_reports.get(&report_key), new_reports.get(&report_key)) {
             (change.new_ids, change.fixed_ids) = id_change(a, b);
         }
         if !change.is_empty() {
@@ -154,17 +155,17 @@ pub fn diff_snapshots(old: Snapshot<'_>, new: Snapshot<'_>) -> Diff {
 
 /// Every id in the reports of the rows of one side (reports of other artifacts ignored).
 fn inventory_ids<'a>(
-    rows: &HashMap<(&str, &str), u32>,
-    reports: &HashMap<(&str, &str), &'a VulnReport>,
+    rows: &HashMap<(&str, &Digest), u32>,
+    reports: &HashMap<(&str, Digest), &'a VulnReport>,
 ) -> BTreeSet<&'a str> {
     reports
         .iter()
-        .filter(|(key, _)| rows.contains_key(*key))
+        .filter(|((repository, digest), _)| rows.contains_key(&(repository, digest)))
         .flat_map(|(_, r)| r.vulnerabilities.iter().map(|v| &*v.id))
         .collect()
 }
 
-fn key_index(rows: &[ArtifactRow]) -> HashMap<(&str, &str), u32> {
+fn key_index(rows: &[ArtifactRow]) -> HashMap<(&str, &Digest), u32> {
     let mut index = HashMap::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         index.entry(r.key()).or_insert(i as u32);
@@ -172,10 +173,12 @@ fn key_index(rows: &[ArtifactRow]) -> HashMap<(&str, &str), u32> {
     index
 }
 
-fn report_index<'a>(reports: &[&'a VulnReport]) -> HashMap<(&'a str, &'a str), &'a VulnReport> {
+fn report_index<'a>(reports: &[&'a VulnReport]) -> HashMap<(&'a str, Digest), &'a VulnReport> {
     let mut index = HashMap::with_capacity(reports.len());
     for &r in reports {
-        index.entry((&*r.repository, &*r.digest)).or_insert(r);
+        index
+            .entry((&*r.repository, Digest::new(&r.digest)))
+            .or_insert(r);
     }
     index
 }
@@ -307,7 +310,7 @@ fn artifact_name(row: &ArtifactRow) -> String {
     format!(
         "{} {}",
         row.repository,
-        crate::format::short_digest(&row.digest)
+        crate::format::short_digest(&row.digest.text())
     )
 }
 
@@ -414,7 +417,8 @@ pub fn to_csv(d: &Diff, old: &[ArtifactRow], new: &[ArtifactRow], header: &Expor
             join(r.new_ids),
             join(r.fixed_ids),
         ];
-        let mut fields: Vec<&str> = vec![r.change, r.repository, r.digest];
+        let digest = r.digest.text();
+        let mut fields: Vec<&str> = vec![r.change, r.repository, &digest];
         fields.extend(texts[..3].iter().map(String::as_str));
         fields.extend(nums.iter().map(String::as_str));
         fields.extend(texts[3..].iter().map(String::as_str));
@@ -460,7 +464,7 @@ pub fn to_json(
 struct Record<'a> {
     change: &'static str,
     repository: &'a str,
-    digest: &'a str,
+    digest: &'a Digest,
     tags: Vec<&'a str>,
     tags_added: &'a [Box<str>],
     tags_removed: &'a [Box<str>],
@@ -771,7 +775,7 @@ mod tests {
                     .iter()
                     .map(|&i| {
                         let (r, d) = rows[i as usize].key();
-                        (r.to_owned(), d.to_owned())
+                        (r.to_owned(), d.to_string())
                     })
                     .collect();
                 k.sort();

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use harbor_client::model::VulnReport;
-use harbor_client::slim::{ArtifactRow, Millis, ScanStatus};
+use harbor_client::slim::{ArtifactRow, Digest, Millis, ScanStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::format::severity_name;
@@ -145,7 +145,7 @@ pub const CSV_COLUMNS: [&str; 19] = [
 /// let csv = to_csv(&rows, &[2, 0], &ExportHeader::default());
 /// let records = parse_csv(&csv).unwrap();
 /// assert_eq!(records.len(), 3 + 2);
-/// assert_eq!(records[3][3], &*rows[2].digest);
+/// assert_eq!(records[3][3], rows[2].digest.to_string());
 /// ```
 pub fn to_csv(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader) -> String {
     csv_of(rows, order, header, false)
@@ -208,13 +208,14 @@ fn write_row(out: &mut String, row: &ArtifactRow, per_tag: bool) {
     ];
     let push = iso8601_opt(row.push_time);
     let pull = iso8601_opt(row.pull_time);
+    let digest = row.digest.text();
     write_record(
         out,
         [
             &*row.project,
             &*row.repository,
             &tags,
-            &*row.digest,
+            &digest,
             &*row.kind,
             &numbers[0],
             &push,
@@ -413,11 +414,11 @@ pub fn to_json_with_reports(
         reports: Vec<&'a VulnReport>,
     }
     let artifacts: Vec<&ArtifactRow> = order.iter().filter_map(|&i| rows.get(i as usize)).collect();
-    let exported: HashSet<(&str, &str)> = artifacts.iter().map(|r| r.key()).collect();
+    let exported: HashSet<(&str, &Digest)> = artifacts.iter().map(|r| r.key()).collect();
     let reports = reports
         .iter()
         .copied()
-        .filter(|r| exported.contains(&(&*r.repository, &*r.digest)))
+        .filter(|r| exported.contains(&(&*r.repository, &Digest::new(&r.digest))))
         .collect();
     let out = Out {
         header: json_header(header, artifacts.len()),
@@ -541,7 +542,7 @@ mod tests {
         let rows = crate::synthetic::rows(3, 1);
         let report = |r: &ArtifactRow| VulnReport {
             repository: r.repository.clone(),
-            digest: r.digest.clone(),
+            digest: r.digest.to_string().into(),
             mime: None,
             scanner: None,
             generated_at: None,

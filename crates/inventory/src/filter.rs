@@ -406,12 +406,11 @@ impl Compiled {
             _ => {}
         }
         if let Some((prefix, with_algorithm)) = &self.digest {
+            let text = row.digest.text();
             let hay = if *with_algorithm {
-                &row.digest[..]
+                &text[..]
             } else {
-                row.digest
-                    .split_once(':')
-                    .map_or(&row.digest[..], |(_, hex)| hex)
+                text.split_once(':').map_or(&text[..], |(_, hex)| hex)
             };
             let head = hay.as_bytes().get(..prefix.len());
             if !head.is_some_and(|h| h.eq_ignore_ascii_case(prefix.as_bytes())) {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use harbor_client::slim::ArtifactRow;
+use harbor_client::slim::{ArtifactRow, Digest};
 
 /// Facts about each row that depend on the other rows: computed once per loaded
 /// inventory (memoise it on the rows), not per keystroke.
@@ -26,7 +26,7 @@ impl RowIndex {
         let mut repo_ids: FastMap<&str, u32> = FastMap::default();
         let mut repo_counts: Vec<u32> = Vec::new();
         // digest slot -> (first repository id, seen in another repository too)
-        let mut digest_ids: FastMap<&str, u32> =
+        let mut digest_ids: FastMap<&Digest, u32> =
             FastMap::with_capacity_and_hasher(rows.len(), Default::default());
         let mut digests: Vec<(u32, bool)> = Vec::with_capacity(rows.len());
         let mut slots: Vec<(u32, u32)> = Vec::with_capacity(rows.len());

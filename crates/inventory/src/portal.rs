@@ -129,7 +129,8 @@ impl PortalLinks {
 
     /// The artifact page of a table row (`None` when the row has no project id).
     pub fn row(&self, row: &ArtifactRow) -> Option<String> {
-        self.artifact(row.project_id, &row.project, &row.repository, &row.digest)
+        let digest = row.digest.text();
+        self.artifact(row.project_id, &row.project, &row.repository, &digest)
     }
 }
 

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use harbor_client::crawl::{LedgerEntry, RequestKind};
-use harbor_client::slim::ArtifactRow;
+use harbor_client::slim::{ArtifactRow, Digest};
 
 use crate::format::thousands;
 
@@ -193,7 +193,7 @@ pub fn merge(
         .into_iter()
         .filter(|r| fresh.contains(&*r.repository))
         .collect();
-    let seen: HashSet<(&str, &str)> = recrawled.iter().map(ArtifactRow::key).collect();
+    let seen: HashSet<(&str, &Digest)> = recrawled.iter().map(ArtifactRow::key).collect();
     let replaced: HashSet<&str> = plan
         .recrawl()
         .filter(|r| !unconfirmed.doubts(r))
@@ -284,6 +284,13 @@ pub fn apply(
 mod tests {
     use super::*;
     use crate::synthetic::{row, RowSpec};
+
+    /// `repository digest` of each row, in order.
+    fn keys_of(rows: &[ArtifactRow]) -> Vec<String> {
+        rows.iter()
+            .map(|r| format!("{} {}", r.repository, r.digest))
+            .collect()
+    }
 
     fn stamp(name: &str, count: Option<u64>, time: &str) -> RepoStamp {
         RepoStamp {
@@ -377,14 +384,14 @@ mod tests {
             r("p/keep", "sha256:8"),
         ];
         let merged = merge(cached, &plan, recrawled, &Unconfirmed::default());
-        let keys: Vec<(&str, &str)> = merged.iter().map(ArtifactRow::key).collect();
+        let keys = keys_of(&merged);
         assert_eq!(
             keys,
             [
-                ("p/keep", "sha256:1"),
-                ("p/keep", "sha256:4"),
-                ("p/change", "sha256:6"),
-                ("p/new", "sha256:7"),
+                "p/keep sha256:1",
+                "p/keep sha256:4",
+                "p/change sha256:6",
+                "p/new sha256:7",
             ]
         );
     }
@@ -410,15 +417,15 @@ mod tests {
             projects: ["q".to_owned()].into(),
         };
         let merged = merge(cached, &plan, recrawled, &unconfirmed);
-        let keys: Vec<(&str, &str)> = merged.iter().map(ArtifactRow::key).collect();
+        let keys = keys_of(&merged);
         assert_eq!(
             keys,
             [
-                ("p/change", "sha256:1"),
-                ("p/gone", "sha256:3"),
-                ("q/other", "sha256:4"),
-                ("p/change", "sha256:2"),
-                ("p/change", "sha256:9"),
+                "p/change sha256:1",
+                "p/gone sha256:3",
+                "q/other sha256:4",
+                "p/change sha256:2",
+                "p/change sha256:9",
             ]
         );
     }
@@ -479,15 +486,8 @@ mod tests {
             done.summary(),
             "Refreshed: 1 repository changed, 1 unchanged."
         );
-        let keys: Vec<(&str, &str)> = done.rows.iter().map(ArtifactRow::key).collect();
-        assert_eq!(
-            keys,
-            [
-                ("p/a", "sha256:1"),
-                ("p/b", "sha256:2"),
-                ("p/b", "sha256:3")
-            ]
-        );
+        let keys = keys_of(&done.rows);
+        assert_eq!(keys, ["p/a sha256:1", "p/b sha256:2", "p/b sha256:3"]);
         assert_eq!(done.before.len(), 1);
         assert_eq!(done.after.len(), 2);
         assert_eq!(done.stamps, fresh);

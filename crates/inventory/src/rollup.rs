@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use harbor_client::model::VulnReport;
-use harbor_client::slim::{ArtifactRow, ScanStatus, Severity};
+use harbor_client::slim::{ArtifactRow, Digest, ScanStatus, Severity};
 use serde::Serialize;
 
 use crate::export::{json_header, write_header_records, write_record, ExportError, ExportHeader};
@@ -59,7 +59,7 @@ pub struct Rollup {
 /// let rows = inventory::synthetic::rows(2, 1);
 /// let report = VulnReport {
 ///     repository: rows[1].repository.clone(),
-///     digest: rows[1].digest.clone(),
+///     digest: rows[1].digest.to_string().into(),
 ///     mime: None,
 ///     scanner: None,
 ///     generated_at: None,
@@ -72,7 +72,7 @@ pub fn build<'a>(
     rows: &[ArtifactRow],
     reports: impl IntoIterator<Item = &'a VulnReport>,
 ) -> Rollup {
-    let index: HashMap<(&str, &str), u32> = rows
+    let index: HashMap<(&str, &Digest), u32> = rows
         .iter()
         .enumerate()
         .map(|(i, r)| (r.key(), i as u32))
@@ -81,7 +81,7 @@ pub fn build<'a>(
     let mut acc: HashMap<&str, Acc<'_>> = HashMap::new();
     let mut out = Rollup::default();
     for report in reports {
-        let Some(&row) = index.get(&(&*report.repository, &*report.digest)) else {
+        let Some(&row) = index.get(&(&*report.repository, &Digest::new(&report.digest))) else {
             out.reports_unmatched += 1;
             continue;
         };
@@ -315,7 +315,7 @@ pub fn without_report<'a>(
         .iter()
         .filter_map(|&i| rows.get(i as usize))
         .filter(|r| r.scan.status == ScanStatus::Success && r.scan.total > 0)
-        .filter(|r| !loaded.contains(&r.key()));
+        .filter(|r| !loaded.contains(&(&*r.repository, &*r.digest.text())));
     for row in wanted {
         count += 1;
         if picked.len() < limit {
@@ -414,7 +414,7 @@ pub fn to_json(
     #[derive(Serialize)]
     struct Artifact<'a> {
         repository: &'a str,
-        digest: &'a str,
+        digest: &'a Digest,
     }
     #[derive(Serialize)]
     struct Out<'a> {
@@ -484,7 +484,7 @@ mod tests {
     fn report(row: &ArtifactRow, vulns: Vec<VulnRow>) -> VulnReport {
         VulnReport {
             repository: row.repository.clone(),
-            digest: row.digest.clone(),
+            digest: row.digest.to_string().into(),
             mime: None,
             scanner: None,
             generated_at: None,
@@ -548,14 +548,17 @@ mod tests {
         ];
         let order = [4, 3, 2, 1, 0];
         let (all, count) = without_report(&rows, &order, &HashSet::new(), 10);
-        let digests: Vec<&str> = all.iter().map(|r| &*r.digest).collect();
+        let digests: Vec<String> = all.iter().map(|r| r.digest.to_string()).collect();
         assert_eq!(
             (digests, count),
-            (vec!["sha256:5", "sha256:4", "sha256:1"], 3)
+            (
+                vec!["sha256:5".to_owned(), "sha256:4".into(), "sha256:1".into()],
+                3
+            )
         );
         let loaded = HashSet::from([("p/a", "sha256:5")]);
         let (next, left) = without_report(&rows, &order, &loaded, 1);
-        assert_eq!((&*next[0].digest, left), ("sha256:4", 2));
+        assert_eq!((next[0].digest.to_string(), left), ("sha256:4".into(), 2));
         // Only the matching rows count.
         assert_eq!(without_report(&rows, &[0], &loaded, 0), (vec![], 1));
     }

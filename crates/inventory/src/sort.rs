@@ -205,7 +205,7 @@ pub fn sort_indices(rows: &[ArtifactRow], indices: &mut [u32], spec: SortSpec) {
         Column::Project => sort_shared(rows, indices, d, |r| &r.project),
         Column::Repository => sort_shared(rows, indices, d, |r| &r.repository),
         Column::Tags => sort_keyed(rows, indices, d, |_, r| first_tag(r), Ord::cmp),
-        Column::Digest => sort_keyed(rows, indices, d, |_, r| &*r.digest, Ord::cmp),
+        Column::Digest => sort_keyed(rows, indices, d, |_, r| &r.digest, Ord::cmp),
         Column::Type => sort_shared(rows, indices, d, |r| &r.kind),
         Column::Size => sort_keyed(rows, indices, d, |_, r| r.size, Ord::cmp),
         Column::Pushed => sort_keyed(rows, indices, d, |_, r| r.push_time, Ord::cmp),

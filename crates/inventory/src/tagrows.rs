@@ -138,18 +138,18 @@ mod tests {
             row(&a.clone().digest("sha256:03").tags(&["v2"])),
         ];
         let got = tag_rows(&rows);
-        let names: Vec<(&str, Option<&str>)> =
-            got.iter().map(|r| (&*r.digest, tag_of(r))).collect();
-        assert_eq!(
-            names,
-            [
-                ("sha256:01", Some("v1")),
-                ("sha256:01", Some("latest")),
-                ("sha256:01", Some("v1.0")),
-                ("sha256:02", None),
-                ("sha256:03", Some("v2")),
-            ]
-        );
+        let names: Vec<(String, Option<&str>)> = got
+            .iter()
+            .map(|r| (r.digest.to_string(), tag_of(r)))
+            .collect();
+        let want = [
+            ("sha256:01", Some("v1")),
+            ("sha256:01", Some("latest")),
+            ("sha256:01", Some("v1.0")),
+            ("sha256:02", None),
+            ("sha256:03", Some("v2")),
+        ];
+        assert_eq!(names, want.map(|(d, t)| (d.to_owned(), t)));
         // The repository still holds three artifacts, not five rows.
         let index = RowIndex::new(&got);
         assert_eq!(index.repo_artifacts(0), 3);

@@ -134,6 +134,7 @@ mod tests {
     use super::*;
     use crate::synthetic::{rows, NOW};
     use crate::{Column, PerPage};
+    use harbor_client::slim::Digest;
 
     #[test]
     fn empty_table_is_page_1_of_1() {
@@ -178,12 +179,12 @@ mod tests {
         let q = TableQuery::from_query_string("page=99");
         let (_, t) = view(&data, None, &q, NOW);
         assert_eq!((t.page, t.indices.len()), (2, 10));
-        let digests: Vec<&str> = t
+        let digests: Vec<&Digest> = t
             .indices
             .iter()
-            .map(|&i| &*data[i as usize].digest)
+            .map(|&i| &data[i as usize].digest)
             .collect();
-        let want: Vec<&str> = data[50..].iter().map(|r| &*r.digest).collect();
+        let want: Vec<&Digest> = data[50..].iter().map(|r| &r.digest).collect();
         assert_eq!(digests, want);
     }
 

@@ -345,7 +345,12 @@ fn reference_filter(rows: &[ArtifactRow], i: usize, f: &Filters) -> bool {
         let hay = if d.contains(':') {
             r.digest.to_string()
         } else {
-            r.digest.split(':').next_back().unwrap_or("").to_string()
+            r.digest
+                .text()
+                .split(':')
+                .next_back()
+                .unwrap_or("")
+                .to_string()
         };
         hay.to_lowercase().starts_with(&d)
     };

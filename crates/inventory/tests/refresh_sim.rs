@@ -159,7 +159,7 @@ async fn refresh_lists_only_what_changed(version: HarborVersion, who: Option<(&s
     for t in truth.iter().filter(|t| visible.contains(&t.repository)) {
         let row = merged
             .iter()
-            .find(|r| *r.repository == t.repository && *r.digest == t.digest)
+            .find(|r| *r.repository == t.repository && r.digest == *t.digest)
             .expect("row");
         let mut tags: Vec<&str> = row.tags.iter().map(|t| &*t.name).collect();
         let mut want: Vec<&str> = t.tags.iter().map(String::as_str).collect();

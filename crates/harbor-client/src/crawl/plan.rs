@@ -52,7 +52,7 @@ use crate::model::{
     Artifact, Errors, GeneralInfo, Interner, Project, Repository, UserResp, VulnReport,
     VulnerabilityAddition, REPORT_MIME_TYPES,
 };
-use crate::slim::{ArtifactRow, ScanStatus};
+use crate::slim::{ArtifactRow, Digest, ScanStatus};
 use crate::transport::{NetworkErrorKind, Response, TransportError};
 use crate::url::{ApiPath, Q};
 
@@ -108,7 +108,7 @@ pub struct Planner {
     in_flight: usize,
     limiter: Limiter,
     listings: HashMap<ListingKey, Listing>,
-    seen: HashSet<(Arc<str>, Box<str>)>,
+    seen: HashSet<(Arc<str>, Digest)>,
     interner: Interner,
     entries: Vec<LedgerEntry>,
     events: Vec<Event>,
@@ -328,7 +328,7 @@ impl Planner {
             let kind = RequestKind::Vulnerabilities {
                 project: row.project.clone(),
                 repository: row.repository.clone(),
-                digest: Arc::from(&*row.digest),
+                digest: Arc::from(&*row.digest.text()),
                 mime: row.scan.report_mime.clone(),
             };
             planner.enqueue(kind, 1);

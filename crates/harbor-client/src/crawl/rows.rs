@@ -3,14 +3,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::slim::ArtifactRow;
+use crate::slim::{ArtifactRow, Digest};
 
 /// Artifact rows keyed by repository and digest: merging a retry's rows adds the new
 /// ones and replaces the ones already there, never duplicating.
 #[derive(Debug, Clone, Default)]
 pub struct RowSet {
     rows: Vec<ArtifactRow>,
-    index: HashMap<(Arc<str>, Box<str>), usize>,
+    index: HashMap<(Arc<str>, Digest), usize>,
 }
 
 impl RowSet {
@@ -69,7 +69,7 @@ impl RowSet {
     /// Whether the artifact is there.
     pub fn contains(&self, repository: &str, digest: &str) -> bool {
         self.index
-            .contains_key(&(Arc::from(repository), Box::from(digest)))
+            .contains_key(&(Arc::from(repository), Digest::new(digest)))
     }
 
     /// Takes the rows out.
