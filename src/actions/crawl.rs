@@ -366,6 +366,10 @@ struct Sink {
     /// The latest progress not shown yet, and when progress was last shown.
     progress: Option<Progress>,
     last_progress: Duration,
+    /// Rows shown before this run, and the artifacts it expects: the row set makes room
+    /// for both at once rather than doubling as rows come.
+    rows_before: usize,
+    expected: usize,
 }
 
 impl Sink {
@@ -380,6 +384,8 @@ impl Sink {
             last_flush: now,
             progress: None,
             last_progress: now,
+            rows_before: lens.inventory.rows.with_untracked(|set| set.len()),
+            expected: 0,
         }
     }
 
@@ -402,6 +408,9 @@ impl Sink {
                 }
             }
             Event::Progress(p) => {
+                self.expected = self
+                    .expected
+                    .max(usize::try_from(p.artifacts_expected).unwrap_or(0));
                 self.progress = Some(p);
                 if BrowserClock.now().saturating_sub(self.last_progress) >= PROGRESS_EVERY {
                     self.show_progress();
@@ -440,9 +449,13 @@ impl Sink {
             let rows = std::mem::take(&mut self.buffer);
             let count = rows.len();
             let inventory = self.lens.inventory;
+            let total = self.rows_before + self.expected;
             let added = inventory
                 .rows
-                .try_update(|set| set.merge(rows))
+                .try_update(|set| {
+                    set.make_room(count, total);
+                    set.merge(rows)
+                })
                 .unwrap_or(count);
             if added < count {
                 // A retry brought newer data for rows already shown.

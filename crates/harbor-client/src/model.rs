@@ -507,6 +507,39 @@ impl Interner {
         self.labels.insert(shared.clone());
         shared
     }
+
+    /// Points a row made elsewhere (decoded from a worker's message or the cache, where
+    /// every row came with its own copies) at the shared strings and labels.
+    pub fn share(&mut self, row: &mut ArtifactRow) {
+        for text in [
+            &mut row.project,
+            &mut row.repository,
+            &mut row.kind,
+            &mut row.media_type,
+        ] {
+            self.share_text(text);
+        }
+        if let Some(mime) = &mut row.scan.report_mime {
+            self.share_text(mime);
+        }
+        for label in &mut row.labels {
+            match self.labels.get(label) {
+                Some(found) => *label = found.clone(),
+                None => {
+                    self.labels.insert(label.clone());
+                }
+            }
+        }
+    }
+
+    fn share_text(&mut self, text: &mut Arc<str>) {
+        match self.strings.get(text) {
+            Some(found) => *text = found.clone(),
+            None => {
+                self.strings.insert(text.clone());
+            }
+        }
+    }
 }
 
 /// Why an artifact could not be turned into a row.

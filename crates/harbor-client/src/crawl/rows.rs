@@ -3,14 +3,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::model::Interner;
 use crate::slim::{ArtifactRow, Digest};
 
 /// Artifact rows keyed by repository and digest: merging a retry's rows adds the new
-/// ones and replaces the ones already there, never duplicating.
-#[derive(Debug, Clone, Default)]
+/// ones and replaces the ones already there, never duplicating. Rows merged in share
+/// one copy of each name and label, wherever they were decoded.
+#[derive(Debug, Default)]
 pub struct RowSet {
     rows: Vec<ArtifactRow>,
     index: HashMap<(Arc<str>, Digest), usize>,
+    shared: Interner,
 }
 
 impl RowSet {
@@ -22,7 +25,8 @@ impl RowSet {
     /// Adds or replaces rows; returns how many were new.
     pub fn merge(&mut self, rows: impl IntoIterator<Item = ArtifactRow>) -> usize {
         let mut added = 0;
-        for row in rows {
+        for mut row in rows {
+            self.shared.share(&mut row);
             let key = (row.repository.clone(), row.digest.clone());
             match self.index.get(&key) {
                 Some(&i) => self.rows[i] = row,
@@ -41,6 +45,23 @@ impl RowSet {
     pub fn clear(&mut self) {
         self.rows.clear();
         self.index.clear();
+        self.shared = Interner::default();
+    }
+
+    /// Makes room for `incoming` more rows when the crawl expects `total` in all: the set
+    /// grows toward `total` rather than to the next power of two (20,000 rows would
+    /// otherwise sit in room for 32,768), but never to more than twice what it holds, so
+    /// a Harbor that overstates its counts cannot make it take memory for rows that
+    /// never come.
+    pub fn make_room(&mut self, incoming: usize, total: usize) {
+        let len = self.rows.len();
+        let need = len + incoming;
+        if need <= self.rows.capacity() {
+            return;
+        }
+        let target = total.min(need.max(2 * len)).max(need);
+        self.rows.reserve_exact(target - len);
+        self.index.reserve(target - self.index.len());
     }
 
     /// Moves every row out (the set is left empty, its memory kept, as by
@@ -117,5 +138,52 @@ mod tests {
         assert_eq!(set.rows()[1].size, 9, "replaced in place");
         assert!(set.contains("p/b", "sha256:2"));
         assert!(!set.contains("p/b", "sha256:1"));
+    }
+
+    #[test]
+    fn room_grows_toward_the_expected_total_and_at_most_doubles() {
+        let mut set = RowSet::new();
+        let batch = |from: usize, n: usize| {
+            (from..from + n)
+                .map(|i| row("p/a", &format!("sha256:{i}"), 1))
+                .collect::<Vec<_>>()
+        };
+        set.make_room(100, 150);
+        set.merge(batch(0, 100));
+        assert_eq!(set.rows.capacity(), 100, "an empty set takes what comes");
+        set.make_room(50, 150);
+        set.merge(batch(100, 50));
+        assert_eq!(
+            set.rows.capacity(),
+            150,
+            "the expected total, not the next power of two"
+        );
+        // A Harbor that claims a million: room for twice what is there, no more.
+        set.make_room(10, 1_000_000);
+        assert_eq!(set.rows.capacity(), 300);
+        // More than expected still fits.
+        set.make_room(500, 10);
+        assert!(set.rows.capacity() >= 650);
+    }
+
+    #[test]
+    fn rows_decoded_apart_share_their_names_once_merged() {
+        let text =
+            serde_json::to_string(&[row("p/a", "sha256:1", 1), row("p/a", "sha256:2", 2)]).unwrap();
+        let decoded: Vec<ArtifactRow> = serde_json::from_str(&text).unwrap();
+        assert!(!Arc::ptr_eq(&decoded[0].repository, &decoded[1].repository));
+        let mut set = RowSet::new();
+        set.merge(decoded);
+        let [a, b] = set.rows() else { panic!() };
+        assert!(Arc::ptr_eq(&a.repository, &b.repository));
+        assert!(Arc::ptr_eq(&a.project, &b.project));
+        assert!(Arc::ptr_eq(&a.media_type, &b.media_type));
+        set.clear();
+        set.merge([row("p/a", "sha256:3", 1)]);
+        assert_eq!(
+            Arc::strong_count(&set.rows()[0].repository),
+            3,
+            "row, index, names"
+        );
     }
 }
