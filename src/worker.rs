@@ -334,7 +334,7 @@ impl Remote {
     }
 }
 
-/// Starts the worker ahead of the first crawl (once connected): loading and compiling
+/// Starts the worker ahead of the first crawl (when connecting): loading and compiling
 /// the module takes a few hundred milliseconds a crawl should not wait for.
 pub fn warm_up() {
     let _ = remote();

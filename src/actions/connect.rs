@@ -62,6 +62,11 @@ pub fn sign_out(lens: Lens) {
 /// signed out, with Harbor's answer on it.
 fn open(lens: Lens, harbor: String, credentials: Option<Credentials>, then: Option<Scope>) {
     let session = lens.session;
+    // The crawl worker loads while Harbor answers (from page load on), so the first
+    // crawl does not wait for it.
+    if !session.config.with_untracked(|c| c.no_worker) {
+        crate::worker::warm_up();
+    }
     let same = session.config.with_untracked(|c| c.harbor_url == harbor)
         && session.credentials.with_value(|c| *c == credentials)
         && session.status.with_untracked(|s| s.connection().is_some());
@@ -88,10 +93,6 @@ fn open(lens: Lens, harbor: String, credentials: Option<Credentials>, then: Opti
         match outcome {
             Ok(connection) => {
                 session.status.set(ConnState::Connected(connection));
-                // Load the crawl worker now, so the first crawl does not wait for it.
-                if !session.config.with_untracked(|c| c.no_worker) {
-                    crate::worker::warm_up();
-                }
                 match then {
                     Some(scope) => super::crawl::start(lens, scope),
                     None => super::cache::restore(lens),

@@ -3,8 +3,8 @@
 //!
 //! The engine does the work (planning, concurrency, retries, the ledger); this module
 //! builds a [`Crawler`] over the browser transport, spawns it, and turns its events into
-//! state updates. Rows are buffered and handed to the table a few times a second, so
-//! 100,000 artifacts do not re-run the table 1,000 times.
+//! state updates. Rows go into the row set as they come, but the table hears of them a
+//! few times a second, so 100,000 artifacts do not re-run the table 1,000 times.
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ use crate::config::TIMEOUT_SECS;
 use crate::state::{Baseline, CrawlPhase, CrawlView, Lens, RefreshChanges};
 use crate::transport::{BrowserClock, BrowserTransport};
 
-/// How often buffered rows reach the table while a crawl runs. The first rows go at
+/// How often new rows reach the table while a crawl runs. The first rows go at
 /// once, so the table fills within a few round trips of the click.
 pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
@@ -353,10 +353,13 @@ fn summaries(lens: Lens) {
     });
 }
 
-/// Receives the engine's events; buffers rows between flushes.
+/// Receives the engine's events. Rows are merged into the row set at once, without a
+/// second buffer to copy them through, and the table is told at each flush.
 struct Sink {
     lens: Lens,
-    buffer: Vec<ArtifactRow>,
+    /// Rows merged since the table was last told (new ones, and whether a retry
+    /// replaced any).
+    unshown: Option<(usize, bool)>,
     /// A refresh keeps its rows here, for the merge at its end, instead of showing them.
     held: Option<Vec<ArtifactRow>>,
     /// Repository stamps listed so far.
@@ -377,7 +380,7 @@ impl Sink {
         let now = BrowserClock.now();
         Sink {
             lens,
-            buffer: Vec::new(),
+            unshown: None,
             held: None,
             stamps: Vec::new(),
             started: now,
@@ -396,8 +399,19 @@ impl Sink {
                 self.held.get_or_insert_with(Vec::new).extend(rows);
             }
             Event::Artifacts(rows) => {
-                self.buffer.extend(rows);
-                let shown = inventory.rows.with_untracked(|set| set.len());
+                let count = rows.len();
+                let total = self.rows_before + self.expected;
+                let (unshown, replaced) = self.unshown.unwrap_or_default();
+                let shown = inventory.rows.with_untracked(|set| set.len()) - unshown;
+                let added = inventory
+                    .rows
+                    .try_update_untracked(|set| {
+                        set.make_room(count, total);
+                        set.merge(rows)
+                    })
+                    .unwrap_or(count);
+                // A retry brings newer data for rows already shown.
+                self.unshown = Some((unshown + added, replaced || added < count));
                 let every = if shown > MANY_ROWS {
                     FLUSH_SLOWLY
                 } else {
@@ -442,23 +456,14 @@ impl Sink {
         });
     }
 
-    /// Hands the buffered rows and the latest progress to the page.
+    /// Tells the table of the rows merged since the last flush, and shows the latest
+    /// progress.
     fn flush(&mut self) {
         self.last_flush = BrowserClock.now();
-        if !self.buffer.is_empty() {
-            let rows = std::mem::take(&mut self.buffer);
-            let count = rows.len();
+        if let Some((_, replaced)) = self.unshown.take() {
             let inventory = self.lens.inventory;
-            let total = self.rows_before + self.expected;
-            let added = inventory
-                .rows
-                .try_update(|set| {
-                    set.make_room(count, total);
-                    set.merge(rows)
-                })
-                .unwrap_or(count);
-            if added < count {
-                // A retry brought newer data for rows already shown.
+            inventory.rows.notify();
+            if replaced {
                 inventory.rows_replaced.update(|n| *n += 1);
             }
         }

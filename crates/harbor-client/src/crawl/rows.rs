@@ -59,7 +59,13 @@ impl RowSet {
         if need <= self.rows.capacity() {
             return;
         }
-        let target = total.min(need.max(2 * len)).max(need);
+        let doubled = need.max(2 * len);
+        // Past the expected total (or with none), as a vector grows: by doubling.
+        let target = if total >= need {
+            total.min(doubled)
+        } else {
+            doubled
+        };
         self.rows.reserve_exact(target - len);
         self.index.reserve(target - self.index.len());
     }
@@ -161,9 +167,13 @@ mod tests {
         // A Harbor that claims a million: room for twice what is there, no more.
         set.make_room(10, 1_000_000);
         assert_eq!(set.rows.capacity(), 300);
-        // More than expected still fits.
+        // More than expected still fits, and grows by doubling from there on.
+        set.merge(batch(150, 10));
         set.make_room(500, 10);
-        assert!(set.rows.capacity() >= 650);
+        assert_eq!(set.rows.capacity(), 660);
+        set.merge(batch(160, 500));
+        set.make_room(1, 0);
+        assert_eq!(set.rows.capacity(), 1320);
     }
 
     #[test]
