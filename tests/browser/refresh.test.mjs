@@ -7,8 +7,9 @@ import assert from "node:assert/strict";
 import { useLens } from "./harness.mjs";
 import { openSignedIn, loadAll, waitDone, waitMatching, truth, scriptErrors, waitStored, assertExportIsTruth, rowKey as key } from "./lens.mjs";
 
-// Some latency, so the refresh is still running when the cached rows are already shown.
-const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13", "--latency-ms", "80"]);
+// Some latency, so the refresh is still running when the cached rows are already shown (the
+// crawl worker is warm by then, so the refresh starts at once; a loaded machine needs slack).
+const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13", "--latency-ms", "250"]);
 
 const post = (path, body, method = "POST") =>
   fetch(`${lens.server.url}/_sim/${path}`, {
