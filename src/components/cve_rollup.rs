@@ -7,7 +7,7 @@ use inventory::format::{min_severity_choice, min_severity_label, thousands, MIN_
 use inventory::rollup::{to_csv, to_json, CveColumn, CveFilter, CveRow, CveSort};
 use leptos::prelude::*;
 
-use crate::components::export_buttons::{export_pair, header};
+use crate::components::export_buttons::{export_pair, header, whole};
 use crate::state::{use_lens, Lens};
 
 /// Rows rendered at first; `Show more CVEs` adds as many again (the exports hold all).
@@ -208,7 +208,7 @@ pub fn CveRollup(
                     " matching"
                 </span>
             </div>
-            {export_pair("CVEs ", "harbor-lens-cves", write)}
+            {export_pair("CVEs ", "harbor-lens-cves", whole(write))}
             <div class="table-scroll">
                 <table class="cves" aria-label="CVEs">
                     <thead><tr>{COLUMNS.into_iter().map(header_cell).collect_view()}</tr></thead>

@@ -1,8 +1,6 @@
 //! `Export CSV` and `Export JSON`: exactly the filtered rows, in table order.
 
-use inventory::export::{
-    to_csv, to_csv_per_tag, to_json_per_tag, to_json_with_reports, ExportHeader,
-};
+use inventory::export::{write_csv, write_json, ExportHeader};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -29,12 +27,33 @@ pub(crate) fn header(lens: Lens) -> ExportHeader {
     }
 }
 
-/// Offers `text` as a file download through a Blob and an object URL.
+/// Where an export writes its bytes, a piece at a time.
+pub(crate) type Sink<'a> = &'a mut dyn FnMut(&[u8]);
+
+/// An export made whole as one string: the small ones (CVEs, a diff).
+pub(crate) fn whole(
+    write: impl Fn(bool) -> Result<String, String> + Clone + 'static,
+) -> impl Fn(bool, Sink) -> Result<(), String> + Clone + 'static {
+    move |json, sink| write(json).map(|text| sink(text.as_bytes()))
+}
+
+/// Offers `text` as a file download.
 pub(crate) fn download(text: &str, name: &str, mime: &str) -> Result<(), wasm_bindgen::JsValue> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(text.as_bytes()));
+    download_parts(&parts, name, mime)
+}
+
+/// Offers the pieces of a file as a download through a Blob and an object URL. The
+/// pieces are copied out of the wasm memory one by one, so a large export never sits
+/// whole in it.
+fn download_parts(
+    parts: &js_sys::Array,
+    name: &str,
+    mime: &str,
+) -> Result<(), wasm_bindgen::JsValue> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &options)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)?;
     let anchor: web_sys::HtmlAnchorElement = document().create_element("a")?.unchecked_into();
     anchor.set_href(&url);
@@ -49,7 +68,7 @@ pub(crate) fn download(text: &str, name: &str, mime: &str) -> Result<(), wasm_bi
 pub(crate) fn export_pair(
     what: &'static str,
     stem: &'static str,
-    write: impl Fn(bool) -> Result<String, String> + Clone + 'static,
+    write: impl Fn(bool, Sink) -> Result<(), String> + Clone + 'static,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let export = move |json: bool| {
@@ -58,8 +77,13 @@ pub(crate) fn export_pair(
         } else {
             ("csv", "text/csv")
         };
-        let result = write(json).and_then(|text| {
-            download(&text, &format!("{stem}.{extension}"), mime).map_err(|e| format!("{e:?}"))
+        let parts = js_sys::Array::new();
+        let result = write(json, &mut |piece| {
+            parts.push(&js_sys::Uint8Array::from(piece));
+        })
+        .and_then(|()| {
+            download_parts(&parts, &format!("{stem}.{extension}"), mime)
+                .map_err(|e| format!("{e:?}"))
         });
         error.set(result.err().map(|e| format!("Export failed: {e}")));
     };
@@ -78,26 +102,21 @@ pub(crate) fn export_pair(
 #[component]
 pub fn ExportButtons() -> impl IntoView {
     let lens = use_lens();
-    let write = move |json: bool| {
+    let write = move |json: bool, sink: Sink| {
         let header = header(lens);
+        // With one row per tag, one record per tag, with the tag in a last column.
         let per_tag = lens.table.rows.tags_untracked();
         lens.table.matching.with_untracked(|matching| {
             lens.table.rows.with_untracked(|rows| {
-                if per_tag {
-                    // One record per tag, with the tag in a last column.
-                    if json {
-                        to_json_per_tag(rows, matching, &header).map_err(|e| e.to_string())
-                    } else {
-                        Ok(to_csv_per_tag(rows, matching, &header))
-                    }
-                } else if json {
+                if json {
                     // Fetched reports go along, so a later diff can name CVEs new and fixed.
                     lens.inventory.with_loaded_reports(|loaded| {
-                        to_json_with_reports(rows, matching, &loaded, &header)
+                        write_json(rows, matching, &loaded, &header, per_tag, sink)
                             .map_err(|e| e.to_string())
                     })
                 } else {
-                    Ok(to_csv(rows, matching, &header))
+                    write_csv(rows, matching, &header, per_tag, sink);
+                    Ok(())
                 }
             })
         })

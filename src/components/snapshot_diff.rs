@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::actions::files::{read_export, EarlierExport};
-use crate::components::export_buttons::{export_pair, header};
+use crate::components::export_buttons::{export_pair, header, whole};
 use crate::state::ReportState;
 use crate::state::{use_lens, Lens, RefreshChanges};
 
@@ -226,7 +226,7 @@ pub fn SnapshotDiff() -> impl IntoView {
                 }}
             </p>
             <p class="muted" role="note" aria-label="Vulnerability ids">{note}</p>
-            {export_pair("diff ", "harbor-lens-diff", write)}
+            {export_pair("diff ", "harbor-lens-diff", whole(write))}
             <button type="button" on:click=move |_| earlier.set(None)>"Close diff"</button>
             <div class="diff-lists">{lists}</div>
         })

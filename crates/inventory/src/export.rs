@@ -148,34 +148,107 @@ pub const CSV_COLUMNS: [&str; 19] = [
 /// assert_eq!(records[3][3], rows[2].digest.to_string());
 /// ```
 pub fn to_csv(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader) -> String {
-    csv_of(rows, order, header, false)
+    collect_text(|sink| write_csv(rows, order, header, false, sink))
 }
 
-/// The CSV export of tag rows ([`crate::tagrows::tag_rows`]): the artifact columns plus
-/// a last `tag` column (empty for an untagged artifact).
+/// About this many bytes of an export go to its sink at a time.
+pub const CHUNK: usize = 64 * 1024;
+
+/// The CSV export ([`to_csv`]) handed to `sink` in pieces of about [`CHUNK`] bytes, each
+/// ending with a whole record: an export of a million rows never sits whole in memory (a
+/// wasm page never gives memory back). With `per_tag`, for tag rows
+/// ([`crate::tagrows::tag_rows`]): the artifact columns plus a last `tag` column (empty
+/// for an untagged artifact).
 ///
 /// ```
-/// use inventory::export::{to_csv_per_tag, ExportHeader, parse_csv};
+/// use inventory::export::{write_csv, ExportHeader, parse_csv};
 /// let rows = inventory::tagrows::tag_rows(&inventory::synthetic::rows(5, 1));
 /// let order: Vec<u32> = (0..rows.len() as u32).collect();
-/// let records = parse_csv(&to_csv_per_tag(&rows, &order, &ExportHeader::default())).unwrap();
+/// let mut csv = Vec::new();
+/// write_csv(&rows, &order, &ExportHeader::default(), true, &mut |p| csv.extend_from_slice(p));
+/// let records = parse_csv(std::str::from_utf8(&csv).unwrap()).unwrap();
 /// assert_eq!(records[2].last().map(String::as_str), Some("tag"));
 /// assert_eq!(records.len(), 3 + rows.len());
 /// ```
-pub fn to_csv_per_tag(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader) -> String {
-    csv_of(rows, order, header, true)
-}
-
-fn csv_of(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader, per_tag: bool) -> String {
-    let picked: Vec<&ArtifactRow> = order.iter().filter_map(|&i| rows.get(i as usize)).collect();
-    let mut out = String::with_capacity(256 + picked.len() * 256);
-    write_header_records(&mut out, header, CSV_HEADER_FIELDS[6], picked.len());
+pub fn write_csv(
+    rows: &[ArtifactRow],
+    order: &[u32],
+    header: &ExportHeader,
+    per_tag: bool,
+    sink: &mut dyn FnMut(&[u8]),
+) {
+    let picked = || order.iter().filter_map(|&i| rows.get(i as usize));
+    let mut out = String::with_capacity(CHUNK + 4096);
+    write_header_records(&mut out, header, CSV_HEADER_FIELDS[6], picked().count());
     let tag_column = per_tag.then_some("tag");
     write_record(&mut out, CSV_COLUMNS.into_iter().chain(tag_column));
-    for row in picked {
+    for row in picked() {
         write_row(&mut out, row, per_tag);
+        if out.len() >= CHUNK {
+            sink(out.as_bytes());
+            out.clear();
+        }
     }
-    out
+    if !out.is_empty() {
+        sink(out.as_bytes());
+    }
+}
+
+/// Passes what is written on to a sink in pieces of about [`CHUNK`] bytes (a piece may
+/// end inside a character: the pieces are bytes of one file).
+struct Chunks<'a> {
+    buf: Vec<u8>,
+    sink: &'a mut dyn FnMut(&[u8]),
+}
+
+impl<'a> Chunks<'a> {
+    fn new(sink: &'a mut dyn FnMut(&[u8])) -> Self {
+        Chunks {
+            buf: Vec::with_capacity(CHUNK + 4096),
+            sink,
+        }
+    }
+
+    fn finish(mut self) {
+        if !self.buf.is_empty() {
+            (self.sink)(&self.buf);
+        }
+        self.buf.clear();
+    }
+}
+
+impl std::io::Write for Chunks<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= CHUNK {
+            (self.sink)(&self.buf);
+            self.buf.clear();
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Serialises `value` as JSON into `sink`, a piece at a time.
+fn write_json_value(
+    value: &impl Serialize,
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<(), ExportError> {
+    let mut out = Chunks::new(sink);
+    serde_json::to_writer(&mut out, value).map_err(|e| ExportError::Json(e.to_string()))?;
+    out.finish();
+    Ok(())
+}
+
+/// What a streamed export wrote, as one string (tests, small exports).
+fn collect_text(write: impl FnOnce(&mut dyn FnMut(&[u8]))) -> String {
+    let mut bytes = Vec::new();
+    write(&mut |piece| bytes.extend_from_slice(piece));
+    // Every writer here writes UTF-8 text.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn write_row(out: &mut String, row: &ArtifactRow, per_tag: bool) {
@@ -354,24 +427,54 @@ pub fn to_json(
     order: &[u32],
     header: &ExportHeader,
 ) -> Result<String, ExportError> {
-    to_json_with_reports(rows, order, &[], header)
+    collect_json(|sink| json_with_reports(rows, order, &[], header, sink))
 }
 
-/// The JSON export of tag rows: each artifact entry also has a `tag` field (`null` for
-/// an untagged artifact). [`parse_json`] reads it back as rows.
+/// The JSON export ([`to_json`]) with the full reports of some exported artifacts
+/// (reports of artifacts not exported are left out), handed to `sink` a piece at a time
+/// like [`write_csv`]. With `per_tag`, for tag rows: each artifact entry also has a `tag`
+/// field (`null` for an untagged artifact), and no reports go along. [`parse_json`]
+/// reads either back as rows.
 ///
 /// ```
-/// use inventory::export::{parse_json, to_json_per_tag, ExportHeader};
+/// use inventory::export::{parse_json, write_json, ExportHeader};
 /// let rows = inventory::tagrows::tag_rows(&inventory::synthetic::rows(5, 1));
-/// let json = to_json_per_tag(&rows, &[0], &ExportHeader::default()).unwrap();
+/// let mut json = Vec::new();
+/// write_json(&rows, &[0], &[], &ExportHeader::default(), true, &mut |p| json.extend_from_slice(p))
+///     .unwrap();
+/// let json = String::from_utf8(json).unwrap();
 /// assert!(json.contains("\"tag\":"));
 /// assert_eq!(parse_json(&json).unwrap().artifacts, vec![rows[0].clone()]);
 /// ```
-pub fn to_json_per_tag(
+pub fn write_json(
+    rows: &[ArtifactRow],
+    order: &[u32],
+    reports: &[&VulnReport],
+    header: &ExportHeader,
+    per_tag: bool,
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<(), ExportError> {
+    if per_tag {
+        json_per_tag(rows, order, header, sink)
+    } else {
+        json_with_reports(rows, order, reports, header, sink)
+    }
+}
+
+fn collect_json(
+    write: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), ExportError>,
+) -> Result<String, ExportError> {
+    let mut result = Ok(());
+    let text = collect_text(|sink| result = write(sink));
+    result.map(|()| text)
+}
+
+fn json_per_tag(
     rows: &[ArtifactRow],
     order: &[u32],
     header: &ExportHeader,
-) -> Result<String, ExportError> {
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<(), ExportError> {
     #[derive(Serialize)]
     struct TagRow<'a> {
         tag: Option<&'a str>,
@@ -395,17 +498,16 @@ pub fn to_json_per_tag(
         header: json_header(header, artifacts.len()),
         artifacts,
     };
-    serde_json::to_string(&out).map_err(|e| ExportError::Json(e.to_string()))
+    write_json_value(&out, sink)
 }
 
-/// [`to_json`] with the full reports of some exported artifacts (reports of artifacts
-/// not exported are left out).
-pub fn to_json_with_reports(
+fn json_with_reports(
     rows: &[ArtifactRow],
     order: &[u32],
     reports: &[&VulnReport],
     header: &ExportHeader,
-) -> Result<String, ExportError> {
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<(), ExportError> {
     #[derive(Serialize)]
     struct Out<'a> {
         header: JsonHeader,
@@ -425,7 +527,7 @@ pub fn to_json_with_reports(
         artifacts,
         reports,
     };
-    serde_json::to_string(&out).map_err(|e| ExportError::Json(e.to_string()))
+    write_json_value(&out, sink)
 }
 
 /// Column names of [`projects_csv`].
@@ -536,6 +638,59 @@ mod tests {
     use super::*;
     use crate::synthetic::{row, RowSpec, NOW};
     use harbor_client::slim::Severity;
+
+    fn to_csv_per_tag(rows: &[ArtifactRow], order: &[u32], header: &ExportHeader) -> String {
+        collect_text(|sink| write_csv(rows, order, header, true, sink))
+    }
+
+    fn to_json_per_tag(
+        rows: &[ArtifactRow],
+        order: &[u32],
+        header: &ExportHeader,
+    ) -> Result<String, ExportError> {
+        collect_json(|sink| json_per_tag(rows, order, header, sink))
+    }
+
+    fn to_json_with_reports(
+        rows: &[ArtifactRow],
+        order: &[u32],
+        reports: &[&VulnReport],
+        header: &ExportHeader,
+    ) -> Result<String, ExportError> {
+        collect_json(|sink| json_with_reports(rows, order, reports, header, sink))
+    }
+
+    #[test]
+    fn large_exports_come_in_pieces_that_make_the_same_file() {
+        let rows = crate::synthetic::rows(3_000, 7);
+        let order: Vec<u32> = (0..rows.len() as u32).rev().collect();
+        let header = ExportHeader::default();
+        for per_tag in [false, true] {
+            let mut pieces: Vec<Vec<u8>> = Vec::new();
+            write_csv(&rows, &order, &header, per_tag, &mut |p| {
+                pieces.push(p.to_vec())
+            });
+            assert!(pieces.len() > 3, "{} pieces", pieces.len());
+            assert!(pieces.iter().all(|p| p.len() < CHUNK + 4096));
+            let whole = if per_tag {
+                to_csv_per_tag(&rows, &order, &header)
+            } else {
+                to_csv(&rows, &order, &header)
+            };
+            assert_eq!(pieces.concat(), whole.into_bytes());
+
+            let mut pieces: Vec<Vec<u8>> = Vec::new();
+            write_json(&rows, &order, &[], &header, per_tag, &mut |p| {
+                pieces.push(p.to_vec())
+            })
+            .unwrap();
+            assert!(pieces.len() > 3);
+            assert!(pieces.iter().all(|p| p.len() < CHUNK + 4096));
+            let back = parse_json(std::str::from_utf8(&pieces.concat()).unwrap()).unwrap();
+            assert_eq!(back.artifacts.len(), rows.len());
+            assert_eq!(back.artifacts[0], rows[rows.len() - 1]);
+        }
+    }
 
     #[test]
     fn json_carries_the_reports_of_exported_artifacts_only() {
