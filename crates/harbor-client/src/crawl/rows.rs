@@ -26,6 +26,10 @@ impl std::fmt::Debug for RowSet {
     }
 }
 
+/// Rows a crawl's expected total is trusted for ahead of their coming (about 55 MB of
+/// rows in wasm).
+pub const TRUSTED_ROWS: usize = 1 << 18;
+
 fn hash_key(hasher: &RandomState, repository: &str, digest: &Digest) -> u64 {
     hasher.hash_one((repository, digest))
 }
@@ -71,24 +75,27 @@ impl RowSet {
         self.shared = Interner::default();
     }
 
-    /// Makes room for `incoming` more rows when the crawl expects `total` in all: the set
-    /// grows toward `total` rather than to the next power of two (20,000 rows would
-    /// otherwise sit in room for 32,768), but never to more than twice what it holds, so
-    /// a Harbor that overstates its counts cannot make it take memory for rows that
-    /// never come.
+    /// Makes room for `incoming` more rows when the crawl expects `total` in all. The set
+    /// takes room for the expected total as soon as it is known, while it is still small:
+    /// growing by doubling would copy every row at each step and, at the last, hold the
+    /// old and the new room at once (in wasm that peak stays taken), and leave up to
+    /// half the room unused. The expected total is trusted up to [`TRUSTED_ROWS`] (or
+    /// twice what the set holds), so a Harbor that overstates its counts cannot make it
+    /// take memory for rows that never come; past that, and past the total, it doubles.
     pub fn make_room(&mut self, incoming: usize, total: usize) {
         let len = self.rows.len();
         let need = len + incoming;
-        if need <= self.rows.capacity() {
-            return;
-        }
+        let room = self.rows.capacity();
         let doubled = need.max(2 * len);
-        // Past the expected total (or with none), as a vector grows: by doubling.
         let target = if total >= need {
-            total.min(doubled)
+            total.min(doubled.max(TRUSTED_ROWS))
         } else {
             doubled
         };
+        // Room enough now, and the expected total not much beyond it.
+        if need <= room && target < room + room / 8 {
+            return;
+        }
         self.rows.reserve_exact(target - len);
         let (all, hasher) = (&self.rows, &self.hasher);
         self.index.reserve(target - self.index.len(), |&j| {
@@ -209,25 +216,24 @@ mod tests {
     }
 
     #[test]
-    fn room_grows_toward_the_expected_total_and_at_most_doubles() {
+    fn room_is_taken_for_the_expected_total_within_what_is_trusted() {
         let mut set = RowSet::new();
         let batch = |from: usize, n: usize| {
             (from..from + n)
                 .map(|i| row("p/a", &format!("sha256:{i}"), 1))
                 .collect::<Vec<_>>()
         };
+        // The expected total at once, not the next power of two, and never again.
         set.make_room(100, 150);
         set.merge(batch(0, 100));
-        assert_eq!(set.rows.capacity(), 100, "an empty set takes what comes");
+        assert_eq!(set.rows.capacity(), 150);
         set.make_room(50, 150);
         set.merge(batch(100, 50));
-        assert_eq!(
-            set.rows.capacity(),
-            150,
-            "the expected total, not the next power of two"
-        );
-        // A Harbor that claims a million: room for twice what is there, no more.
-        set.make_room(10, 1_000_000);
+        assert_eq!(set.rows.capacity(), 150);
+        // A total that grows a little later: taken when it is an eighth more.
+        set.make_room(0, 160);
+        assert_eq!(set.rows.capacity(), 150);
+        set.make_room(0, 300);
         assert_eq!(set.rows.capacity(), 300);
         // More than expected still fits, and grows by doubling from there on.
         set.merge(batch(150, 10));
@@ -236,6 +242,13 @@ mod tests {
         set.merge(batch(160, 500));
         set.make_room(1, 0);
         assert_eq!(set.rows.capacity(), 1320);
+        // A Harbor that claims a billion: room for what is trusted, no more.
+        let mut small = RowSet::new();
+        small.make_room(10, 1_000_000_000);
+        assert_eq!(small.rows.capacity(), TRUSTED_ROWS);
+        small.merge(batch(0, 10));
+        small.make_room(10, 1_000_000_000);
+        assert_eq!(small.rows.capacity(), TRUSTED_ROWS);
     }
 
     #[test]
