@@ -204,22 +204,18 @@ pub fn sort_indices(rows: &[ArtifactRow], indices: &mut [u32], spec: SortSpec) {
     match spec.column {
         Column::Project => sort_shared(rows, indices, d, |r| &r.project),
         Column::Repository => sort_shared(rows, indices, d, |r| &r.repository),
-        Column::Tags => sort_keyed(rows, indices, d, |_, r| first_tag(r), Ord::cmp),
-        Column::Digest => sort_keyed(rows, indices, d, |_, r| &r.digest, Ord::cmp),
         Column::Type => sort_shared(rows, indices, d, |r| &r.kind),
-        Column::Size => sort_keyed(rows, indices, d, |_, r| r.size, Ord::cmp),
-        Column::Pushed => sort_keyed(rows, indices, d, |_, r| r.push_time, Ord::cmp),
-        Column::Pulled => sort_keyed(rows, indices, d, |_, r| r.pull_time, Ord::cmp),
-        Column::Vulnerabilities => sort_keyed(rows, indices, d, |_, r| vuln_key(r), Ord::cmp),
-        Column::Labels => sort_keyed(
-            rows,
-            indices,
-            d,
-            |_, r| &r.labels[..],
-            |a, b| a.iter().map(|l| &l.name).cmp(b.iter().map(|l| &l.name)),
-        ),
-        Column::Signed => sort_keyed(rows, indices, d, |_, r| r.signed(), Ord::cmp),
-        Column::Sbom => sort_keyed(rows, indices, d, |_, r| r.has_sbom(), Ord::cmp),
+        Column::Size => sort_keyed(rows, indices, d, &|_, r| {
+            i64::try_from(r.size).unwrap_or(i64::MAX)
+        }),
+        // `None` ("never") first, as `Option` orders it.
+        Column::Pushed => sort_keyed(rows, indices, d, &|_, r| r.push_time.unwrap_or(i64::MIN)),
+        Column::Pulled => sort_keyed(rows, indices, d, &|_, r| r.pull_time.unwrap_or(i64::MIN)),
+        Column::Signed => sort_keyed(rows, indices, d, &|_, r| i64::from(r.signed())),
+        Column::Sbom => sort_keyed(rows, indices, d, &|_, r| i64::from(r.has_sbom())),
+        column @ (Column::Tags | Column::Digest | Column::Vulnerabilities | Column::Labels) => {
+            sort_compared(rows, indices, d, column)
+        }
     }
 }
 
@@ -257,25 +253,22 @@ fn sort_shared(
         }
         rank[run as usize] = current;
     }
-    sort_keyed(
-        rows,
-        indices,
-        direction,
-        |pos, _| rank[run_of[pos] as usize],
-        Ord::cmp,
-    );
+    sort_keyed(rows, indices, direction, &|pos, _| {
+        i64::from(rank[run_of[pos] as usize])
+    });
 }
 
-/// Sorts by an extracted key; see [`sort_indices`].
-fn sort_keyed<'r, K>(
-    rows: &'r [ArtifactRow],
+/// Sorts by a number read from each row once; see [`sort_indices`]. Every numeric column
+/// goes through this one sort (and [`sort_compared`] takes the others): each sort the
+/// compiler copies costs the download a few kilobytes.
+fn sort_keyed(
+    rows: &[ArtifactRow],
     indices: &mut [u32],
     direction: Direction,
-    key: impl Fn(usize, &'r ArtifactRow) -> K,
-    cmp: impl Fn(&K, &K) -> Ordering,
+    key: &dyn Fn(usize, &ArtifactRow) -> i64,
 ) {
     // (key, position in `indices`); rows out of range go to a tail in input order.
-    let mut keyed: Vec<(K, u32)> = Vec::with_capacity(indices.len());
+    let mut keyed: Vec<(i64, u32)> = Vec::with_capacity(indices.len());
     let mut missing: Vec<u32> = Vec::new();
     for (pos, &i) in indices.iter().enumerate() {
         match rows.get(i as usize) {
@@ -285,12 +278,42 @@ fn sort_keyed<'r, K>(
     }
     keyed.sort_unstable_by(|a, b| {
         let ord = match direction {
-            Direction::Ascending => cmp(&a.0, &b.0),
-            Direction::Descending => cmp(&b.0, &a.0),
+            Direction::Ascending => a.0.cmp(&b.0),
+            Direction::Descending => b.0.cmp(&a.0),
         };
         ord.then(a.1.cmp(&b.1))
     });
     let sorted: Vec<u32> = keyed
+        .iter()
+        .map(|&(_, pos)| indices[pos as usize])
+        .chain(missing)
+        .collect();
+    indices.copy_from_slice(&sorted);
+}
+
+/// Sorts by a column that is not a number (tags, digest, vulnerabilities, labels),
+/// comparing the rows themselves ([`compare`]); ties keep their order.
+fn sort_compared(rows: &[ArtifactRow], indices: &mut [u32], direction: Direction, column: Column) {
+    let (mut present, missing): (Vec<(&ArtifactRow, u32)>, Vec<u32>) = (
+        indices
+            .iter()
+            .enumerate()
+            .filter_map(|(pos, &i)| rows.get(i as usize).map(|r| (r, pos as u32)))
+            .collect(),
+        indices
+            .iter()
+            .copied()
+            .filter(|&i| rows.get(i as usize).is_none())
+            .collect(),
+    );
+    present.sort_unstable_by(|a, b| {
+        let ord = match direction {
+            Direction::Ascending => compare(a.0, b.0, column),
+            Direction::Descending => compare(b.0, a.0, column),
+        };
+        ord.then(a.1.cmp(&b.1))
+    });
+    let sorted: Vec<u32> = present
         .iter()
         .map(|&(_, pos)| indices[pos as usize])
         .chain(missing)
