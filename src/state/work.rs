@@ -97,6 +97,8 @@ pub struct Work {
     pub reports_cancel: StoredValue<Option<CancelToken>>,
     /// The keyboard shortcuts list (`?`) is open.
     pub shortcuts_open: RwSignal<bool>,
+    /// The failed-requests panel is open (the header's badge and the crawl's notice open it).
+    pub failures_open: RwSignal<bool>,
 }
 
 impl Work {
@@ -107,6 +109,7 @@ impl Work {
             reports: RwSignal::new(ReportRun::default()),
             reports_cancel: StoredValue::new(None),
             shortcuts_open: RwSignal::new(false),
+            failures_open: RwSignal::new(false),
         }
     }
 
