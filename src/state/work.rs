@@ -59,6 +59,8 @@ pub struct ReportRun {
     pub running: bool,
     /// The run was stopped (Cancel, sign-out) before its end.
     pub cancelled: bool,
+    /// Milliseconds since the run started, as of its last progress.
+    pub elapsed_ms: u64,
     /// Set when the reports came from Security Hub, not one request per artifact.
     pub hub: Option<HubFigures>,
 }
