@@ -23,7 +23,8 @@ use leptos::prelude::*;
 use components::{
     ArtifactTable, BulkReports, CacheNote, ColumnChooser, ConfigProblem, ConnectForm,
     CrawlControls, CrawlProgress, CveRollup, DetailsPanel, ExportButtons, FailedRequests,
-    FilterBar, MissingBanner, OverviewCharts, Pager, ShortcutsHelp, SnapshotDiff, ThemeToggle,
+    FailureNotice, FailuresBadge, FilterBar, MissingBanner, OverviewCharts, Pager, ShortcutsHelp,
+    SnapshotDiff, ThemeToggle,
 };
 use config::{ConfigError, RuntimeConfig};
 use state::Lens;
@@ -66,7 +67,10 @@ pub fn App(
     view! {
         <header class="app-header">
             <h1>"Harbor Lens"</h1>
-            <ThemeToggle/>
+            <div class="header-tools">
+                <FailuresBadge/>
+                <ThemeToggle/>
+            </div>
         </header>
         <main>
             <ConfigProblem problem/>
@@ -76,26 +80,23 @@ pub fn App(
             <section class="crawl-panel" aria-label="Crawl">
                 <CrawlControls/>
                 <CrawlProgress/>
+                <FailureNotice/>
                 <CacheNote/>
             </section>
-            <div class="layout">
-                <div class="content">
-                    <MissingBanner/>
-                    <OverviewCharts/>
-                    <FilterBar/>
-                    <div class="table-tools">
-                        <Pager/>
-                        <ExportButtons/>
-                        <ColumnChooser/>
-                    </div>
-                    <BulkReports rollup_open/>
-                    <CveRollup open=rollup_open/>
-                    <ArtifactTable/>
-                    <SnapshotDiff/>
-                </div>
-                <FailedRequests/>
+            <MissingBanner/>
+            <OverviewCharts/>
+            <FilterBar/>
+            <div class="table-tools">
+                <Pager/>
+                <ExportButtons/>
+                <ColumnChooser/>
             </div>
+            <BulkReports rollup_open/>
+            <CveRollup open=rollup_open/>
+            <ArtifactTable/>
+            <SnapshotDiff/>
             <DetailsPanel/>
+            <FailedRequests/>
             <ShortcutsHelp/>
         </main>
     }

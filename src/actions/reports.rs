@@ -99,10 +99,11 @@ pub fn fetch_many(lens: Lens, rows: Vec<ArtifactRow>) {
         if from_security_hub(lens, &cancel).await {
             return;
         }
+        let started = BrowserClock.now();
         let mut sink = ReportSink {
             inventory,
             buffer: Vec::new(),
-            last_flush: BrowserClock.now(),
+            last_flush: started,
         };
         let result = crawler
             .vulnerabilities(&rows, &cancel, |event| match event {
@@ -112,6 +113,7 @@ pub fn fetch_many(lens: Lens, rows: Vec<ArtifactRow>) {
                     b.done = p.requests_done;
                     b.planned = p.requests_planned;
                     b.failed = p.requests_failed;
+                    b.elapsed_ms = BrowserClock.now().saturating_sub(started).as_millis() as u64;
                 }),
                 _ => {}
             })

@@ -2,8 +2,8 @@
 
 use harbor_client::slim::{ArtifactRow, LabelRef, TagRow};
 use inventory::format::{
-    collapse_tags, exact_time, human_size, more_label, relative_time, severity_badge,
-    severity_class, severity_counts, short_digest,
+    collapse_tags, exact_time, human_size, more_label, name_in_project, relative_time,
+    severity_badge, severity_class, severity_counts_long, severity_counts_short, short_id,
 };
 use inventory::Column;
 use leptos::prelude::*;
@@ -42,7 +42,7 @@ fn header(lens: Lens, column: Column) -> impl IntoView {
     // What `pull_time` means on the Harbor in use, on the Pulled column.
     let note = move || (column == Column::Pulled).then(|| lens.session.pull_time_note());
     view! {
-        <th scope="col" title=note aria-sort=move || lens.table.query.with(|q| q.aria_sort(column))>
+        <th scope="col" class=format!("col-{}", column.param()) title=note aria-sort=move || lens.table.query.with(|q| q.aria_sort(column))>
             <button type="button" on:click=move |_| lens.table.query.update(|q| q.click_sort(column))>
                 {column.header()}
                 <span class="sort-mark" aria-hidden="true">
@@ -109,10 +109,17 @@ fn signed_cell(row: &ArtifactRow) -> String {
 /// One cell of `row` in `column`.
 fn cell(column: Column, row: &ArtifactRow, now: i64) -> AnyView {
     match column {
-        Column::Project => view! { <td class="wrap">{row.project.to_string()}</td> }.into_any(),
-        Column::Repository => {
-            view! { <td class="wrap">{row.repository.to_string()}</td> }.into_any()
+        Column::Project => view! {
+            <td class="clip" title=row.project.to_string()>{row.project.to_string()}</td>
         }
+        .into_any(),
+        // The Project column already names the project; the full name is in the title.
+        Column::Repository => view! {
+            <td class="clip" title=row.repository.to_string()>
+                {name_in_project(&row.repository, &row.project).to_owned()}
+            </td>
+        }
+        .into_any(),
         Column::Tags => {
             view! { <td class="wrap tags">{tags_cell(row.tags.clone())}</td> }.into_any()
         }
@@ -121,8 +128,7 @@ fn cell(column: Column, row: &ArtifactRow, now: i64) -> AnyView {
             let full = digest.clone();
             view! {
                 <td class="digest" title=digest.clone()>
-                    {short_digest(&digest).to_owned()}
-                    " "
+                    <span class="digest-text">{short_id(&digest).to_owned()}</span>
                     <button type="button" class="more" aria-label="Copy digest" on:click=move |ev| {
                         ev.stop_propagation();
                         copy_text(&full);
@@ -150,7 +156,9 @@ fn cell(column: Column, row: &ArtifactRow, now: i64) -> AnyView {
             view! {
                 <td>
                     <span class=badge_class>{severity_badge(scan)}</span>
-                    <span class="counts">{severity_counts(scan)}</span>
+                    <span class="counts" title=severity_counts_long(scan)>
+                        {severity_counts_short(scan)}
+                    </span>
                 </td>
             }
             .into_any()

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use harbor_client::slim::ArtifactRow;
 use inventory::format::thousands;
+use inventory::progress::{estimate, Estimate};
 use inventory::rollup::without_report;
 use leptos::prelude::*;
 
@@ -55,11 +56,22 @@ fn progress_line(run: &ReportRun) -> Option<String> {
             (false, true) => "stopped",
             (false, false) => "finished",
         };
-        format!(
+        let line = format!(
             "Reports {state}: {} of {} ({} failed)",
             run.done, run.planned, run.failed
-        )
+        );
+        match run_estimate(run) {
+            Some(e) => format!("{line} · {}", e.describe()),
+            None => line,
+        }
     })
+}
+
+/// Percent and time left of a running report run (failed reports count as finished).
+fn run_estimate(run: &ReportRun) -> Option<Estimate> {
+    run.running
+        .then(|| estimate(run.done + run.failed, run.planned, run.elapsed_ms))
+        .flatten()
 }
 
 /// `Fetch vulnerability reports` for the matching artifacts, and its progress.
@@ -101,6 +113,20 @@ pub fn BulkReports(
                 "Stop fetching reports"
             </button>
             " "
+            {move || {
+                run.with(run_estimate)
+                    .map(|e| {
+                        view! {
+                            <progress
+                                aria-label="Report progress"
+                                max="100"
+                                value=e.percent.to_string()
+                                aria-valuetext=e.describe()
+                            ></progress>
+                        }
+                    })
+            }}
+            " "
             <span class="muted" role="status" aria-label="Report run">{move || run.with(progress_line)}</span>
             " "
             <span>{move || summary(lens)}</span>
@@ -125,7 +151,25 @@ mod tests {
         };
         assert_eq!(
             progress_line(&running).as_deref(),
-            Some("Reports fetching: 3 of 9 (0 failed)")
+            Some("Reports fetching: 3 of 9 (0 failed) · 33%")
+        );
+        let later = ReportRun {
+            done: 30,
+            planned: 90,
+            elapsed_ms: 6_000,
+            ..running
+        };
+        assert_eq!(
+            progress_line(&later).as_deref(),
+            Some("Reports fetching: 30 of 90 (0 failed) · 33% · about 15 s left")
+        );
+        let finished = ReportRun {
+            running: false,
+            ..later
+        };
+        assert_eq!(
+            progress_line(&finished).as_deref(),
+            Some("Reports finished: 30 of 90 (0 failed)")
         );
         let stopped = ReportRun {
             running: false,

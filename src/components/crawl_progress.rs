@@ -1,6 +1,7 @@
 //! The progress bar and the status line of the crawl.
 
 use inventory::format::thousands;
+use inventory::progress::estimate;
 use leptos::prelude::*;
 
 use crate::state::{use_lens, CrawlPhase, CrawlView};
@@ -56,12 +57,24 @@ pub fn in_flight_text(c: &CrawlView) -> String {
     }
 }
 
-/// A progress bar whose `aria-value*` follow its value, for screen readers and tests.
+/// `42% · about 30 s left` while a crawl, refresh or retry runs; `None` otherwise (the
+/// status line says how it ended). Requests that failed for good count as finished.
+pub fn time_left_text(c: &CrawlView) -> Option<String> {
+    if !c.phase.is_running() {
+        return None;
+    }
+    let finished = c.requests_done + c.requests_failed;
+    estimate(finished, c.requests_planned, c.elapsed_ms).map(|e| e.describe())
+}
+
+/// A progress bar whose `aria-value*` follow its value, for screen readers and tests;
+/// `text`, when there is one, is also its `aria-valuetext`.
 fn bar(
     label: &'static str,
     class: &'static str,
     max: impl Fn() -> u64 + Copy + Send + Sync + 'static,
     value: impl Fn() -> u64 + Copy + Send + Sync + 'static,
+    text: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
         <progress
@@ -72,11 +85,13 @@ fn bar(
             aria-valuemin="0"
             aria-valuemax=move || max().to_string()
             aria-valuenow=move || value().to_string()
+            aria-valuetext=text
         ></progress>
     }
 }
 
-/// `Loading progress` (requests done of planned) and `Crawl status`.
+/// `Loading progress` (requests finished of planned, with percent and time left) and
+/// `Crawl status`.
 #[component]
 pub fn CrawlProgress() -> impl IntoView {
     let lens = use_lens();
@@ -86,7 +101,7 @@ pub fn CrawlProgress() -> impl IntoView {
             if c.phase == CrawlPhase::Done {
                 max()
             } else {
-                c.requests_done.min(max())
+                (c.requests_done + c.requests_failed).min(max())
             }
         })
     };
@@ -106,10 +121,12 @@ pub fn CrawlProgress() -> impl IntoView {
             .crawl
             .with(|c| format!("{:.1} s", c.elapsed_ms as f64 / 1000.0))
     };
+    let time_left = move || lens.work.crawl.with(time_left_text);
     view! {
         <div class="progress-line">
-            {bar("Loading progress", "", max, now)}
-            {bar("Artifacts loaded", "artifacts-progress", expected, move || loaded() as u64)}
+            {bar("Loading progress", "", max, now, time_left)}
+            <span class="time-left">{time_left}</span>
+            {bar("Artifacts loaded", "artifacts-progress", expected, move || loaded() as u64, || None)}
             <span role="status" aria-live="polite" aria-label="Crawl status" class="crawl-status">
                 {status}
             </span>
@@ -155,5 +172,31 @@ mod tests {
             ..running
         };
         assert!(status_text(&limited, 1, 0).ends_with("14 in flight, limit 16"));
+    }
+
+    #[test]
+    fn time_left_only_while_running() {
+        let running = CrawlView {
+            phase: CrawlPhase::Loading,
+            requests_done: 18,
+            requests_failed: 2,
+            requests_planned: 80,
+            elapsed_ms: 5_000,
+            ..Default::default()
+        };
+        assert_eq!(
+            time_left_text(&running).as_deref(),
+            Some("25% · about 15 s left")
+        );
+        let starting = CrawlView {
+            elapsed_ms: 400,
+            ..running.clone()
+        };
+        assert_eq!(time_left_text(&starting).as_deref(), Some("25%"));
+        let done = CrawlView {
+            phase: CrawlPhase::Done,
+            ..running
+        };
+        assert_eq!(time_left_text(&done), None);
     }
 }

@@ -1,7 +1,9 @@
-//! The persistent panel of failed requests (never a toast that disappears).
+//! The panel of failed requests, opened from the header's badge: it stays until closed
+//! (never a toast that disappears), and closing it loses nothing.
 
 use harbor_client::crawl::{Failure, LedgerEntry};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::state::{use_lens, Lens};
 
@@ -63,12 +65,40 @@ fn entry_view(lens: Lens, index: usize, entry: LedgerEntry, busy: Signal<bool>) 
     }
 }
 
-/// `Failed requests`: one list item per failed request, a count badge, retry buttons.
+/// The id of the header's badge, where focus returns when the panel closes.
+pub const BADGE_ID: &str = "failures-badge";
+
+/// Opens the failed-requests panel (focus moves into it once it is shown).
+pub fn open_failures(lens: Lens) {
+    lens.work.failures_open.set(true);
+}
+
+/// Closes the failed-requests panel and gives focus back to the badge that opened it.
+pub fn close_failures(lens: Lens) {
+    lens.work.failures_open.set(false);
+    if let Some(badge) = document()
+        .get_element_by_id(BADGE_ID)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = badge.focus();
+    }
+}
+
+/// The `Failed requests` panel over the page: one list item per failed request, retry
+/// buttons, a close button (Esc closes it too). Rendered only while open.
 #[component]
 pub fn FailedRequests() -> impl IntoView {
     let lens = use_lens();
     let count = move || lens.inventory.failures.with(Vec::len);
     let busy = Signal::derive(move || lens.work.crawling());
+    let panel = NodeRef::<leptos::html::Section>::new();
+    // Focus moves into the panel when it appears, so keyboard and screen-reader users
+    // land where it opened (an effect: it touches the DOM's focus).
+    Effect::new(move || {
+        if let Some(el) = panel.get() {
+            let _ = el.focus();
+        }
+    });
     let list = move || {
         let entries = lens.inventory.failures.get();
         if entries.is_empty() {
@@ -85,25 +115,32 @@ pub fn FailedRequests() -> impl IntoView {
         }
         .into_any()
     };
-    view! {
-        <aside class="failed" aria-label="Failed requests">
-            <h2>
-                "Failed requests"
-                <span
-                    class=move || { if count() > 0 { "badge bad" } else { "badge" } }
-                    aria-label="failed request count"
+    move || {
+        lens.work.failures_open.get().then(|| {
+            view! {
+                <section
+                    class="failed"
+                    role="dialog"
+                    aria-label="Failed requests"
+                    tabindex="-1"
+                    node_ref=panel
                 >
-                    {count}
-                </span>
-            </h2>
-            <button
-                type="button"
-                on:click=move |_| crate::actions::crawl::retry(lens, None)
-                disabled=move || count() == 0 || busy.get()
-            >
-                "Retry failed requests"
-            </button>
-            {list}
-        </aside>
+                    <div class="failed-head">
+                        <h2>"Failed requests"</h2>
+                        <button type="button" class="close" on:click=move |_| close_failures(lens)>
+                            "Close"
+                        </button>
+                    </div>
+                    <button
+                        type="button"
+                        on:click=move |_| crate::actions::crawl::retry(lens, None)
+                        disabled=move || count() == 0 || busy.get()
+                    >
+                        "Retry failed requests"
+                    </button>
+                    {list}
+                </section>
+            }
+        })
     }
 }

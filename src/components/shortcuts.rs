@@ -1,10 +1,11 @@
 //! Keyboard: `/` focuses the first filter, arrows move through rows, Enter opens a row's
-//! details, Esc closes them, `?` lists these keys.
+//! details, Esc closes them (and the failed-requests panel), `?` lists these keys.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::details_panel::close_details;
+use super::failed_requests::close_failures;
 use super::filter_bar::FIRST_FILTER_ID;
 use crate::state::Lens;
 
@@ -52,6 +53,7 @@ pub fn install_shortcuts(lens: Lens) {
             "Escape" if lens.work.shortcuts_open.get_untracked() => {
                 lens.work.shortcuts_open.set(false)
             }
+            "Escape" if lens.work.failures_open.get_untracked() => close_failures(lens),
             "Escape" if lens.inventory.selected.get_untracked().is_some() => close_details(lens),
             key @ ("ArrowDown" | "ArrowUp")
                 if target.has_attribute("data-row") && move_row(&target, key == "ArrowDown") =>
@@ -68,7 +70,7 @@ const KEYS: [(&str, &str); 6] = [
     ("/", "focus the first filter"),
     ("↓ ↑", "move through the rows of the table"),
     ("Enter", "open the focused row's details"),
-    ("Esc", "close the details, or this list"),
+    ("Esc", "close this list, the failed requests or the details"),
     ("?", "show or hide this list"),
     ("Enter in the password field", "sign in"),
 ];

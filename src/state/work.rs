@@ -59,6 +59,8 @@ pub struct ReportRun {
     pub running: bool,
     /// The run was stopped (Cancel, sign-out) before its end.
     pub cancelled: bool,
+    /// Milliseconds since the run started, as of its last progress.
+    pub elapsed_ms: u64,
     /// Set when the reports came from Security Hub, not one request per artifact.
     pub hub: Option<HubFigures>,
 }
@@ -97,6 +99,8 @@ pub struct Work {
     pub reports_cancel: StoredValue<Option<CancelToken>>,
     /// The keyboard shortcuts list (`?`) is open.
     pub shortcuts_open: RwSignal<bool>,
+    /// The failed-requests panel is open (the header's badge and the crawl's notice open it).
+    pub failures_open: RwSignal<bool>,
 }
 
 impl Work {
@@ -107,6 +111,7 @@ impl Work {
             reports: RwSignal::new(ReportRun::default()),
             reports_cancel: StoredValue::new(None),
             shortcuts_open: RwSignal::new(false),
+            failures_open: RwSignal::new(false),
         }
     }
 

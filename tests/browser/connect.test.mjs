@@ -1,9 +1,9 @@
 // Connecting: clear messages for an unreachable Harbor and for an address with no
-// Harbor; anonymous access; `?embed=1` hides the page header.
+// Harbor; anonymous access; `?embed=1` hides the page title.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useLens } from "./harness.mjs";
-import { loadAll, matching, truth, scriptErrors } from "./lens.mjs";
+import { loadAll, matching, truth, scriptErrors, failuresBadge } from "./lens.mjs";
 
 const lens = useLens(["--demo", "--preset", "tiny", "--harbor-version", "2.13"]);
 
@@ -43,11 +43,12 @@ test("without credentials the dashboard is anonymous and sees public projects on
   assert.deepEqual(scriptErrors(page), []);
 });
 
-test("?embed=1 hides the page header", async () => {
+test("?embed=1 hides the page title; the failed-requests badge stays", async () => {
   const page = await lens.chrome.newPage();
   await page.goto(lens.server.url + "/?embed=1");
   await page.getByRole("button", { name: "Load artifacts" }).waitFor();
   assert.equal(await page.getByRole("heading", { name: "Harbor Lens" }).isVisible(), false);
+  assert.equal(await failuresBadge(page).isVisible(), true);
   const plain = await lens.chrome.newPage();
   await plain.goto(lens.server.url + "/");
   await plain.getByRole("heading", { name: "Harbor Lens" }).waitFor();

@@ -17,6 +17,26 @@ export async function openSignedIn(page, url, [user, password] = ADMIN, path = "
 /** The crawl status line. */
 export const status = (page) => page.getByRole("status", { name: "Crawl status" });
 
+/** The header's badge that opens the failed-requests panel, `Failed requests (N)`. */
+export const failuresBadge = (page) => page.getByRole("button", { name: /^Failed requests \(\d+\)$/ });
+
+/** The failed-requests panel (present only while open). */
+export const failuresPanel = (page) => page.getByRole("dialog", { name: "Failed requests" });
+
+/** The count the badge shows. */
+export async function badgeCount(page) {
+  const name = await failuresBadge(page).textContent();
+  return Number(name.match(/\((\d+)\)/)[1]);
+}
+
+/** Opens the failed-requests panel through the header's badge (if it is not open yet). */
+export async function openFailures(page) {
+  const panel = failuresPanel(page);
+  if ((await panel.count()) === 0) await failuresBadge(page).click();
+  await panel.waitFor();
+  return panel;
+}
+
 /** Clicks `Load artifacts` and waits until the status line ends with `done`. */
 export async function loadAll(page, timeout = 60_000) {
   await page.getByRole("button", { name: "Load artifacts" }).click();

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useLens } from "./harness.mjs";
-import { openSignedIn, loadAll, waitDone, waitMatching, truth, scriptErrors, waitStored, assertExportIsTruth, rowKey as key } from "./lens.mjs";
+import { openSignedIn, loadAll, waitDone, waitMatching, truth, scriptErrors, waitStored, assertExportIsTruth, rowKey as key, openFailures } from "./lens.mjs";
 
 // Some latency, so the refresh is still running when the cached rows are already shown (the
 // crawl worker is warm by then, so the refresh starts at once; a loaded machine needs slack).
@@ -113,7 +113,7 @@ test("a refresh whose listings fail keeps every row and lists what failed", asyn
   try {
     await page.getByRole("button", { name: "Refresh", exact: true }).click();
     await waitDone(page);
-    const panel = page.getByRole("complementary", { name: "Failed requests" });
+    const panel = await openFailures(page);
     const items = await panel.getByRole("listitem").allTextContents();
     assert.ok(items.length >= 2, JSON.stringify(items));
     assert.match(

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, useLens } from "./harness.mjs";
-import { openSignedIn, loadAll, matching, waitMatching, waitDone, status, truth, scriptErrors } from "./lens.mjs";
+import { openSignedIn, loadAll, matching, waitMatching, waitDone, status, truth, scriptErrors, openFailures } from "./lens.mjs";
 
 /** The dashboard's attempts per request (harbor-client's `RetryPolicy::default`). */
 const MAX_ATTEMPTS = 4;
@@ -34,10 +34,13 @@ async function setFaults(plan) {
   assert.ok(reset.ok);
 }
 
-/** The panel's entries and the banner's missing count (null when it cannot be counted). */
+/** The panel's entries (opened through the badge, closed again) and the banner's missing
+ * count (null when it cannot be counted). */
 async function panelAndBanner(page) {
-  const panel = page.getByRole("complementary", { name: "Failed requests" });
+  const panel = await openFailures(page);
   const items = await panel.getByRole("listitem").allTextContents();
+  await page.keyboard.press("Escape");
+  await panel.waitFor({ state: "detached" });
   const note = page.getByRole("note");
   const banner = (await note.count()) ? await note.textContent() : null;
   const about = banner?.match(/: about ([\d,]+) artifacts not loaded/);
@@ -155,7 +158,7 @@ test("the network cut mid-crawl: the panel says what failed, and retry completes
     if (cut.missing !== null) assert.equal(loaded + cut.missing, all.length);
 
     await page.context().setOffline(false);
-    await page.getByRole("button", { name: "Retry failed requests" }).click();
+    await (await openFailures(page)).getByRole("button", { name: "Retry failed requests" }).click();
     await waitMatching(page, all.length, 120_000);
     await waitDone(page, 60_000);
     const after = await panelAndBanner(page);

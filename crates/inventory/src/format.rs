@@ -78,6 +78,34 @@ pub fn short_digest(digest: &str) -> &str {
     }
 }
 
+/// A repository's name inside its project (`api` for `library/api`), for the table's
+/// Repository column beside the Project column; the full name when it does not start
+/// with the project.
+///
+/// ```
+/// use inventory::format::name_in_project;
+/// assert_eq!(name_in_project("library/tools/api", "library"), "tools/api");
+/// assert_eq!(name_in_project("library-x/api", "library"), "library-x/api");
+/// ```
+pub fn name_in_project<'a>(repository: &'a str, project: &str) -> &'a str {
+    repository
+        .strip_prefix(project)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(repository)
+}
+
+/// The first 12 hex digits of a digest, without the algorithm (`0123456789ab`), as
+/// short image ids are written; for a one-line table cell whose title holds the digest.
+///
+/// ```
+/// assert_eq!(inventory::format::short_id("sha256:0123456789abcdef"), "0123456789ab");
+/// ```
+pub fn short_id(digest: &str) -> &str {
+    let short = short_digest(digest);
+    short.split_once(':').map_or(short, |(_, hex)| hex)
+}
+
 /// The name of a severity as Harbor shows it (`Critical`, `High`, ...).
 pub fn severity_name(s: Severity) -> &'static str {
     s.name()
@@ -143,6 +171,25 @@ pub fn severity_counts(scan: &ScanSummary) -> String {
     }
     let [c, h, m, l] = scan.counts;
     format!("C {c} · H {h} · M {m} · L {l}")
+}
+
+/// The table's narrow counts, `C1 H2 M0 L5`, empty unless scanned; the cell's title
+/// spells them out with [`severity_counts_long`].
+pub fn severity_counts_short(scan: &ScanSummary) -> String {
+    if scan.status != ScanStatus::Success {
+        return String::new();
+    }
+    let [c, h, m, l] = scan.counts;
+    format!("C{c} H{h} M{m} L{l}")
+}
+
+/// `Critical 1, High 2, Medium 0, Low 5`, empty unless scanned.
+pub fn severity_counts_long(scan: &ScanSummary) -> String {
+    if scan.status != ScanStatus::Success {
+        return String::new();
+    }
+    let [c, h, m, l] = scan.counts;
+    format!("Critical {c}, High {h}, Medium {m}, Low {l}")
 }
 
 /// Tags to show before collapsing, and how many are hidden behind "+N more".
@@ -277,6 +324,38 @@ mod tests {
     }
 
     #[test]
+    fn short_id_table() {
+        let cases = [
+            ("sha256:0123456789abcdef", "0123456789ab"),
+            ("sha512:ffffffffffffffffff", "ffffffffffff"),
+            ("0123456789abcdef", "0123456789ab"),
+            ("sha256:0123", "0123"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(short_id(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn name_in_project_table() {
+        let cases = [
+            ("library/api", "library", "api"),
+            ("library/team/api", "library", "team/api"),
+            // Another project whose name starts the same way.
+            ("lib/api", "library", "lib/api"),
+            ("library2/api", "library", "library2/api"),
+            // Nothing after the project: keep what Harbor sent.
+            ("library/", "library", "library/"),
+            ("library", "library", "library"),
+            ("api", "", "api"),
+        ];
+        for (repository, project, want) in cases {
+            assert_eq!(name_in_project(repository, project), want, "{repository}");
+        }
+    }
+
+    #[test]
     fn short_digest_table() {
         let cases = [
             ("sha256:0123456789abcdef", "sha256:0123456789ab"),
@@ -331,6 +410,13 @@ mod tests {
         s.counts = [1, 2, 0, 5];
         assert_eq!(severity_counts(&s), "C 1 · H 2 · M 0 · L 5");
         assert_eq!(severity_counts(&with(ScanStatus::Failed)), "");
+        assert_eq!(severity_counts_short(&s), "C1 H2 M0 L5");
+        assert_eq!(severity_counts_short(&with(ScanStatus::NotScanned)), "");
+        assert_eq!(
+            severity_counts_long(&s),
+            "Critical 1, High 2, Medium 0, Low 5"
+        );
+        assert_eq!(severity_counts_long(&with(ScanStatus::Scanning)), "");
     }
 
     #[test]

@@ -25,7 +25,7 @@
 //!   commands, severity choices);
 //! - the rest of the page: [`export`], [`presets`], [`stats`] (charts), [`rollup`] (the
 //!   CVE roll-up, from reports or from Security Hub), [`diff`] (snapshot diff), [`refresh`]
-//!   (folding a refresh in);
+//!   (folding a refresh in), [`progress`] (percent and time left);
 //! - audit depth: [`tagrows`] (one row per tag), [`portal`] (links into Harbor's portal),
 //!   [`storage`] (quota beside the size sum), [`pulltime`] (what `pull_time` means).
 
@@ -39,6 +39,7 @@ pub mod index;
 pub mod page;
 pub mod portal;
 pub mod presets;
+pub mod progress;
 pub mod pulltime;
 pub mod query;
 pub mod recent;
