@@ -96,7 +96,11 @@ export async function openSignedIn(page, url, timeout = 20_000) {
  */
 export async function timedLoad(page, timeout) {
   await page.evaluate(() => {
-    const b = (window.__bench = { click: null, firstRow: null, done: null });
+    const b = (window.__bench = { click: null, firstRow: null, done: null, longTasks: [] });
+    // Main-thread tasks of 50 ms and more (the Long Tasks API), from the click to `done`.
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (b.click !== null && b.done === null) b.longTasks.push(e.duration);
+    }).observe({ type: "longtask" });
     document.addEventListener("click", () => (b.click ??= performance.now()), { capture: true, once: true });
     const statusText = () =>
       (document.querySelector('[aria-label="Crawl status"]') ?? document.querySelector(".crawl-status"))?.textContent?.trim() ?? "";
@@ -131,6 +135,8 @@ export async function timedLoad(page, timeout) {
     return {
       done_ms: b.done - b.click,
       first_row_ms: b.firstRow > 0 ? b.firstRow - b.click : null,
+      longest_task_ms: b.longTasks.length ? Math.max(...b.longTasks) : 0,
+      tasks_over_100ms: b.longTasks.filter((d) => d > 100).length,
       protocols,
       round_trip_ms,
       matching: matching === undefined ? null : Number(matching.replace(/[^0-9]/g, "")),
@@ -257,6 +263,9 @@ export async function interactionFigures(browser, url, timeout, log) {
     const load = await timedLoad(page, timeout);
     out.loaded = load.matching;
     out.load_done_ms = load.done_ms;
+    out.load_longest_task_ms = load.longest_task_ms;
+    out.load_tasks_over_100ms = load.tasks_over_100ms;
+    log(`  crawl: longest main-thread task ${load.longest_task_ms.toFixed(0)} ms, ${load.tasks_over_100ms} over 100 ms`);
     await page.evaluate(installInteractionProbe);
 
     // Memory right after the load.

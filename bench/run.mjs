@@ -310,6 +310,10 @@ function targets(res) {
     t.push({ target: "page change < 30 ms", case: `${ui.preset}, ${ui.loaded} rows`, value: `median ${s.median.toFixed(1)}, max ${s.max.toFixed(1)} ms`, met: s.median < 30 });
   }
   const m0 = ui?.memory_after_load;
+  if (ui?.load_longest_task_ms !== undefined) {
+    t.push({ target: "no main-thread task > 100 ms while the crawl runs", case: `${ui.preset}, ${ui.loaded} rows`,
+      value: `longest ${ui.load_longest_task_ms.toFixed(0)} ms, ${ui.load_tasks_over_100ms} over 100 ms`, met: ui.load_longest_task_ms <= 100 });
+  }
   if (m0 && ui.loaded) {
     const total = (m0.wasm_bytes ?? 0) + m0.js_heap_used;
     const per = total / ui.loaded;
