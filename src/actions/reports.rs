@@ -191,7 +191,7 @@ async fn from_security_hub(lens: Lens, cancel: &harbor_client::transport::Cancel
                 digest: r.digest.to_string().into(),
                 mime: r.scan.report_mime.as_deref().map(Into::into),
                 scanner: None,
-                generated_at: r.scan.end_time,
+                generated_at: r.scan.end_time.get(),
                 vulnerabilities: Vec::new(),
             })
             .collect()

@@ -259,7 +259,7 @@ impl Accessory {
             kind: AccessoryKind::parse(&self.kind),
             digest: self.digest.as_str().into(),
             size: self.size,
-            push_time: parse_rfc3339(&self.creation_time),
+            push_time: parse_rfc3339(&self.creation_time).into(),
             inherited,
         }
     }
@@ -585,8 +585,8 @@ impl Artifact {
             kind: interner.intern(&self.kind),
             media_type: interner.intern(&self.media_type),
             size: self.size,
-            push_time: parse_rfc3339(&self.push_time),
-            pull_time: parse_rfc3339(&self.pull_time),
+            push_time: parse_rfc3339(&self.push_time).into(),
+            pull_time: parse_rfc3339(&self.pull_time).into(),
             tags: self.tags.iter().map(TagRow::from).collect(),
             labels: self.labels.iter().map(|l| interner.label(l)).collect(),
             scan,
@@ -617,8 +617,8 @@ impl From<&Tag> for TagRow {
     fn from(tag: &Tag) -> Self {
         TagRow {
             name: tag.name.as_str().into(),
-            push_time: parse_rfc3339(&tag.push_time),
-            pull_time: parse_rfc3339(&tag.pull_time),
+            push_time: parse_rfc3339(&tag.push_time).into(),
+            pull_time: parse_rfc3339(&tag.pull_time).into(),
         }
     }
 }
@@ -665,7 +665,7 @@ pub fn scan_summary(
         ],
         total: summary.total,
         fixable: summary.fixable,
-        end_time: parse_rfc3339(&report.end_time),
+        end_time: parse_rfc3339(&report.end_time).into(),
         report_mime: Some(interner.intern(mime)),
     }
 }
@@ -699,9 +699,9 @@ mod tests {
         assert_eq!(row.digest, "sha256:b0");
         assert_eq!(&*row.kind, "IMAGE");
         assert_eq!(row.size, 280_958_537);
-        assert_eq!(row.push_time, Some(1_710_740_137_352));
+        assert_eq!(row.push_time.get(), Some(1_710_740_137_352));
         assert_eq!(row.tags.len(), 1);
-        assert_eq!(row.tags[0].pull_time, None, "never pulled");
+        assert_eq!(row.tags[0].pull_time.get(), None, "never pulled");
         assert!(row.labels.is_empty());
         assert_eq!(row.references, 0);
         assert_eq!(row.scan, ScanSummary::NOT_SCANNED);
@@ -758,7 +758,7 @@ mod tests {
         assert_eq!(row.scan.severity, Some(Severity::High));
         assert_eq!(row.scan.counts, [0, 2, 0, 3]);
         assert_eq!((row.scan.total, row.scan.fixable), (5, 2));
-        assert_eq!(row.scan.end_time, Some(2000));
+        assert_eq!(row.scan.end_time.get(), Some(2000));
         assert_eq!(row.scan.report_mime.as_deref(), Some(REPORT_MIME_TYPES[0]));
         assert_eq!(row.references, 2);
         assert_eq!(&*row.labels[0].name, "prod");

@@ -13,6 +13,41 @@ pub use crate::digest::Digest;
 /// `0001-01-01T00:00:00.000Z` ("never").
 pub type Millis = i64;
 
+/// A row's time, or "never", in 8 bytes: an `Option<Millis>` takes 16, and a row and its
+/// tags hold several. Orders as the option does ("never" first); reads and writes as
+/// one (a number or `null`), so caches and exports keep their format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "Option<Millis>", into = "Option<Millis>")]
+pub struct Moment(i64);
+
+impl Moment {
+    /// "Never" (Harbor's year-1 time, or no time at all).
+    pub const NEVER: Moment = Moment(i64::MIN);
+
+    /// The time, `None` for "never".
+    pub fn get(self) -> Option<Millis> {
+        (self != Moment::NEVER).then_some(self.0)
+    }
+}
+
+impl From<Option<Millis>> for Moment {
+    fn from(ms: Option<Millis>) -> Moment {
+        ms.map_or(Moment::NEVER, Moment)
+    }
+}
+
+impl From<Moment> for Option<Millis> {
+    fn from(at: Moment) -> Option<Millis> {
+        at.get()
+    }
+}
+
+impl Default for Moment {
+    fn default() -> Moment {
+        Moment::NEVER
+    }
+}
+
 /// Severity levels Harbor's scanners report, lowest first so that `Ord` means "worse".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Severity {
@@ -95,7 +130,7 @@ pub struct ScanSummary {
     pub total: u32,
     pub fixable: u32,
     /// When the scan ended.
-    pub end_time: Option<Millis>,
+    pub end_time: Moment,
     /// The report MIME type the summary was keyed by (needed to fetch the full report).
     pub report_mime: Option<Arc<str>>,
 }
@@ -107,7 +142,7 @@ impl ScanSummary {
         counts: [0; 4],
         total: 0,
         fixable: 0,
-        end_time: None,
+        end_time: Moment::NEVER,
         report_mime: None,
     };
 }
@@ -116,8 +151,8 @@ impl ScanSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagRow {
     pub name: Box<str>,
-    pub push_time: Option<Millis>,
-    pub pull_time: Option<Millis>,
+    pub push_time: Moment,
+    pub pull_time: Moment,
 }
 
 /// A label attached to an artifact, shared between all artifacts that carry it.
@@ -141,8 +176,8 @@ pub struct ArtifactRow {
     pub kind: Arc<str>,
     pub media_type: Arc<str>,
     pub size: u64,
-    pub push_time: Option<Millis>,
-    pub pull_time: Option<Millis>,
+    pub push_time: Moment,
+    pub pull_time: Moment,
     pub tags: Vec<TagRow>,
     pub labels: Vec<Arc<LabelRef>>,
     pub scan: ScanSummary,
@@ -217,7 +252,7 @@ pub struct AccessoryRow {
     /// Bytes.
     pub size: u64,
     /// When it was attached (`creation_time`).
-    pub push_time: Option<Millis>,
+    pub push_time: Moment,
     /// Inherited from the image index that references this artifact (Harbor 2.16).
     pub inherited: bool,
 }
@@ -246,5 +281,25 @@ impl ArtifactRow {
             .strip_prefix(&*self.project)
             .and_then(|rest| rest.strip_prefix('/'))
             .unwrap_or(&self.repository)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moment_reads_writes_and_orders_as_an_option() {
+        for ms in [None, Some(0), Some(-5), Some(1_710_740_137_352)] {
+            let at = Moment::from(ms);
+            assert_eq!(at.get(), ms);
+            let text = serde_json::to_string(&at).unwrap();
+            assert_eq!(text, serde_json::to_string(&ms).unwrap());
+            assert_eq!(serde_json::from_str::<Moment>(&text).unwrap(), at);
+        }
+        let mut times = [Some(3), None, Some(-1), Some(2)].map(Moment::from);
+        times.sort();
+        assert_eq!(times.map(Moment::get), [None, Some(-1), Some(2), Some(3)]);
+        assert!(std::mem::size_of::<Moment>() < std::mem::size_of::<Option<Millis>>());
     }
 }

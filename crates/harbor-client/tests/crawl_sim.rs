@@ -691,7 +691,7 @@ async fn crawled_rows_carry_the_accessories_truth_names() {
         for r in rows.iter().filter(|r| !r.accessories.is_empty()) {
             for a in r.accessories.iter() {
                 assert!(a.digest.starts_with("sha256:") && a.size > 0, "{a:?}");
-                assert!(a.push_time.is_some(), "{a:?}");
+                assert!(a.push_time.get().is_some(), "{a:?}");
             }
             assert!(r.project_id > 0);
         }

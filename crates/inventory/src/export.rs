@@ -279,8 +279,8 @@ fn write_row(out: &mut String, row: &ArtifactRow, per_tag: bool) {
         s.counts[3].to_string(),
         s.fixable.to_string(),
     ];
-    let push = iso8601_opt(row.push_time);
-    let pull = iso8601_opt(row.pull_time);
+    let push = iso8601_opt(row.push_time.get());
+    let pull = iso8601_opt(row.pull_time.get());
     let digest = row.digest.text();
     write_record(
         out,

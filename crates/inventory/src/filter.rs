@@ -172,7 +172,7 @@ impl ScanFilter {
         };
         by_state
             || (scan.status == ScanStatus::Success
-                && stale_before.is_some_and(|cut| scan.end_time.is_none_or(|t| t < cut)))
+                && stale_before.is_some_and(|cut| scan.end_time.get().is_none_or(|t| t < cut)))
     }
 }
 
@@ -443,7 +443,7 @@ impl Compiled {
             }
         }
         if let Some(cut) = self.pulled_before {
-            if row.pull_time.is_some_and(|t| t >= cut) {
+            if row.pull_time.get().is_some_and(|t| t >= cut) {
                 return false;
             }
         }

@@ -35,8 +35,8 @@ pub fn human_size(bytes: u64) -> String {
 /// assert_eq!(relative_time(Some(0), 3 * day), "3 days ago");
 /// assert_eq!(relative_time(None, 0), "never");
 /// ```
-pub fn relative_time(at: Option<Millis>, now: Millis) -> String {
-    let Some(at) = at else {
+pub fn relative_time(at: impl Into<Option<Millis>>, now: Millis) -> String {
+    let Some(at) = at.into() else {
         return "never".to_string();
     };
     let secs = now.saturating_sub(at) / 1000;
@@ -52,8 +52,9 @@ pub fn relative_time(at: Option<Millis>, now: Millis) -> String {
 }
 
 /// The exact time for a hover title: ISO 8601 UTC, or `never`.
-pub fn exact_time(at: Option<Millis>) -> String {
-    at.map_or_else(|| "never".to_string(), crate::time::iso8601)
+pub fn exact_time(at: impl Into<Option<Millis>>) -> String {
+    at.into()
+        .map_or_else(|| "never".to_string(), crate::time::iso8601)
 }
 
 /// Whole days between `at` and `now` (0 for future times); `None` for never.

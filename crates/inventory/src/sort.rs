@@ -209,8 +209,12 @@ pub fn sort_indices(rows: &[ArtifactRow], indices: &mut [u32], spec: SortSpec) {
             i64::try_from(r.size).unwrap_or(i64::MAX)
         }),
         // `None` ("never") first, as `Option` orders it.
-        Column::Pushed => sort_keyed(rows, indices, d, &|_, r| r.push_time.unwrap_or(i64::MIN)),
-        Column::Pulled => sort_keyed(rows, indices, d, &|_, r| r.pull_time.unwrap_or(i64::MIN)),
+        Column::Pushed => sort_keyed(rows, indices, d, &|_, r| {
+            r.push_time.get().unwrap_or(i64::MIN)
+        }),
+        Column::Pulled => sort_keyed(rows, indices, d, &|_, r| {
+            r.pull_time.get().unwrap_or(i64::MIN)
+        }),
         Column::Signed => sort_keyed(rows, indices, d, &|_, r| i64::from(r.signed())),
         Column::Sbom => sort_keyed(rows, indices, d, &|_, r| i64::from(r.has_sbom())),
         column @ (Column::Tags | Column::Digest | Column::Vulnerabilities | Column::Labels) => {
@@ -372,6 +376,7 @@ mod tests {
     use super::*;
     use crate::synthetic::{row, RowSpec, NOW};
     use crate::DAY_MS;
+    use harbor_client::slim::Moment;
 
     fn fixture() -> Vec<ArtifactRow> {
         let a = RowSpec::new("alpha", "alpha/web");
@@ -458,7 +463,7 @@ mod tests {
             kind,
             digest: "sha256:acc".into(),
             size: 1,
-            push_time: None,
+            push_time: Moment::NEVER,
             inherited: false,
         };
         let mut rows = fixture();

@@ -137,7 +137,7 @@ pub fn age_buckets(rows: &[ArtifactRow], indices: &[u32], now: Millis) -> Vec<Ag
         .collect();
     let unknown = out.len() - 1;
     for row in indices.iter().filter_map(|&i| rows.get(i as usize)) {
-        let slot = match row.push_time {
+        let slot = match row.push_time.get() {
             None => unknown,
             Some(t) => {
                 let days = (now.saturating_sub(t) / DAY_MS).max(0);

@@ -121,7 +121,7 @@ impl RowSpec {
             counts,
             total: counts.iter().sum(),
             fixable,
-            end_time: end,
+            end_time: end.into(),
             report_mime: None,
         };
         self
@@ -137,15 +137,15 @@ pub fn row(spec: &RowSpec) -> ArtifactRow {
         kind: spec.kind.clone(),
         media_type: "application/vnd.oci.image.manifest.v1+json".into(),
         size: spec.size,
-        push_time: spec.pushed,
-        pull_time: spec.pulled,
+        push_time: spec.pushed.into(),
+        pull_time: spec.pulled.into(),
         tags: spec
             .tags
             .iter()
             .map(|t| TagRow {
                 name: t.as_str().into(),
-                push_time: spec.pushed,
-                pull_time: spec.pulled,
+                push_time: spec.pushed.into(),
+                pull_time: spec.pulled.into(),
             })
             .collect(),
         labels: spec
@@ -181,7 +181,7 @@ pub fn accessory(kind: AccessoryKind, at: Option<Millis>) -> AccessoryRow {
         digest: format!("sha256:acc{}", kind.type_name().len()).into(),
         kind,
         size,
-        push_time: at,
+        push_time: at.into(),
         inherited: false,
     }
 }
@@ -275,8 +275,8 @@ pub fn rows(n: usize, seed: u64) -> Vec<ArtifactRow> {
         let tags = (0..rng.below(4))
             .map(|t| TagRow {
                 name: format!("v{}.{}", rng.below(20), t).into(),
-                push_time: Some(pushed),
-                pull_time: pulled,
+                push_time: Some(pushed).into(),
+                pull_time: pulled.into(),
             })
             .collect();
         let scan = match rng.below(10) {
@@ -310,7 +310,7 @@ pub fn rows(n: usize, seed: u64) -> Vec<ArtifactRow> {
                     counts,
                     total,
                     fixable: total / (1 + rng.below(4) as u32),
-                    end_time: Some(NOW - rng.below(60) as i64 * DAY_MS),
+                    end_time: Some(NOW - rng.below(60) as i64 * DAY_MS).into(),
                     report_mime: None,
                 }
             }
@@ -323,8 +323,8 @@ pub fn rows(n: usize, seed: u64) -> Vec<ArtifactRow> {
             kind: kinds[(rng.below(20) as usize).min(2) * usize::from(rng.below(8) == 0)].clone(),
             media_type: media.clone(),
             size: 1024 + rng.below(2 << 30),
-            push_time: Some(pushed),
-            pull_time: pulled,
+            push_time: Some(pushed).into(),
+            pull_time: pulled.into(),
             tags,
             labels: labels.get(label_pick).cloned().into_iter().collect(),
             scan,

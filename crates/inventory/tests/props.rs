@@ -368,13 +368,18 @@ fn reference_filter(rows: &[ArtifactRow], i: usize, f: &Filters) -> bool {
             ScanStatus::Success => {
                 s.success
                     || s.stale_days.is_some_and(|n| {
-                        r.scan.end_time.is_none_or(|t| t < NOW - i64::from(n) * day)
+                        r.scan
+                            .end_time
+                            .get()
+                            .is_none_or(|t| t < NOW - i64::from(n) * day)
                     })
             }
         };
-    let pull_ok = f
-        .unpulled_days
-        .is_none_or(|n| r.pull_time.is_none_or(|t| t < NOW - i64::from(n) * day));
+    let pull_ok = f.unpulled_days.is_none_or(|n| {
+        r.pull_time
+            .get()
+            .is_none_or(|t| t < NOW - i64::from(n) * day)
+    });
     let dup_ok = !f.duplicate_digest
         || rows
             .iter()

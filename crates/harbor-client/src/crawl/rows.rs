@@ -149,7 +149,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::slim::ScanSummary;
+    use crate::slim::{Moment, ScanSummary};
 
     fn row(repo: &str, digest: &str, size: u64) -> ArtifactRow {
         ArtifactRow {
@@ -159,8 +159,8 @@ mod tests {
             kind: Arc::from("IMAGE"),
             media_type: Arc::from("m"),
             size,
-            push_time: None,
-            pull_time: None,
+            push_time: Moment::NEVER,
+            pull_time: Moment::NEVER,
             tags: Vec::new(),
             labels: Vec::new(),
             scan: ScanSummary::NOT_SCANNED,
