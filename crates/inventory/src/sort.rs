@@ -280,19 +280,8 @@ fn sort_keyed(
             None => missing.push(i),
         }
     }
-    keyed.sort_unstable_by(|a, b| {
-        let ord = match direction {
-            Direction::Ascending => a.0.cmp(&b.0),
-            Direction::Descending => b.0.cmp(&a.0),
-        };
-        ord.then(a.1.cmp(&b.1))
-    });
-    let sorted: Vec<u32> = keyed
-        .iter()
-        .map(|&(_, pos)| indices[pos as usize])
-        .chain(missing)
-        .collect();
-    indices.copy_from_slice(&sorted);
+    keyed.sort_unstable_by(|a, b| directed(a.0.cmp(&b.0), direction).then(a.1.cmp(&b.1)));
+    reorder(indices, keyed.iter().map(|&(_, pos)| pos), missing);
 }
 
 /// Sorts by a column that is not a number (tags, digest, vulnerabilities, labels),
@@ -311,15 +300,24 @@ fn sort_compared(rows: &[ArtifactRow], indices: &mut [u32], direction: Direction
             .collect(),
     );
     present.sort_unstable_by(|a, b| {
-        let ord = match direction {
-            Direction::Ascending => compare(a.0, b.0, column),
-            Direction::Descending => compare(b.0, a.0, column),
-        };
-        ord.then(a.1.cmp(&b.1))
+        directed(compare(a.0, b.0, column), direction).then(a.1.cmp(&b.1))
     });
-    let sorted: Vec<u32> = present
-        .iter()
-        .map(|&(_, pos)| indices[pos as usize])
+    reorder(indices, present.iter().map(|&(_, pos)| pos), missing);
+}
+
+/// An ascending order turned the way `direction` says.
+fn directed(ascending: Ordering, direction: Direction) -> Ordering {
+    match direction {
+        Direction::Ascending => ascending,
+        Direction::Descending => ascending.reverse(),
+    }
+}
+
+/// Puts `indices` in the order of `positions` (into `indices`), then `missing` (the rows
+/// out of range) in their order.
+fn reorder(indices: &mut [u32], positions: impl Iterator<Item = u32>, missing: Vec<u32>) {
+    let sorted: Vec<u32> = positions
+        .map(|pos| indices[pos as usize])
         .chain(missing)
         .collect();
     indices.copy_from_slice(&sorted);
