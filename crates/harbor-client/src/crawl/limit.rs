@@ -11,7 +11,8 @@
 //! and Little's law turns that delay into requests waiting there. It starts at the
 //! configured value (6), and once answers come over HTTP/2 it decides once per window:
 //! as many answers as the limit (at least [`MIN_WINDOW`]) to requests sent under the
-//! current limit. Answers to requests sent before the last change still count for the
+//! current limit, and more until half of [`MIN_WINDOW`] of them have a lowest to be
+//! compared with. Answers to requests sent before the last change still count for the
 //! lowest latencies and for the pace of answers, but not towards the window: they
 //! cannot show what the new limit does.
 //!
@@ -162,11 +163,8 @@ impl Window {
     }
 
     /// Our requests waiting at the server (Little's law: the mean delay times the
-    /// answers per second); `None` while too few answers have a lowest to compare with.
+    /// answers per second); `None` without delays or time to go by.
     fn waiting(&mut self, now: Duration) -> Option<f64> {
-        if self.delays.len() < MIN_WINDOW / 2 {
-            return None;
-        }
         let span = now.saturating_sub(self.start?).as_secs_f64();
         let delay = trimmed_mean(&mut self.delays)?;
         (span > 0.0).then(|| delay * self.answers as f64 / span)
@@ -297,13 +295,17 @@ impl Limiter {
         if self.window.fresh < self.limit.max(MIN_WINDOW) {
             return;
         }
-        let mut window = std::mem::replace(&mut self.window, Window::starting(now));
         if !self.adaptive {
             // Back towards the fixed value after an overload cut it.
+            self.window = Window::starting(now);
             self.set((self.limit + 1).min(self.config.initial), now);
             return;
         }
-        // Too few answers of a size seen before: nothing to go by yet.
+        // Too few answers of a size seen before: the window goes on until it has them.
+        if self.window.delays.len() < MIN_WINDOW / 2 {
+            return;
+        }
+        let mut window = std::mem::replace(&mut self.window, Window::starting(now));
         let Some(waiting) = window.waiting(now) else {
             return;
         };
@@ -613,10 +615,10 @@ mod tests {
 
     #[test]
     fn noisy_latencies_do_not_hold_it_back() {
-        // Up to 5 ms on every answer, against answers of 35 ms and more.
+        // Up to 10 ms on every answer, against answers of 35 ms and more.
         for pages in [items as fn(usize) -> u32, full_pages] {
             let bench = Bench {
-                jitter: MS * 5,
+                jitter: MS * 10,
                 pages,
                 ..Bench::harbor(1_000, Protocol::Http2)
             };
