@@ -36,6 +36,10 @@
 //!   for the limit: one more (a quarter more when at most [`SURGE_BELOW`] wait), up to
 //!   the ceiling. More than [`CUT_ABOVE`] waiting: the limit drops by the excess (at
 //!   least one, at most half).
+//! - Each of these thresholds is at least a share of the limit ([`NOISE`] for a
+//!   doubling or a surge, twice that to grow, four times to cut): on a busy machine
+//!   every answer is a little late, and the pace of answers, which grows with the
+//!   limit, turns that lateness into requests that seem to wait.
 //! - A 429, 503 or 504, or a timeout: the limit halves, once per round trip (answers
 //!   to requests sent before the last cut do not cut again), never below the floor, and
 //!   the slow start ends.
@@ -56,6 +60,13 @@ pub const GROW_BELOW: f64 = 0.5;
 pub const SURGE_BELOW: f64 = 0.25;
 /// Waiting requests beyond which the limit drops: the server is behind.
 pub const CUT_ABOVE: f64 = 1.25;
+/// Share of the limit below which waiting requests may be noise. On a busy machine
+/// every answer comes a little late, and Little's law turns that into requests waiting
+/// in proportion to the pace of answers, which is the limit over the latency: a delay
+/// of 5% of the latency reads as 5% of the limit waiting. So a doubling or a surge
+/// allows at least this share of the limit waiting, one more step twice that, and a cut
+/// needs four times that.
+pub const NOISE: f64 = 0.05;
 /// Answers in a window at least: the starting limit's worth, so that the first window
 /// is the first round trip. Half as many must have a lowest to compare with.
 pub const MIN_WINDOW: usize = 6;
@@ -311,7 +322,8 @@ impl Limiter {
         };
         let blocked = window.blocked;
         let limit = self.limit;
-        let next = if self.climbing && waiting <= SURGE_BELOW {
+        let surge = SURGE_BELOW.max(self.noise());
+        let next = if self.climbing && waiting <= surge {
             self.safe = Some(limit);
             if blocked {
                 limit * 2
@@ -331,14 +343,20 @@ impl Limiter {
         self.set(next.clamp(self.config.floor, self.config.ceiling), now);
     }
 
+    /// Waiting requests that the noise of a busy machine may account for.
+    fn noise(&self) -> f64 {
+        NOISE * self.limit as f64
+    }
+
     /// The Vegas step: the limit `waiting` requests at the server call for.
     fn step(&self, waiting: f64, blocked: bool) -> usize {
         let limit = self.limit;
-        if waiting > CUT_ABOVE {
-            let excess = (waiting - CUT_ABOVE).ceil().max(1.0) as usize;
+        let cut = CUT_ABOVE.max(4.0 * self.noise());
+        if waiting > cut {
+            let excess = (waiting - cut).ceil().max(1.0) as usize;
             limit.saturating_sub(excess).max(limit / 2)
-        } else if waiting <= GROW_BELOW && blocked {
-            let step = if waiting <= SURGE_BELOW {
+        } else if waiting <= GROW_BELOW.max(2.0 * self.noise()) && blocked {
+            let step = if waiting <= SURGE_BELOW.max(self.noise()) {
                 (limit / 4).max(1)
             } else {
                 1
@@ -615,10 +633,10 @@ mod tests {
 
     #[test]
     fn noisy_latencies_do_not_hold_it_back() {
-        // Up to 10 ms on every answer, against answers of 35 ms and more.
+        // Up to 30 ms on every answer, against answers of 35 ms and more.
         for pages in [items as fn(usize) -> u32, full_pages] {
             let bench = Bench {
-                jitter: MS * 10,
+                jitter: MS * 30,
                 pages,
                 ..Bench::harbor(1_000, Protocol::Http2)
             };
