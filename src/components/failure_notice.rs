@@ -18,8 +18,10 @@ pub fn notice_text(phase: &CrawlPhase, failures: usize) -> Option<String> {
     }
 }
 
-/// `3 requests failed` with `Show`, which opens the panel; hidden while the panel is open.
-/// The live region stays in the page so that screen readers announce what appears in it.
+/// `3 requests failed` with `Show`, which opens the panel, and `Retry failed requests`
+/// (the panel's own button, while the panel is closed: one of that name at a time);
+/// hidden while the panel is open. The live region stays in the page so that screen
+/// readers announce what appears in it.
 #[component]
 pub fn FailureNotice() -> impl IntoView {
     let lens = use_lens();
@@ -40,6 +42,14 @@ pub fn FailureNotice() -> impl IntoView {
                                 {text}
                                 " "
                                 <button type="button" on:click=move |_| open_failures(lens)>"Show"</button>
+                                " "
+                                <button
+                                    type="button"
+                                    on:click=move |_| crate::actions::crawl::retry(lens, None)
+                                    disabled=move || lens.work.crawling()
+                                >
+                                    "Retry failed requests"
+                                </button>
                             </p>
                         }
                     })

@@ -127,7 +127,7 @@ test("the badge counts every failed request, its panel lists each once, opens an
 
   // The notice after the crawl, and its Show button.
   const notice = page.getByRole("status", { name: "Failure notice" });
-  assert.equal((await notice.textContent()).replace(/\s*Show$/, ""), `${failing.length} requests failed`);
+  assert.equal((await notice.textContent()).replace(/\s*Show\s*Retry failed requests$/, ""), `${failing.length} requests failed`);
   await notice.getByRole("button", { name: "Show", exact: true }).click();
   const panel = failuresPanel(page);
   await panel.waitFor();
@@ -157,6 +157,12 @@ test("the badge counts every failed request, its panel lists each once, opens an
   await panel.waitFor({ state: "detached" });
   assert.equal(await page.evaluate(() => document.activeElement?.id), "failures-badge");
   assert.equal(await badge.getAttribute("aria-expanded"), "false");
+
+  // With the panel closed, the notice retries too: the one button of that name on the page.
   await control("faults", "PUT", "{}");
+  await notice.getByRole("button", { name: "Retry failed requests" }).click();
+  await page.getByRole("button", { name: "Failed requests (0)", exact: true }).waitFor({ timeout: 30_000 });
+  await waitDone(page);
+  assert.equal((await notice.textContent()).trim(), "", "nothing failed: no notice");
   assert.deepEqual(scriptErrors(page), []);
 });
