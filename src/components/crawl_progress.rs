@@ -10,10 +10,15 @@ use crate::state::{use_lens, CrawlPhase, CrawlView};
 /// (tests and screen readers wait for that word), and never before.
 pub fn status_text(c: &CrawlView, loaded: usize, failed: usize) -> String {
     let loaded = thousands(loaded as u64);
+    // Failed requests are finished too, as on the progress bar; the line says how many.
     let requests = || {
+        let failed = match c.requests_failed {
+            0 => String::new(),
+            n => format!(" ({} failed)", thousands(n)),
+        };
         format!(
-            "requests {} of {} complete, {}",
-            thousands(c.requests_done),
+            "requests {} of {} finished{failed}, {}",
+            thousands(c.requests_done + c.requests_failed),
             thousands(c.requests_planned),
             in_flight_text(c)
         )
@@ -172,6 +177,11 @@ mod tests {
             ..running
         };
         assert!(status_text(&limited, 1, 0).ends_with("14 in flight, limit 16"));
+        let failing = CrawlView {
+            requests_failed: 2,
+            ..limited
+        };
+        assert!(status_text(&failing, 1, 2).contains("requests 5 of 9 finished (2 failed), "));
     }
 
     #[test]
