@@ -10,6 +10,7 @@
 //! - [`connect`]: the first two requests: which Harbor, which caller, or why not.
 //! - [`audit`]: project summaries (quota) and Security Hub, beside the crawl.
 //! - [`crawl`]: the crawl engine (plan, scheduler, retries, failure ledger, events).
+//! - [`wire`]: the compact binary form of events and jobs between the page and its worker.
 //! - `native` (feature `native`, host only): reqwest + tokio implementations.
 
 pub mod audit;
@@ -23,3 +24,4 @@ pub mod slim;
 pub mod time;
 pub mod transport;
 pub mod url;
+pub mod wire;

@@ -116,7 +116,7 @@ impl Response {
 }
 
 /// What kind of network failure happened, without a status code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NetworkErrorKind {
     /// Could not connect (refused, DNS, TLS).
     Connect,

@@ -3,7 +3,6 @@
 
 use futures::future::{select, Either, FutureExt, LocalBoxFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
-use serde::{Deserialize, Serialize};
 
 use crate::crawl::plan::{CrawlReport, Discovery, Planner, RepoStamp};
 use crate::crawl::{CrawlConfig, CrawlError, Event, Scope};
@@ -278,7 +277,7 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
 
 /// A crawl, a refresh or a retry, as data: [`Crawler::run`] runs it. It serialises, so
 /// the page can hand it to a worker.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Job {
     /// [`Crawler::crawl`], or [`Crawler::crawl_with`] when the discovery is known.
     Crawl {

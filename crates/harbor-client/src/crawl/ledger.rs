@@ -4,14 +4,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 
 use crate::crawl::plan::RequestKind;
 use crate::model::HarborError;
 use crate::transport::NetworkErrorKind;
 
 /// Why a request failed in the end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// An HTTP status that is not success.
     Http {
@@ -97,7 +96,7 @@ impl fmt::Display for Failure {
 }
 
 /// Where in the crawl a request belongs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestScope {
     /// The project, if the request is about one.
     pub project: Option<Arc<str>>,
@@ -111,7 +110,7 @@ pub struct RequestScope {
 
 /// What a paged listing looked like when a page of it failed; lets "retry failed"
 /// continue the listing without planning its pages again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListingSnapshot {
     /// The listing's total, if known.
     pub total: Option<u64>,
@@ -120,7 +119,7 @@ pub struct ListingSnapshot {
 }
 
 /// One request that finally failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerEntry {
     /// Always `GET`.
     pub method: String,
@@ -198,7 +197,7 @@ impl LedgerEntry {
 }
 
 /// The failure ledger of one crawl.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ledger {
     /// Every request that finally failed, in the order they failed.
     pub entries: Vec<LedgerEntry>,

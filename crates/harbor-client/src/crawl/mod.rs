@@ -67,7 +67,7 @@ use crate::url::base64;
 /// A cancelled crawl sends nothing after the cancel.
 ///
 /// Events serialise, so a crawl can run in a worker and report to the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// Harbor version, who we are, and the listing strategy chosen.
     Discovered(Discovery),
@@ -122,7 +122,7 @@ impl Credentials {
 }
 
 /// How the crawler behaves.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CrawlConfig {
     /// Requests in flight at the start, and at most over HTTP/1.1 (browsers allow 6
     /// connections per host there).

@@ -17,7 +17,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 
 use super::{Event, ListingKey, Planner, Principal, RepoStamp, RequestKind};
 use crate::crawl::scope::Projects;
@@ -28,7 +27,7 @@ use crate::time::parse_rfc3339;
 pub const FIRST_TRACKING_RELEASE: (u32, u32, u32) = (2, 15, 2);
 
 /// How a refresh found what changed, and why that way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshMethod {
     /// Only repositories whose `update_time` moved since `since` were listed (Harbor
     /// 2.15.2 and later); project repository counts revealed deletes.
@@ -49,7 +48,7 @@ pub enum RefreshMethod {
 }
 
 /// Why a refresh compared every repository.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WhyEveryRepository {
     /// A release before 2.15.2: deletes do not move `update_time`.
     OldRelease {

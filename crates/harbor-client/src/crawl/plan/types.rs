@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::*;
 
 /// What one request is for. Plain data: a failed one can be re-run from the ledger.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RequestKind {
     /// `GET /systeminfo`.
     SystemInfo,
@@ -183,7 +183,7 @@ pub fn pages_for(total: u64, page_size: u32) -> u32 {
 }
 
 /// Who the crawl runs as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     /// `/users/current` said 401.
     Anonymous,
@@ -232,7 +232,7 @@ impl From<&Repository> for RepoStamp {
 }
 
 /// How artifacts are listed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
     /// `/projects/{p}/artifacts`: Harbor >= 2.12, logged in, no repository filter.
     ProjectArtifacts,
@@ -241,7 +241,7 @@ pub enum Strategy {
 }
 
 /// What discovery learnt about the Harbor and the caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Discovery {
     /// `harbor_version` as sent (only to logged-in callers).
     pub harbor_version: Option<String>,
@@ -268,7 +268,7 @@ impl Default for Discovery {
 }
 
 /// Counts for a progress bar.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Progress {
     /// Requests planned so far (not counting retries).
     pub requests_planned: u64,
@@ -289,7 +289,7 @@ pub struct Progress {
 }
 
 /// Everything the caller gets at the end of a crawl (also for a retry or a report run).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrawlReport {
     /// The scope crawled.
     pub scope: Scope,
@@ -303,7 +303,6 @@ pub struct CrawlReport {
     /// crawl cannot take less than this many round trips.
     pub critical_path: u32,
     /// For a refresh: how it found what changed, and why that way.
-    #[serde(default)]
     pub refresh: Option<RefreshMethod>,
 }
 
