@@ -129,7 +129,14 @@ export async function timedLoad(page, timeout) {
     const protocols = [...new Set(api.map((e) => e.nextHopProtocol).filter(Boolean))];
     // A round trip as the crawl met it, the server's service time included: the median
     // duration of its first 8 requests (the listings and first pages the first row waits on).
-    const first = api.slice(0, 8).map((e) => e.responseEnd - e.startTime).sort((x, y) => x - y);
+    // Only requests the page sent before the first row count: a crawl in the worker sends
+    // none the page can see, and the page's own later requests (project summaries once the
+    // rows are in) are not the crawl's; the caller then takes the server's figure.
+    const first = api
+      .filter((e) => b.firstRow <= 0 || e.startTime <= b.firstRow)
+      .slice(0, 8)
+      .map((e) => e.responseEnd - e.startTime)
+      .sort((x, y) => x - y);
     const round_trip_ms = first.length ? first[(first.length - 1) >> 1] : null;
     const matching = document.querySelector('[aria-label="Matching artifacts"]')?.textContent?.trim();
     return {

@@ -322,7 +322,7 @@ fn finish(lens: Lens, result: Result<CrawlReport, CrawlError>, kept: Option<Vec<
 fn summaries(lens: Lens) {
     let projects: Vec<String> = lens.inventory.rows.with_untracked(|set| {
         let mut names: Vec<String> = set.rows().iter().map(|r| r.project.to_string()).collect();
-        names.sort_unstable();
+        harbor_client::order::sort(&mut names);
         names.dedup();
         names
     });

@@ -123,7 +123,7 @@ fn project_bars(lens: Lens, stats: &[ProjectStat], storage: bool) -> Vec<Bar> {
     };
     let mut stats = stats.to_vec();
     if storage {
-        stats.sort_by(|a, b| {
+        harbor_client::order::sort_by(&mut stats, |a, b| {
             b.bytes
                 .cmp(&a.bytes)
                 .then_with(|| a.project.cmp(&b.project))

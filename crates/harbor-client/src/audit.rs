@@ -128,16 +128,10 @@ pub async fn fetch_summaries<T: Transport, C: Clock>(
 ) -> Vec<(String, Result<ProjectSummary, AuditError>)> {
     let each = projects.iter().map(|name| async move {
         let headers = vec![("X-Is-Resource-Name", "true".to_owned())];
-        let result = get_json::<ProjectSummary, _, _>(
-            transport,
-            clock,
-            config,
-            summary_path(name),
-            headers,
-            cancel,
-        )
-        .await
-        .map(|(v, _)| v);
+        let result = get_ok(transport, clock, config, summary_path(name), headers, cancel)
+            .await
+            .and_then(decode::<ProjectSummary>)
+            .map(|(v, _)| v);
         (name.clone(), result)
     });
     stream::iter(each)
@@ -255,15 +249,10 @@ pub async fn fetch_vulnerabilities<T: Transport, C: Clock>(
         .q()
         .map_err(|e| AuditError::Decode(format!("bad search: {e}")))?;
     let q = q.as_deref();
-    let get = |page: u64| {
-        get_json::<Vec<VulnerabilityItem>, _, _>(
-            transport,
-            clock,
-            config,
-            vul_path(q, page),
-            Vec::new(),
-            cancel,
-        )
+    let get = |page: u64| async move {
+        get_ok(transport, clock, config, vul_path(q, page), Vec::new(), cancel)
+            .await
+            .and_then(decode::<Vec<VulnerabilityItem>>)
     };
     let (mut items, total) = get(1).await?;
     match total {
@@ -338,16 +327,17 @@ pub fn reports_from_items(items: &[VulnerabilityItem]) -> Vec<VulnReport> {
         .collect()
 }
 
-/// One GET with the crawl's credentials and timeout: the decoded body and the
-/// `X-Total-Count` (as sent, -1 included).
-async fn get_json<B: DeserializeOwned, T: Transport, C: Clock>(
+/// One GET with the crawl's credentials and timeout: the body of a success and the
+/// `X-Total-Count` (as sent, -1 included). Not generic in what the body decodes to
+/// ([`decode`] does that), so it is compiled once.
+async fn get_ok<T: Transport, C: Clock>(
     transport: &T,
     clock: &C,
     config: &CrawlConfig,
     path: ApiPath,
     extra: Vec<(&'static str, String)>,
     cancel: &CancelToken,
-) -> Result<(B, Option<i64>), AuditError> {
+) -> Result<(Vec<u8>, Option<i64>), AuditError> {
     if cancel.is_cancelled() {
         return Err(AuditError::Cancelled);
     }
@@ -404,9 +394,13 @@ async fn get_json<B: DeserializeOwned, T: Transport, C: Clock>(
     let total = response
         .header("x-total-count")
         .and_then(|v| v.parse::<i64>().ok());
-    let body =
-        serde_json::from_slice(&response.body).map_err(|e| AuditError::Decode(e.to_string()))?;
-    Ok((body, total))
+    Ok((response.body, total))
+}
+
+/// A success's body as `B`.
+fn decode<B: DeserializeOwned>((body, total): (Vec<u8>, Option<i64>)) -> Result<(B, Option<i64>), AuditError> {
+    let decoded = serde_json::from_slice(&body).map_err(|e| AuditError::Decode(e.to_string()))?;
+    Ok((decoded, total))
 }
 
 #[cfg(test)]

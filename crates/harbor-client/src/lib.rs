@@ -5,6 +5,7 @@
 //! the small transport trait the caller hands in.
 //!
 //! - [`model`]: serde models of Harbor's responses and their conversion to [`slim`] rows; [`digest`]: a digest in 32 bytes.
+//! - [`order`]: one compact stable sort for short lists.
 //! - [`url`]: request paths (always same-origin), double encoding, `q`.
 //! - [`transport`]: the [`transport::Transport`] and [`transport::Clock`] traits, cancellation.
 //! - [`connect`]: the first two requests: which Harbor, which caller, or why not.
@@ -18,6 +19,7 @@ pub mod connect;
 pub mod crawl;
 pub mod digest;
 pub mod model;
+pub mod order;
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 pub mod native;
 pub mod slim;

@@ -235,10 +235,15 @@ impl<T: Wire> Wire for Option<T> {
     }
 }
 
+/// A list: its length, then each item.
+fn put_all<T: Wire>(items: &[T], out: &mut Vec<u8>) {
+    items.len().put(out);
+    items.iter().for_each(|item| item.put(out));
+}
+
 impl<T: Wire> Wire for Vec<T> {
     fn put(&self, out: &mut Vec<u8>) {
-        self.len().put(out);
-        self.iter().for_each(|item| item.put(out));
+        put_all(self, out);
     }
     fn take(input: &mut Reader<'_>) -> Result<Self, WireError> {
         let len = usize::take(input)?;
@@ -254,8 +259,7 @@ impl<T: Wire> Wire for Vec<T> {
 
 impl<T: Wire> Wire for Box<[T]> {
     fn put(&self, out: &mut Vec<u8>) {
-        self.len().put(out);
-        self.iter().for_each(|item| item.put(out));
+        put_all(self, out);
     }
     fn take(input: &mut Reader<'_>) -> Result<Self, WireError> {
         Vec::take(input).map(Vec::into_boxed_slice)
@@ -355,15 +359,16 @@ macro_rules! record {
     };
 }
 
-/// An enum whose variants have named fields or none: its tag, then the fields.
+/// An enum whose variants have named fields or none: its tag, then the fields. A tuple
+/// variant's field is named by position and bound to a name: `Named { 0: names }`.
 macro_rules! choice {
-    ($ty:ident { $($tag:literal => $variant:ident { $($field:ident),* }),* $(,)? }) => {
+    ($ty:ident { $($tag:literal => $variant:ident { $($field:tt $(: $bind:ident)?),* }),* $(,)? }) => {
         impl Wire for $ty {
             fn put(&self, out: &mut Vec<u8>) {
                 match self {
-                    $($ty::$variant { $($field),* } => {
+                    $($ty::$variant { $($field $(: $bind)?),* } => {
                         out.push($tag);
-                        $($field.put(out);)*
+                        $(bound!($field $($bind)?).put(out);)*
                     })*
                 }
             }
@@ -374,6 +379,16 @@ macro_rules! choice {
                 }
             }
         }
+    };
+}
+
+/// The name a field of [`choice!`] is bound to.
+macro_rules! bound {
+    ($field:tt) => {
+        $field
+    };
+    ($field:tt $bind:ident) => {
+        $bind
     };
 }
 
@@ -414,28 +429,7 @@ record!(ArtifactRow {
     scan, references, project_id, accessories,
 });
 
-impl Wire for AccessoryKind {
-    fn put(&self, out: &mut Vec<u8>) {
-        match self {
-            AccessoryKind::Cosign => out.push(0),
-            AccessoryKind::Notation => out.push(1),
-            AccessoryKind::Sbom => out.push(2),
-            AccessoryKind::Other(name) => {
-                out.push(3);
-                name.put(out);
-            }
-        }
-    }
-    fn take(input: &mut Reader<'_>) -> Result<Self, WireError> {
-        match input.tag()? {
-            0 => Ok(AccessoryKind::Cosign),
-            1 => Ok(AccessoryKind::Notation),
-            2 => Ok(AccessoryKind::Sbom),
-            3 => Box::<str>::take(input).map(AccessoryKind::Other),
-            other => Err(WireError::Tag(other)),
-        }
-    }
-}
+choice!(AccessoryKind { 0 => Cosign {}, 1 => Notation {}, 2 => Sbom {}, 3 => Other { 0: name } });
 
 // Reports.
 record!(Scanner { name, vendor, version });
@@ -491,24 +485,7 @@ choice!(RefreshMethod {
     0 => ChangedSince { release, since, relisted_projects },
     1 => EveryRepository { why },
 });
-impl Wire for Projects {
-    fn put(&self, out: &mut Vec<u8>) {
-        match self {
-            Projects::All => out.push(0),
-            Projects::Named(names) => {
-                out.push(1);
-                names.put(out);
-            }
-        }
-    }
-    fn take(input: &mut Reader<'_>) -> Result<Self, WireError> {
-        match input.tag()? {
-            0 => Ok(Projects::All),
-            1 => Vec::take(input).map(Projects::Named),
-            other => Err(WireError::Tag(other)),
-        }
-    }
-}
+choice!(Projects { 0 => All {}, 1 => Named { 0: names } });
 record!(Scope { projects, repositories, tag, query, scan_overview, labels, page_size });
 record!(CrawlReport { scope, discovery, ledger, progress, critical_path, refresh });
 either!(Event {

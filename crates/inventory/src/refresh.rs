@@ -103,7 +103,7 @@ pub fn stamps_to_keep(
                 .cloned(),
         );
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    harbor_client::order::sort_by(&mut out, |a, b| a.name.cmp(&b.name));
     out.dedup_by(|a, b| a.name == b.name);
     out
 }

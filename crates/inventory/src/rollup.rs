@@ -94,7 +94,7 @@ pub fn build<'a>(
         }
     }
     out.cves = acc.into_iter().map(|(id, a)| a.finish(id, rows)).collect();
-    out.cves.sort_by(|a, b| a.id.cmp(&b.id));
+    harbor_client::order::sort_by(&mut out.cves, |a, b| a.id.cmp(&b.id));
     out
 }
 
@@ -170,7 +170,9 @@ impl Rollup {
         let mut out: Vec<u32> = (0..self.cves.len() as u32)
             .filter(|&i| filter.matches(&self.cves[i as usize]))
             .collect();
-        out.sort_by(|&a, &b| sort.compare(&self.cves[a as usize], &self.cves[b as usize]));
+        harbor_client::order::sort_by(&mut out, |&a, &b| {
+            sort.compare(&self.cves[a as usize], &self.cves[b as usize])
+        });
         out
     }
 }

@@ -32,7 +32,7 @@ pub fn per_project(rows: &[ArtifactRow], indices: &[u32]) -> Vec<ProjectStat> {
         stat.bytes += row.size;
     }
     let mut out: Vec<ProjectStat> = by_name.into_values().collect();
-    out.sort_by(|a, b| {
+    harbor_client::order::sort_by(&mut out, |a, b| {
         b.artifacts
             .cmp(&a.artifacts)
             .then_with(|| a.project.cmp(&b.project))

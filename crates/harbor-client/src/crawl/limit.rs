@@ -371,7 +371,7 @@ impl Limiter {
 /// The mean without the highest eighth (a slow handler, a lost packet); `None` when
 /// empty.
 fn trimmed_mean(values: &mut [f64]) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
+    crate::order::sort_by(values, f64::total_cmp);
     let kept = &values[..values.len() - values.len() / 8];
     (!kept.is_empty()).then(|| kept.iter().sum::<f64>() / kept.len() as f64)
 }

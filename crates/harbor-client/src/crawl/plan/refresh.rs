@@ -348,7 +348,7 @@ impl Planner {
         let mut relist: Vec<(Arc<str>, Option<u64>)> = Vec::new();
         if !state.doubtful {
             let mut projects: Vec<(&Arc<str>, &Option<u64>)> = state.projects.iter().collect();
-            projects.sort();
+            crate::order::sort(&mut projects);
             for (project, count) in projects {
                 let expected = known_per_project.get(&**project).copied().unwrap_or(0)
                     + added_per_project.get(&**project).copied().unwrap_or(0);
@@ -370,7 +370,7 @@ impl Planner {
             })
             .cloned()
             .collect();
-        carried.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::order::sort_by(&mut carried, |a, b| a.name.cmp(&b.name));
         if !carried.is_empty() {
             self.events.push(Event::Repositories(carried));
         }
