@@ -10,8 +10,8 @@
 //!
 //! Messages are bytes in the [`harbor_client::wire`] form, whose buffer is transferred,
 //! not copied: smaller and quicker to read than JSON, and no serde code for types only
-//! the worker and the page exchange. Progress is posted at most every
-//! [`PROGRESS_EVERY`]; everything else as it happens, in order.
+//! the worker and the page exchange. The first rows are posted at once, everything after
+//! them in batches at most [`BATCH_EVERY`] apart, in order.
 //!
 //! The page falls back to running the engine itself when a worker cannot start (a
 //! Content-Security-Policy without `worker-src`, an old browser, `?worker=0`) or dies
@@ -26,7 +26,7 @@ use futures::channel::{mpsc, oneshot};
 use futures::future::{select, Either};
 use futures::{FutureExt, StreamExt};
 use harbor_client::crawl::{CrawlConfig, CrawlError, CrawlReport, Crawler, Event, Job, Progress};
-use harbor_client::transport::{CancelToken, Clock};
+use harbor_client::transport::CancelToken;
 use harbor_client::wire::{self, Reader, Wire, WireError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -37,8 +37,9 @@ use crate::transport::{sleep, BrowserClock, BrowserTransport};
 const SCRIPT: &str = "crawl-worker.js";
 /// How long a new worker may take to load the module and say it is ready.
 const READY_WITHIN: Duration = Duration::from_secs(15);
-/// Progress is posted at most this often (the page shows it every 100 ms).
-const PROGRESS_EVERY: Duration = Duration::from_millis(50);
+/// Events after the first rows wait at most this long to go to the page together (the
+/// page shows progress every 200 ms).
+const BATCH_EVERY: Duration = Duration::from_millis(50);
 
 /// Page to worker.
 #[derive(Debug)]
@@ -193,7 +194,7 @@ pub fn serve() {
     post(&scope, &FromWorker::Ready);
 }
 
-/// Runs one job in the worker, posting its events as they come.
+/// Runs one job in the worker, posting its events through an [`Outbox`].
 async fn run_here(
     scope: &web_sys::DedicatedWorkerGlobalScope,
     id: u32,
@@ -203,44 +204,18 @@ async fn run_here(
     cancel: &CancelToken,
 ) {
     let crawler = Crawler::new(BrowserTransport::new(base), BrowserClock, config);
-    let mut progress: Option<Progress> = None;
-    let mut last_progress = Duration::ZERO;
+    let outbox = Rc::new(RefCell::new(Outbox {
+        scope: scope.clone(),
+        id,
+        events: Vec::new(),
+        progress: None,
+        rows_sent: false,
+        scheduled: false,
+    }));
     let result = crawler
-        .run(job, cancel, |event| match event {
-            Event::Progress(p) => {
-                let now = BrowserClock.now();
-                if now.saturating_sub(last_progress) >= PROGRESS_EVERY {
-                    last_progress = now;
-                    progress = None;
-                    post(
-                        scope,
-                        &FromWorker::Events {
-                            id,
-                            events: vec![Event::Progress(p)],
-                        },
-                    );
-                } else {
-                    progress = Some(p);
-                }
-            }
-            // The report comes with `Finished`.
-            Event::Done(_) => {}
-            other => {
-                let mut events = vec![other];
-                events.extend(progress.take().map(Event::Progress));
-                post(scope, &FromWorker::Events { id, events });
-            }
-        })
+        .run(job, cancel, |event| Outbox::push(&outbox, event))
         .await;
-    if let Some(p) = progress {
-        post(
-            scope,
-            &FromWorker::Events {
-                id,
-                events: vec![Event::Progress(p)],
-            },
-        );
-    }
+    outbox.borrow_mut().send();
     post(
         scope,
         &FromWorker::Finished {
@@ -248,6 +223,57 @@ async fn run_here(
             report: result.ok().map(Box::new),
         },
     );
+}
+
+/// The events of one job on their way to the page. The first rows go at once; after
+/// them events wait up to [`BATCH_EVERY`] and go together, in order, so a crawl of a
+/// thousand pages costs the page's main thread a few dozen messages, not a thousand.
+/// Of progress only the latest is sent.
+struct Outbox {
+    scope: web_sys::DedicatedWorkerGlobalScope,
+    id: u32,
+    events: Vec<Event>,
+    progress: Option<Progress>,
+    rows_sent: bool,
+    /// A send is due within [`BATCH_EVERY`].
+    scheduled: bool,
+}
+
+impl Outbox {
+    fn push(this: &Rc<RefCell<Outbox>>, event: Event) {
+        let mut outbox = this.borrow_mut();
+        match event {
+            Event::Progress(p) => outbox.progress = Some(p),
+            // The report comes with `Finished`.
+            Event::Done(_) => return,
+            Event::Artifacts(rows) if !outbox.rows_sent => {
+                outbox.rows_sent = true;
+                outbox.events.push(Event::Artifacts(rows));
+                outbox.send();
+                return;
+            }
+            other => outbox.events.push(other),
+        }
+        if !outbox.scheduled {
+            outbox.scheduled = true;
+            let this = this.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                sleep(BATCH_EVERY).await;
+                let mut outbox = this.borrow_mut();
+                outbox.scheduled = false;
+                outbox.send();
+            });
+        }
+    }
+
+    /// Posts what waits (nothing when nothing does).
+    fn send(&mut self) {
+        self.events.extend(self.progress.take().map(Event::Progress));
+        if !self.events.is_empty() {
+            let events = std::mem::take(&mut self.events);
+            post(&self.scope, &FromWorker::Events { id: self.id, events });
+        }
+    }
 }
 
 /// Posts `message` to the page.
