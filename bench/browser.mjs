@@ -188,6 +188,7 @@ export async function crawlCase(browser, url, runs, timeout, query = "") {
         main,
         requests: stats.requests_total,
         max_in_flight: stats.max_in_flight,
+        max_in_flight_settled: stats.max_in_flight_settled ?? null,
         service_ms_total: stats.capacity?.service_ms_total ?? null,
         served: stats.capacity?.served ?? null,
       });

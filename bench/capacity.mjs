@@ -49,6 +49,7 @@ function served(stats) {
   return {
     requests: stats.requests_total,
     max_in_flight: stats.max_in_flight,
+    max_in_flight_settled: stats.max_in_flight_settled ?? null,
     service_ms: stats.capacity?.service_ms_total ?? 0,
     served: stats.capacity?.served ?? 0,
     max_queued: stats.capacity?.max_queued ?? 0,
@@ -98,6 +99,7 @@ async function dashboard(ctx, browser, c, tls, query) {
       artifacts: s.matching,
       requests: s.requests,
       max_in_flight: s.max_in_flight,
+      max_in_flight_settled: s.max_in_flight_settled,
       service_ms: s.service_ms_total ?? 0,
       served: s.served ?? 0,
     };
@@ -198,7 +200,11 @@ export function capacityTargets(cases) {
       add("TLS+h2 ≥ 4 × faster than held at 6", c, `${x.toFixed(2)}×`, x >= 4);
     }
     if (c.workers === 4 && d2?.elapsed_ms) {
-      add("TLS+h2: max in flight ≤ 2 × workers", c, `${d2.max_in_flight}`, d2.max_in_flight <= 2 * c.workers);
+      // At steady state, as the target says: after the simulator's first 100 requests
+      // (`max_in_flight_settled`); runs saved before it was counted keep the whole-run max.
+      const settled = d2.max_in_flight_settled ?? d2.max_in_flight;
+      const what = d2.max_in_flight_settled == null ? "whole run" : `whole run ${d2.max_in_flight}`;
+      add("TLS+h2: max in flight at steady state ≤ 2 × workers", c, `${settled} (${what})`, settled <= 2 * c.workers);
       add("TLS+h2 ≤ 1.3 × LB", c, `${ratio(d2).toFixed(2)} ×`, ratio(d2) <= 1.3);
     }
     for (const [m, name] of [[d1, "HTTP/1.1"], [d2, "TLS+h2"]]) {

@@ -24,6 +24,10 @@ pub struct InjectedFault {
     pub attempt: u32,
 }
 
+/// Requests after which [`Stats::max_in_flight_settled`] starts counting: about a tenth of
+/// a `medium` crawl, long past a limiter's first windows.
+pub const SETTLED_AFTER: u64 = 100;
+
 /// A snapshot of the counters (the JSON of `GET /_sim/stats`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
@@ -33,6 +37,10 @@ pub struct Stats {
     pub in_flight: u64,
     /// Most requests in flight at once since the last reset.
     pub max_in_flight: u64,
+    /// Most requests in flight at once after the first [`SETTLED_AFTER`] requests since
+    /// the last reset: the steady state, without a client's start-up probe (0 before).
+    #[serde(default)]
+    pub max_in_flight_settled: u64,
     /// Requests per route, e.g. `"GET /projects/{project_name}/repositories"`.
     pub by_route: BTreeMap<String, u64>,
     /// Requests per path as sent (query left out), e.g.
@@ -100,6 +108,9 @@ impl Collector {
             s.requests_total += 1;
             s.in_flight += 1;
             s.max_in_flight = s.max_in_flight.max(s.in_flight);
+            if s.requests_total > SETTLED_AFTER {
+                s.max_in_flight_settled = s.max_in_flight_settled.max(s.in_flight);
+            }
             *s.by_route.entry(route).or_insert(0) += 1;
             let path = path_and_query.split('?').next().unwrap_or_default();
             *s.by_path.entry(path.to_owned()).or_insert(0) += 1;
@@ -301,5 +312,28 @@ mod tests {
             route_key("GET", "/api/v2.0/repositories"),
             "GET /repositories"
         );
+    }
+
+    #[test]
+    fn the_settled_maximum_leaves_out_the_start() {
+        let stats = Collector::default();
+        // A start-up burst of 10 at once, then one at a time up to the threshold.
+        for _ in 0..10 {
+            stats.begin("GET /projects".into(), "GET", "/api/v2.0/projects");
+        }
+        (0..10).for_each(|_| stats.end());
+        for _ in 10..SETTLED_AFTER {
+            stats.begin("GET /projects".into(), "GET", "/api/v2.0/projects");
+            stats.end();
+        }
+        assert_eq!(stats.snapshot().max_in_flight_settled, 0);
+        // Past it, 3 at once.
+        for _ in 0..3 {
+            stats.begin("GET /projects".into(), "GET", "/api/v2.0/projects");
+        }
+        let s = stats.snapshot();
+        assert_eq!((s.max_in_flight, s.max_in_flight_settled), (10, 3));
+        stats.reset();
+        assert_eq!(stats.snapshot().max_in_flight_settled, 0);
     }
 }
