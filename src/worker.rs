@@ -163,29 +163,27 @@ pub fn serve() {
     let running: Rc<RefCell<HashMap<u32, CancelToken>>> = Rc::default();
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new({
         let scope = scope.clone();
-        move |message: web_sys::MessageEvent| {
-            match received::<ToWorker>(&message) {
-                Ok(ToWorker::Run {
-                    id,
-                    base,
-                    config,
-                    job,
-                }) => {
-                    let cancel = CancelToken::new();
-                    running.borrow_mut().insert(id, cancel.clone());
-                    let (scope, running) = (scope.clone(), running.clone());
-                    wasm_bindgen_futures::spawn_local(async move {
-                        run_here(&scope, id, &base, *config, *job, &cancel).await;
-                        running.borrow_mut().remove(&id);
-                    });
-                }
-                Ok(ToWorker::Cancel { id }) => {
-                    if let Some(cancel) = running.borrow_mut().remove(&id) {
-                        cancel.cancel();
-                    }
-                }
-                Err(e) => web_sys::console::error_1(&format!("crawl worker: {e}").into()),
+        move |message: web_sys::MessageEvent| match received::<ToWorker>(&message) {
+            Ok(ToWorker::Run {
+                id,
+                base,
+                config,
+                job,
+            }) => {
+                let cancel = CancelToken::new();
+                running.borrow_mut().insert(id, cancel.clone());
+                let (scope, running) = (scope.clone(), running.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    run_here(&scope, id, &base, *config, *job, &cancel).await;
+                    running.borrow_mut().remove(&id);
+                });
             }
+            Ok(ToWorker::Cancel { id }) => {
+                if let Some(cancel) = running.borrow_mut().remove(&id) {
+                    cancel.cancel();
+                }
+            }
+            Err(e) => web_sys::console::error_1(&format!("crawl worker: {e}").into()),
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -268,10 +266,17 @@ impl Outbox {
 
     /// Posts what waits (nothing when nothing does).
     fn send(&mut self) {
-        self.events.extend(self.progress.take().map(Event::Progress));
+        self.events
+            .extend(self.progress.take().map(Event::Progress));
         if !self.events.is_empty() {
             let events = std::mem::take(&mut self.events);
-            post(&self.scope, &FromWorker::Events { id: self.id, events });
+            post(
+                &self.scope,
+                &FromWorker::Events {
+                    id: self.id,
+                    events,
+                },
+            );
         }
     }
 }

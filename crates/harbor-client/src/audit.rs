@@ -128,10 +128,17 @@ pub async fn fetch_summaries<T: Transport, C: Clock>(
 ) -> Vec<(String, Result<ProjectSummary, AuditError>)> {
     let each = projects.iter().map(|name| async move {
         let headers = vec![("X-Is-Resource-Name", "true".to_owned())];
-        let result = get_ok(transport, clock, config, summary_path(name), headers, cancel)
-            .await
-            .and_then(decode::<ProjectSummary>)
-            .map(|(v, _)| v);
+        let result = get_ok(
+            transport,
+            clock,
+            config,
+            summary_path(name),
+            headers,
+            cancel,
+        )
+        .await
+        .and_then(decode::<ProjectSummary>)
+        .map(|(v, _)| v);
         (name.clone(), result)
     });
     stream::iter(each)
@@ -250,9 +257,16 @@ pub async fn fetch_vulnerabilities<T: Transport, C: Clock>(
         .map_err(|e| AuditError::Decode(format!("bad search: {e}")))?;
     let q = q.as_deref();
     let get = |page: u64| async move {
-        get_ok(transport, clock, config, vul_path(q, page), Vec::new(), cancel)
-            .await
-            .and_then(decode::<Vec<VulnerabilityItem>>)
+        get_ok(
+            transport,
+            clock,
+            config,
+            vul_path(q, page),
+            Vec::new(),
+            cancel,
+        )
+        .await
+        .and_then(decode::<Vec<VulnerabilityItem>>)
     };
     let (mut items, total) = get(1).await?;
     match total {
@@ -398,7 +412,9 @@ async fn get_ok<T: Transport, C: Clock>(
 }
 
 /// A success's body as `B`.
-fn decode<B: DeserializeOwned>((body, total): (Vec<u8>, Option<i64>)) -> Result<(B, Option<i64>), AuditError> {
+fn decode<B: DeserializeOwned>(
+    (body, total): (Vec<u8>, Option<i64>),
+) -> Result<(B, Option<i64>), AuditError> {
     let decoded = serde_json::from_slice(&body).map_err(|e| AuditError::Decode(e.to_string()))?;
     Ok((decoded, total))
 }

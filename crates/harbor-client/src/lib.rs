@@ -19,9 +19,9 @@ pub mod connect;
 pub mod crawl;
 pub mod digest;
 pub mod model;
-pub mod order;
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 pub mod native;
+pub mod order;
 pub mod slim;
 pub mod time;
 pub mod transport;

@@ -181,7 +181,9 @@ impl Wire for f64 {
     }
     fn take(input: &mut Reader<'_>) -> Result<Self, WireError> {
         let bytes = input.bytes(8)?;
-        Ok(f64::from_le_bytes(bytes.try_into().map_err(|_| WireError::Short)?))
+        Ok(f64::from_le_bytes(
+            bytes.try_into().map_err(|_| WireError::Short)?,
+        ))
     }
 }
 
@@ -420,30 +422,96 @@ choice!(Severity {
     5 => High {}, 6 => Critical {},
 });
 choice!(ScanStatus { 0 => NotScanned {}, 1 => Scanning {}, 2 => Failed {}, 3 => Success {} });
-record!(ScanSummary { status, severity, counts, total, fixable, end_time, report_mime });
-record!(TagRow { name, push_time, pull_time });
+record!(ScanSummary {
+    status,
+    severity,
+    counts,
+    total,
+    fixable,
+    end_time,
+    report_mime
+});
+record!(TagRow {
+    name,
+    push_time,
+    pull_time
+});
 record!(LabelRef { id, name, color });
-record!(AccessoryRow { kind, digest, size, push_time, inherited });
+record!(AccessoryRow {
+    kind,
+    digest,
+    size,
+    push_time,
+    inherited
+});
 record!(ArtifactRow {
-    project, repository, digest, kind, media_type, size, push_time, pull_time, tags, labels,
-    scan, references, project_id, accessories,
+    project,
+    repository,
+    digest,
+    kind,
+    media_type,
+    size,
+    push_time,
+    pull_time,
+    tags,
+    labels,
+    scan,
+    references,
+    project_id,
+    accessories,
 });
 
 choice!(AccessoryKind { 0 => Cosign {}, 1 => Notation {}, 2 => Sbom {}, 3 => Other { 0: name } });
 
 // Reports.
-record!(Scanner { name, vendor, version });
-record!(VulnRow { id, severity, package, version, fix_version, cvss_v3, description, links });
-record!(VulnReport { repository, digest, mime, scanner, generated_at, vulnerabilities });
+record!(Scanner {
+    name,
+    vendor,
+    version
+});
+record!(VulnRow {
+    id,
+    severity,
+    package,
+    version,
+    fix_version,
+    cvss_v3,
+    description,
+    links
+});
+record!(VulnReport {
+    repository,
+    digest,
+    mime,
+    scanner,
+    generated_at,
+    vulnerabilities
+});
 
 // What the crawl found out, and what failed.
 choice!(Strategy { 0 => ProjectArtifacts {}, 1 => PerRepository {} });
 choice!(Principal { 0 => Anonymous {}, 1 => User { username, sysadmin }, 2 => Robot {}, 3 => Unknown {} });
-record!(Discovery { harbor_version, version, auth_mode, principal, strategy });
-record!(RepoStamp { name, artifact_count, update_time });
+record!(Discovery {
+    harbor_version,
+    version,
+    auth_mode,
+    principal,
+    strategy
+});
+record!(RepoStamp {
+    name,
+    artifact_count,
+    update_time
+});
 record!(Progress {
-    requests_planned, requests_done, requests_in_flight, requests_failed, retries,
-    artifacts_expected, artifacts_loaded, limit,
+    requests_planned,
+    requests_done,
+    requests_in_flight,
+    requests_failed,
+    retries,
+    artifacts_expected,
+    artifacts_loaded,
+    limit,
 });
 choice!(RequestKind {
     0 => SystemInfo {},
@@ -466,13 +534,35 @@ choice!(Failure {
     3 => BadArtifacts { count, message },
     4 => KeptChanging { passes },
 });
-record!(RequestScope { project, repository, page, digest });
-record!(ListingSnapshot { total, pages_planned });
+record!(RequestScope {
+    project,
+    repository,
+    page,
+    digest
+});
+record!(ListingSnapshot {
+    total,
+    pages_planned
+});
 record!(LedgerEntry {
-    method, url, kind, scope, failure, request_id, attempts, elapsed_ms, missing_artifacts,
+    method,
+    url,
+    kind,
+    scope,
+    failure,
+    request_id,
+    attempts,
+    elapsed_ms,
+    missing_artifacts,
     listing,
 });
-record!(Ledger { entries, artifacts_expected, artifacts_loaded, artifacts_missing, missing_unknown });
+record!(Ledger {
+    entries,
+    artifacts_expected,
+    artifacts_loaded,
+    artifacts_missing,
+    missing_unknown
+});
 choice!(WhyEveryRepository {
     0 => OldRelease { release },
     1 => UnknownRelease {},
@@ -486,8 +576,23 @@ choice!(RefreshMethod {
     1 => EveryRepository { why },
 });
 choice!(Projects { 0 => All {}, 1 => Named { 0: names } });
-record!(Scope { projects, repositories, tag, query, scan_overview, labels, page_size });
-record!(CrawlReport { scope, discovery, ledger, progress, critical_path, refresh });
+record!(Scope {
+    projects,
+    repositories,
+    tag,
+    query,
+    scan_overview,
+    labels,
+    page_size
+});
+record!(CrawlReport {
+    scope,
+    discovery,
+    ledger,
+    progress,
+    critical_path,
+    refresh
+});
 either!(Event {
     0 => Discovered, 1 => Repositories, 2 => Artifacts, 3 => Report, 4 => Progress,
     5 => Failed, 6 => Done,
@@ -495,9 +600,21 @@ either!(Event {
 
 // What the page asks of the worker.
 record!(Credentials { username, password });
-record!(RetryPolicy { max_attempts, base_delay, max_delay, max_retry_after, retry_bad_bodies });
+record!(RetryPolicy {
+    max_attempts,
+    base_delay,
+    max_delay,
+    max_retry_after,
+    retry_bad_bodies
+});
 record!(CrawlConfig {
-    max_in_flight, max_concurrency, timeout, retry, credentials, seed, repository_stamps,
+    max_in_flight,
+    max_concurrency,
+    timeout,
+    retry,
+    credentials,
+    seed,
+    repository_stamps,
 });
 choice!(Job {
     0 => Crawl { scope, discovery },
@@ -541,7 +658,10 @@ mod tests {
         round_trip(Digest::new(&format!("sha256:{}", "ab".repeat(32))));
         round_trip(Digest::new("sha512:not-kept-as-bytes"));
         // A sha256 digest costs its 32 bytes and a tag, not 71 characters.
-        assert_eq!(encode(&Digest::new(&format!("sha256:{}", "0".repeat(64)))).len(), 33);
+        assert_eq!(
+            encode(&Digest::new(&format!("sha256:{}", "0".repeat(64)))).len(),
+            33
+        );
         let mut broken = encode(&String::from("ab"));
         broken[1] = 0xff;
         assert_eq!(decode::<String>(&broken), Err(WireError::Text));

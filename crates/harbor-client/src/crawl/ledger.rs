@@ -4,7 +4,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-
 use crate::crawl::plan::RequestKind;
 use crate::model::HarborError;
 use crate::transport::NetworkErrorKind;

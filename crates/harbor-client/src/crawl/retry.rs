@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-
 /// How failed requests are retried.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {

@@ -17,7 +17,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-
 use super::{Event, ListingKey, Planner, Principal, RepoStamp, RequestKind};
 use crate::crawl::scope::Projects;
 use crate::model::{Project, Repository};
