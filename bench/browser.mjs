@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import zlib from "node:zlib";
 import { CHROMIUM, CHROMIUM_ARGS } from "../tests/browser/harness.mjs";
+import { launchBare } from "./cdp.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const require = createRequire(path.join(ROOT, "tests/browser/package.json"));
@@ -90,65 +91,75 @@ export async function openSignedIn(page, url, timeout = 20_000) {
 }
 
 /**
+ * In-page: from the next click on, notes the times (ms after `performance.timeOrigin`) of
+ * the click, of the first row in the table (after the frame it lands in), of `done` in the
+ * crawl status, and every main-thread task of 50 ms and more (the Long Tasks API).
+ */
+function installCrawlProbe() {
+  const b = (window.__bench = { click: null, firstRow: null, done: null, longTasks: [] });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (b.click !== null && b.done === null) b.longTasks.push(e.duration);
+  }).observe({ type: "longtask" });
+  document.addEventListener("click", () => (b.click ??= performance.now()), { capture: true, once: true });
+  const statusText = () =>
+    (document.querySelector('[aria-label="Crawl status"]') ?? document.querySelector(".crawl-status"))?.textContent?.trim() ?? "";
+  const check = () => {
+    if (b.click === null) return;
+    if (b.firstRow === null && document.querySelector('table[aria-label="Artifacts"] tbody tr td')) {
+      b.firstRow = -1;
+      requestAnimationFrame(() => (b.firstRow = performance.now()));
+    }
+    if (b.done === null && /done$/.test(statusText())) {
+      b.done = -1;
+      requestAnimationFrame(() => {
+        b.done = performance.now();
+        obs.disconnect();
+      });
+    }
+  };
+  const obs = new MutationObserver(check);
+  obs.observe(document.body, { subtree: true, childList: true, characterData: true });
+  return true;
+}
+
+/** In-page: what `installCrawlProbe` saw, as times after the click, once `done` is painted. */
+function readCrawlProbe() {
+  const b = window.__bench;
+  const api = performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/v2.0/") && e.startTime >= b.click);
+  const protocols = [...new Set(api.map((e) => e.nextHopProtocol).filter(Boolean))];
+  // A round trip as the crawl met it, the server's service time included: the median
+  // duration of its first 8 requests (the listings and first pages the first row waits on).
+  // Only requests the page sent before the first row count: a crawl in the worker sends
+  // none the page can see, and the page's own later requests (project summaries once the
+  // rows are in) are not the crawl's; the caller then takes the server's figure.
+  const first = api
+    .filter((e) => b.firstRow <= 0 || e.startTime <= b.firstRow)
+    .slice(0, 8)
+    .map((e) => e.responseEnd - e.startTime)
+    .sort((x, y) => x - y);
+  const round_trip_ms = first.length ? first[(first.length - 1) >> 1] : null;
+  const matching = document.querySelector('[aria-label="Matching artifacts"]')?.textContent?.trim();
+  return {
+    done_ms: b.done - b.click,
+    first_row_ms: b.firstRow > 0 ? b.firstRow - b.click : null,
+    longest_task_ms: b.longTasks.length ? Math.max(...b.longTasks) : 0,
+    tasks_over_100ms: b.longTasks.filter((d) => d > 100).length,
+    protocols,
+    round_trip_ms,
+    matching: matching === undefined ? null : Number(matching.replace(/[^0-9]/g, "")),
+  };
+}
+
+/**
  * Clicks `Load artifacts` and waits for the status to end with `done`. Returns in-page
  * times (ms after the click) of the first row in the table (after the frame it lands in)
  * and of `done`, plus the protocol the API requests used.
  */
 export async function timedLoad(page, timeout) {
-  await page.evaluate(() => {
-    const b = (window.__bench = { click: null, firstRow: null, done: null, longTasks: [] });
-    // Main-thread tasks of 50 ms and more (the Long Tasks API), from the click to `done`.
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) if (b.click !== null && b.done === null) b.longTasks.push(e.duration);
-    }).observe({ type: "longtask" });
-    document.addEventListener("click", () => (b.click ??= performance.now()), { capture: true, once: true });
-    const statusText = () =>
-      (document.querySelector('[aria-label="Crawl status"]') ?? document.querySelector(".crawl-status"))?.textContent?.trim() ?? "";
-    const check = () => {
-      if (b.click === null) return;
-      if (b.firstRow === null && document.querySelector('table[aria-label="Artifacts"] tbody tr td')) {
-        b.firstRow = -1;
-        requestAnimationFrame(() => (b.firstRow = performance.now()));
-      }
-      if (b.done === null && /done$/.test(statusText())) {
-        b.done = -1;
-        requestAnimationFrame(() => {
-          b.done = performance.now();
-          obs.disconnect();
-        });
-      }
-    };
-    const obs = new MutationObserver(check);
-    obs.observe(document.body, { subtree: true, childList: true, characterData: true });
-  });
+  await page.evaluate(installCrawlProbe);
   await page.getByRole("button", { name: "Load artifacts", exact: true }).click();
   await page.waitForFunction(() => window.__bench.done > 0, null, { timeout, polling: 100 });
-  return page.evaluate(() => {
-    const b = window.__bench;
-    const api = performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/v2.0/") && e.startTime >= b.click);
-    const protocols = [...new Set(api.map((e) => e.nextHopProtocol).filter(Boolean))];
-    // A round trip as the crawl met it, the server's service time included: the median
-    // duration of its first 8 requests (the listings and first pages the first row waits on).
-    // Only requests the page sent before the first row count: a crawl in the worker sends
-    // none the page can see, and the page's own later requests (project summaries once the
-    // rows are in) are not the crawl's; the caller then takes the server's figure.
-    const first = api
-      .filter((e) => b.firstRow <= 0 || e.startTime <= b.firstRow)
-      .slice(0, 8)
-      .map((e) => e.responseEnd - e.startTime)
-      .sort((x, y) => x - y);
-    const round_trip_ms = first.length ? first[(first.length - 1) >> 1] : null;
-    const matching = document.querySelector('[aria-label="Matching artifacts"]')?.textContent?.trim();
-    return {
-      done_ms: b.done - b.click,
-      first_row_ms: b.firstRow > 0 ? b.firstRow - b.click : null,
-      longest_task_ms: b.longTasks.length ? Math.max(...b.longTasks) : 0,
-      tasks_over_100ms: b.longTasks.filter((d) => d > 100).length,
-      protocols,
-      round_trip_ms,
-      matching: matching === undefined ? null : Number(matching.replace(/[^0-9]/g, "")),
-    };
-  });
+  return page.evaluate(readCrawlProbe);
 }
 
 /**
@@ -164,25 +175,73 @@ export async function mainThread(cdp) {
 /** `after - before`, field by field. */
 const less = (after, before) => Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
 
+/** In-page: signs in as a user would, typing into the form (input events), then Connect. */
+function signIn([user, password]) {
+  const type = (el, v) => {
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(el, v);
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+  type(document.querySelector('input[aria-label="Username"], input[autocomplete="username"]'), user);
+  type(document.querySelector('input[type="password"]'), password);
+  [...document.querySelectorAll("button")].find((b) => b.textContent.trim() === "Connect").click();
+  return true;
+}
+
+/** In-page: whether `Load artifacts` can be pressed on a connected dashboard. */
+function loadReady() {
+  const b = [...document.querySelectorAll("button")].find((x) => x.textContent.trim() === "Load artifacts");
+  return !!b && !b.disabled && !!document.querySelector(".connection.ok");
+}
+
+/** In-page: presses `Load artifacts`. */
+function pressLoad() {
+  [...document.querySelectorAll("button")].find((x) => x.textContent.trim() === "Load artifacts").click();
+  return true;
+}
+
+/** `f` as an expression that calls it with `arg` in the page. */
+const inPage = (f, arg) => `(${f})(${arg === undefined ? "" : JSON.stringify(arg)})`;
+
+/** The simulator's counters and reset, from Node (not the page's sockets). */
+async function simCall(url, what, method = "GET") {
+  const resp = await fetch(`${url}/_sim/${what}`, { method });
+  if (!resp.ok) throw new Error(`/_sim/${what}: ${resp.status}`);
+  return method === "GET" ? resp.json() : null;
+}
+
 /**
  * One crawl case in the browser: `runs` page loads, each signed in and crawled. `query`
- * is added to the page's URL (e.g. `?max_concurrency=6`). Each sample carries the main
- * thread's busy time from the click to `done` (`main.busy_ms`, with its script, layout and
- * style parts).
+ * is added to the page's URL (e.g. `?max_concurrency=6`). Chromium runs with nothing but
+ * the page attached (bench/cdp.mjs says why). Each sample carries the main thread's busy
+ * time from the click to `done` (`main.busy_ms`, with its script, layout and style parts).
  */
-export async function crawlCase(browser, url, runs, timeout, query = "") {
+export async function crawlCase(url, runs, timeout, query = "") {
   const samples = [];
-  const { context, page } = await newPage(browser);
+  // The simulator's certificate is self-signed: Node's fetch of `/_sim/` must accept it.
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED ??= "0";
+  const chromium = await launchBare();
+  const { page } = chromium;
   try {
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Performance.enable");
+    await page.send("Page.enable");
+    await page.send("Performance.enable");
+    const metrics = async () => mainThread(page);
     for (let i = 0; i < runs; i++) {
-      await openSignedIn(page, `${url}${query}`);
-      await simReset(context, url);
-      const before = await mainThread(cdp);
-      const t = await timedLoad(page, timeout);
-      const main = less(await mainThread(cdp), before);
-      const stats = await simStats(context, url);
+      await page.send("Page.navigate", { url: `${new URL(url).origin}/${query}` });
+      try {
+        await page.until(`!!document.querySelector('input[aria-label="Username"], input[autocomplete="username"]')`, 30_000);
+        await page.evaluate(inPage(signIn, ADMIN));
+        await page.until(inPage(loadReady), 30_000);
+      } catch (e) {
+        throw new NotReady(`dashboard not ready (sign-in / Load artifacts): ${e.message.split("\n")[0]}`);
+      }
+      await simCall(url, "reset", "POST");
+      await page.evaluate(inPage(installCrawlProbe));
+      const before = await metrics();
+      await page.evaluate(inPage(pressLoad));
+      await page.until("window.__bench.done > 0", timeout);
+      const main = less(await metrics(), before);
+      const t = await page.evaluate(inPage(readCrawlProbe));
+      const stats = await simCall(url, "stats");
       samples.push({
         ...t,
         main,
@@ -194,7 +253,7 @@ export async function crawlCase(browser, url, runs, timeout, query = "") {
       });
     }
   } finally {
-    await context.close();
+    await chromium.close();
   }
   return samples;
 }

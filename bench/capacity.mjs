@@ -9,7 +9,8 @@
 // - the native engine over HTTP/1.1, over TLS+HTTP/2 (adaptive, ceiling 32) and over
 //   TLS+HTTP/2 held at 6, with the process's CPU time (the engine's own cost);
 // - the dashboard in headless Chromium the same three ways (held: `?max_concurrency=6`),
-//   with the renderer main thread's busy time from the click to `done`;
+//   with the renderer main thread's busy time from the click to `done`; Chromium has
+//   nothing but the page attached, as for a user (bench/cdp.mjs says why);
 // - harborapi with its defaults and with max_connections = 32 (HTTP/1.1; it has no HTTP/2).
 // Every crawl gets its own lower bound from what the server did (`/_sim/stats`):
 //   LB = max(critical path × RTT, total service / workers, requests / cap × (RTT + mean service))
@@ -83,13 +84,13 @@ async function harborapi(ctx, simUrl, maxConnections) {
   return { ...out, ...served(await simStats(simUrl)) };
 }
 
-async function dashboard(ctx, browser, c, tls, query) {
+async function dashboard(ctx, c, tls, query) {
   const args = ["--dist", ctx.dist, "--addr", "127.0.0.1:0", "--quiet", "--demo", "--preset", c.preset,
     "--harbor-version", c.version, "--latency-ms", String(c.latency), "--workers", String(c.workers)];
   if (tls) args.push("--tls");
   const server = await startProcess(path.join(ctx.bin, "lens-serve"), args, /Harbor Lens on (https?:\S+)/);
   try {
-    const [s] = await web.crawlCase(browser, server.url, 1, 1_800_000, query);
+    const [s] = await web.crawlCase(server.url, 1, 1_800_000, query);
     return {
       elapsed_ms: s.done_ms,
       first_row_ms: s.first_row_ms,
@@ -130,7 +131,7 @@ async function attempt(what, f, log) {
 }
 
 /** Every measurement of one case (preset × version × latency × workers). */
-export async function measureCapacityCase(ctx, browser, c, o, log) {
+export async function measureCapacityCase(ctx, withDashboard, c, o, log) {
   log(`\n### ${c.preset} · Harbor ${c.version} · ${c.latency} ms · ${c.workers} workers`);
   const r = { ...c };
   for (const tls of [false, true]) {
@@ -150,10 +151,10 @@ export async function measureCapacityCase(ctx, browser, c, o, log) {
       await sim.stop();
     }
   }
-  if (browser) {
-    r.dash_h1 = await attempt("dashboard HTTP/1.1", () => dashboard(ctx, browser, c, false, ""), log);
-    r.dash_h2 = await attempt("dashboard TLS+h2", () => dashboard(ctx, browser, c, true, ""), log);
-    r.dash_h2_held = await attempt("dashboard TLS+h2 held at 6", () => dashboard(ctx, browser, c, true, `?max_concurrency=${HELD}`), log);
+  if (withDashboard) {
+    r.dash_h1 = await attempt("dashboard HTTP/1.1", () => dashboard(ctx, c, false, ""), log);
+    r.dash_h2 = await attempt("dashboard TLS+h2", () => dashboard(ctx, c, true, ""), log);
+    r.dash_h2_held = await attempt("dashboard TLS+h2 held at 6", () => dashboard(ctx, c, true, `?max_concurrency=${HELD}`), log);
   }
   const criticalPath = r.engine_h1?.critical_path ?? r.engine_h2?.critical_path ?? 3;
   for (const [key, cap] of [["engine_h1", HELD], ["engine_h2", CEILING], ["engine_h2_held", HELD], ["harborapi", HELD],

@@ -196,7 +196,7 @@ async function measureBrowser(o, browser, c, tls, lbMs) {
   const server = await startProcess(path.join(BIN, "lens-serve"), args, /Harbor Lens on (https?:\S+)/);
   try {
     const timeout = Math.max(60_000, lbMs * 4 + 30_000);
-    return digest(await web.crawlCase(browser, server.url, runs, timeout), { url_scheme: tls ? "https" : "http" });
+    return digest(await web.crawlCase(server.url, runs, timeout), { url_scheme: tls ? "https" : "http" });
   } catch (e) {
     const msg = e instanceof web.NotReady ? e.message : `failed: ${e.message.split("\n")[0]}`;
     return { skipped: msg };
@@ -526,7 +526,8 @@ async function capacityMain(o) {
   const stamp = now.toISOString().replace(/[:]/g, "").replace(/\.\d+Z$/, "Z");
   const res = { date: now.toISOString().replace(/\.\d+Z$/, "Z"), machine: machine(), options: o, cases: [] };
   const ctx = { root: ROOT, target: TARGET, bin: BIN, dist: DIST, python: PYTHON, user: USER };
-  const browser = o.browser && fs.existsSync(path.join(DIST, "index.html")) ? await web.launch() : null;
+  // The dashboard's crawls run in a Chromium of their own (bench/cdp.mjs).
+  const withDashboard = o.browser && fs.existsSync(path.join(DIST, "index.html"));
   const write = () => {
     res.targets = capacityTargets(res.cases);
     const md = `Harbor Lens against a Harbor of limited capacity — ${res.date} — ${res.machine.nproc} cores, ` +
@@ -547,7 +548,7 @@ async function capacityMain(o) {
               res.cases.push({ preset, version, latency, workers, skipped: "skipped (deadline)" });
               continue;
             }
-            res.cases.push(await measureCapacityCase(ctx, browser, { preset, version, latency, workers }, o, log));
+            res.cases.push(await measureCapacityCase(ctx, withDashboard, { preset, version, latency, workers }, o, log));
             write();
           }
         }
@@ -557,7 +558,6 @@ async function capacityMain(o) {
     const whole = o.presets.includes("medium") && o.workers.length >= 3 && res.cases.every((c) => !c.skipped);
     if (whole) showLatest(path.join(ROOT, "README.md"), write());
   } finally {
-    if (browser) await browser.close();
     console.log(write());
   }
 }

@@ -13,6 +13,7 @@ use futures::FutureExt;
 use harbor_client::transport::{
     Clock, NetworkErrorKind, Protocol, Request, Response, Transport, TransportError,
 };
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
@@ -24,9 +25,11 @@ use web_sys::AbortController;
 /// for a Harbor elsewhere (which then needs CORS or a proxy).
 ///
 /// Each response says which HTTP version it came over (the crawl's limiter adapts only
-/// over HTTP/2). `fetch` does not tell; the page's resource timing does
-/// (`PerformanceResourceTiming.nextHopProtocol`), and since every request goes to one
-/// origin, the first answer that names it is enough.
+/// over HTTP/2) and when its last byte arrived. `fetch` tells neither; resource timing
+/// does (`PerformanceResourceTiming`): `nextHopProtocol`, and since every request goes
+/// to one origin the first answer that names it is enough; `responseEnd`, on the same
+/// clock as [`BrowserClock`], so that the limiter does not count the time an answer
+/// waited while the crawl decoded another.
 #[derive(Debug, Clone, Default)]
 pub struct BrowserTransport {
     base: String,
@@ -36,36 +39,63 @@ pub struct BrowserTransport {
 impl BrowserTransport {
     /// A transport for the Harbor at `base` (empty: same origin). A trailing `/` is dropped.
     pub fn new(base: &str) -> Self {
+        if let Some(performance) = performance() {
+            keep_timing(&performance);
+        }
         BrowserTransport {
             base: base.trim().trim_end_matches('/').to_owned(),
             protocol: Rc::default(),
         }
     }
 
-    /// The protocol of the response from `url`, learnt once from resource timing.
-    fn protocol_of(&self, url: &str) -> Protocol {
+    /// Fills in what resource timing says of the response from `url` (absolute): its
+    /// protocol (learnt once) and when it arrived.
+    fn time(&self, response: &mut Response, url: &str) {
+        let timing = resource_timing(url);
         if self.protocol.get() == Protocol::Unknown {
-            self.protocol.set(next_hop_protocol(url));
+            let protocol = timing.as_ref().map_or(Protocol::Unknown, |t| {
+                Protocol::from_alpn(&t.next_hop_protocol())
+            });
+            self.protocol.set(protocol);
         }
-        self.protocol.get()
+        response.protocol = self.protocol.get();
+        response.arrived = timing
+            .map(|t| t.response_end())
+            .filter(|&ms| ms > 0.0)
+            .map(|ms| Duration::from_secs_f64(ms / 1000.0));
     }
 }
 
-/// What resource timing says of the last response from `url` (absolute): `h2`,
-/// `http/1.1`, or nothing (no entry, the buffer full, or another origin without
-/// `Timing-Allow-Origin`).
-fn next_hop_protocol(url: &str) -> Protocol {
-    let Some(performance) = performance() else {
-        return Protocol::Unknown;
-    };
-    let entries = performance.get_entries_by_name(url);
-    entries
+/// Entries resource timing keeps before it is emptied (the default, 250, then drops
+/// every new entry).
+const TIMING_ENTRIES: u32 = 1_000;
+
+/// Once per page or worker: room for [`TIMING_ENTRIES`], emptied whenever full, so that
+/// a crawl of thousands of requests keeps getting entries. An answer whose entry went in
+/// the emptying is timed when the crawl reads it, as without resource timing.
+fn keep_timing(performance: &web_sys::Performance) {
+    thread_local! {
+        static KEPT: Cell<bool> = const { Cell::new(false) };
+    }
+    if KEPT.with(|kept| kept.replace(true)) {
+        return;
+    }
+    performance.set_resource_timing_buffer_size(TIMING_ENTRIES);
+    let emptied = performance.clone();
+    let on_full = Closure::<dyn Fn()>::new(move || emptied.clear_resource_timings());
+    performance.set_onresourcetimingbufferfull(Some(on_full.as_ref().unchecked_ref()));
+    // The handler lives as long as the page or the worker does.
+    on_full.forget();
+}
+
+/// The last resource timing entry of `url` (absolute), if any: none when the buffer
+/// was just emptied, or for another origin without `Timing-Allow-Origin`.
+fn resource_timing(url: &str) -> Option<web_sys::PerformanceResourceTiming> {
+    performance()?
+        .get_entries_by_name(url)
         .iter()
         .last()
         .and_then(|e| e.dyn_into::<web_sys::PerformanceResourceTiming>().ok())
-        .map_or(Protocol::Unknown, |t| {
-            Protocol::from_alpn(&t.next_hop_protocol())
-        })
 }
 
 /// Aborts the request when the future that owns it is dropped (timeout, cancel,
@@ -98,7 +128,7 @@ impl Transport for BrowserTransport {
                     // Completed: nothing to abort any more.
                     guard.0 = None;
                     result.map(|(mut response, at)| {
-                        response.protocol = self.protocol_of(&at);
+                        self.time(&mut response, &at);
                         response
                     })
                 }
@@ -132,6 +162,7 @@ async fn fetch_all(
         headers,
         body,
         protocol: Protocol::Unknown,
+        arrived: None,
     };
     Ok((response, url))
 }

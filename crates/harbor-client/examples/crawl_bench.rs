@@ -146,12 +146,18 @@ async fn run_once(once: Once) -> Result<(), Error> {
     };
     let crawler = Crawler::new(&transport, TokioClock::new(), config);
     let mut highest_limit = 0;
+    // Each change of the limit: milliseconds since the start, the new limit.
+    let mut limits: Vec<(u64, u64)> = Vec::new();
     let cpu_before = cpu_time(CpuOf::Process);
     let start = Instant::now();
     let report = crawler
         .crawl(Scope::default(), &CancelToken::new(), |event| {
             if let Event::Progress(p) = event {
                 highest_limit = highest_limit.max(p.limit);
+                if limits.last().is_none_or(|&(_, l)| l != p.limit) {
+                    let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    limits.push((ms, p.limit));
+                }
             }
         })
         .await?;
@@ -180,6 +186,7 @@ async fn run_once(once: Once) -> Result<(), Error> {
             / f64::from(transport.count.get().max(1)),
         "cpu_ms": cpu,
         "highest_limit": highest_limit,
+        "limits": limits,
     });
     println!("{line}");
     Ok(())

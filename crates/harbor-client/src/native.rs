@@ -72,6 +72,7 @@ impl NativeTransport {
             headers,
             body,
             protocol,
+            arrived: None,
         })
     }
 }

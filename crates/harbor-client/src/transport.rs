@@ -82,6 +82,12 @@ pub struct Response {
     pub body: Vec<u8>,
     /// The HTTP version it came over.
     pub protocol: Protocol,
+    /// When its last byte arrived, on the crawl's [`Clock`], where the transport knows
+    /// (a browser's resource timing). The engine is single-threaded: an answer that
+    /// arrives while it decodes another waits for its turn, and that wait is ours, not
+    /// the server's. The limiter takes this time for the answer's latency; without it,
+    /// the moment the engine got round to the answer.
+    pub arrived: Option<Duration>,
 }
 
 impl Response {
@@ -297,6 +303,7 @@ mod tests {
             ],
             body: Vec::new(),
             protocol: Protocol::Http1,
+            arrived: None,
         };
         assert_eq!(response.total_count(), Some(42));
         assert_eq!(response.request_id(), Some("abc"));

@@ -458,6 +458,12 @@ mod tests {
         }
     }
 
+    /// Items on the `n`th page of a crawl by repository where every size turns up (a
+    /// thousand repositories of 1 to 100 artifacts, most of them small).
+    fn mixed(n: usize) -> u32 {
+        1 + (draw(n).powi(2) * 99.0) as u32
+    }
+
     /// Items on the `n`th page of a crawl by project (Harbor 2.13): full pages of 100,
     /// and a project's last page now and then.
     fn full_pages(n: usize) -> u32 {
@@ -613,6 +619,24 @@ mod tests {
         );
         assert!(run.limits_after(500).all(|l| (4..=8).contains(&l)));
         // And the workers are kept busy: the limit is not too low either.
+        assert!(run.utilisation(4) > 0.95, "{}", run.utilisation(4));
+    }
+
+    #[test]
+    fn settles_under_a_four_worker_server_with_pages_of_every_size() {
+        // Every size's first latencies are taken while the start (6) already queues
+        // two at the server: that queue must not hide a longer one later.
+        let bench = Bench {
+            pages: mixed,
+            ..Bench::harbor(4, Protocol::Http2)
+        };
+        let mut limiter = limiter();
+        let run = bench.run(&mut limiter, 1_092);
+        assert!(
+            run.max_in_flight_after(100) <= 8,
+            "{}",
+            run.max_in_flight_after(100)
+        );
         assert!(run.utilisation(4) > 0.95, "{}", run.utilisation(4));
     }
 

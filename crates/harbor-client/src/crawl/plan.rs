@@ -393,7 +393,9 @@ impl Planner {
         self.in_flight = self.in_flight.saturating_sub(1);
         self.progress.requests_in_flight = self.in_flight as u64;
         self.progress_dirty = true;
-        self.limiter.record(task.sent_at, now, load_sample(&result));
+        let arrived = requests::answered_at(task.sent_at, now, &result);
+        self.limiter
+            .record(task.sent_at, arrived, load_sample(&result));
         self.progress.limit = self.limiter.limit() as u64;
         match self.interpret(&task, result) {
             Outcome::Parsed(parsed) => {

@@ -225,6 +225,23 @@ impl Planner {
     }
 }
 
+/// When an answer came, for its latency: its own arrival where the transport knows it
+/// ([`Response::arrived`]: the time it then waited while the engine finished another is
+/// ours, not the server's), else `now`. An arrival outside the request's life comes from
+/// a clock the engine does not share, and is ignored.
+pub(super) fn answered_at(
+    sent_at: Duration,
+    now: Duration,
+    result: &Result<Response, TransportError>,
+) -> Duration {
+    result
+        .as_ref()
+        .ok()
+        .and_then(|r| r.arrived)
+        .filter(|at| (sent_at..=now).contains(at))
+        .unwrap_or(now)
+}
+
 /// What a result says about the server's load.
 pub(super) fn load_sample(result: &Result<Response, TransportError>) -> Sample {
     match result {
@@ -270,5 +287,39 @@ pub(super) fn snippet(body: &[u8]) -> String {
         format!("{trimmed}…")
     } else {
         trimmed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_timed_by_its_arrival_when_the_transport_knows_it() {
+        let ms = Duration::from_millis;
+        let answer = |arrived| {
+            Ok(Response {
+                status: 200,
+                arrived,
+                ..Response::default()
+            })
+        };
+        // Arrived at 140 ms, read at 400 ms after decoding others: 140 ms.
+        assert_eq!(
+            answered_at(ms(100), ms(400), &answer(Some(ms(140)))),
+            ms(140)
+        );
+        // Unknown, or outside the request's life (another clock): when it was read.
+        assert_eq!(answered_at(ms(100), ms(400), &answer(None)), ms(400));
+        assert_eq!(
+            answered_at(ms(100), ms(400), &answer(Some(ms(90)))),
+            ms(400)
+        );
+        assert_eq!(
+            answered_at(ms(100), ms(400), &answer(Some(ms(401)))),
+            ms(400)
+        );
+        let failed = Err(TransportError::new(NetworkErrorKind::Timeout, "timed out"));
+        assert_eq!(answered_at(ms(100), ms(400), &failed), ms(400));
     }
 }
