@@ -19,7 +19,9 @@
 //! - Latency is compared within a size class: a page of 100 artifacts with scan
 //!   overview costs Harbor far more than a page of 3, so each answer is compared with
 //!   the lowest latency seen for bodies of about its size (a class spans 1.41x; the
-//!   lowest is that of a moving average, so one lucky answer does not set it).
+//!   lowest is that of a moving average, so one lucky answer does not set it). The
+//!   answer that makes a size's lowest is not compared with it: it would show no
+//!   delay whatever queue it met.
 //! - A queue in front of the server delays every request that arrives while it lasts,
 //!   whatever its size: the window's mean delay times its answers per second is the
 //!   number of our requests waiting at the server (Little's law). The slowest eighth
@@ -293,14 +295,19 @@ impl Limiter {
 
     fn answered(&mut self, sent_at: Duration, now: Duration, bytes: usize) {
         let latency = now.saturating_sub(sent_at).as_secs_f64();
-        let lowest = self.classes[size_class(bytes)].observe(latency);
+        let class = &mut self.classes[size_class(bytes)];
+        let lowest = class.observe(latency);
+        // The answer that made its size's lowest shows no delay, whatever queue it met:
+        // it is no evidence of none (at the start, while every size of page is seen for
+        // the first time, such answers would let the limit climb).
+        let compared = lowest.filter(|_| class.count > Class::WARM_UP);
         self.window.start.get_or_insert(sent_at);
         self.window.answers += 1;
         if sent_at < self.changed {
             return;
         }
         self.window.fresh += 1;
-        if let Some(lowest) = lowest {
+        if let Some(lowest) = compared {
             self.window.delays.push((latency - lowest).max(0.0));
         }
         if self.window.fresh < self.limit.max(MIN_WINDOW) {
