@@ -6,6 +6,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { CHROMIUM, CHROMIUM_ARGS } from "../tests/browser/harness.mjs";
 import { launchBare } from "./cdp.mjs";
+import { simReset, simStats } from "./lib.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const require = createRequire(path.join(ROOT, "tests/browser/package.json"));
@@ -51,18 +52,6 @@ export async function newPage(browser) {
   page.errors = [];
   page.on("pageerror", (err) => page.errors.push(String(err)));
   return { context, page };
-}
-
-/** The simulator's counters, through the server (Node-side client, not the page's sockets). */
-export async function simStats(context, url) {
-  const resp = await context.request.get(`${url}/_sim/stats`);
-  if (!resp.ok()) throw new Error(`/_sim/stats: ${resp.status()}`);
-  return resp.json();
-}
-
-export async function simReset(context, url) {
-  const resp = await context.request.post(`${url}/_sim/reset`);
-  if (!resp.ok()) throw new Error(`/_sim/reset: ${resp.status()}`);
 }
 
 /** Opens the dashboard and signs in as admin; throws NotReady when the form is missing. */
@@ -175,39 +164,26 @@ export async function mainThread(cdp) {
 /** `after - before`, field by field. */
 const less = (after, before) => Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
 
-/** In-page: signs in as a user would, typing into the form (input events), then Connect. */
-function signIn([user, password]) {
+/** In-page: types the user name and password as a user would (input events). */
+function typeCredentials([user, password]) {
   const type = (el, v) => {
     Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(el, v);
     el.dispatchEvent(new Event("input", { bubbles: true }));
   };
   type(document.querySelector('input[aria-label="Username"], input[autocomplete="username"]'), user);
   type(document.querySelector('input[type="password"]'), password);
-  [...document.querySelectorAll("button")].find((b) => b.textContent.trim() === "Connect").click();
   return true;
 }
 
-/** In-page: whether `Load artifacts` can be pressed on a connected dashboard. */
-function loadReady() {
-  const b = [...document.querySelectorAll("button")].find((x) => x.textContent.trim() === "Load artifacts");
-  return !!b && !b.disabled && !!document.querySelector(".connection.ok");
-}
-
-/** In-page: presses `Load artifacts`. */
-function pressLoad() {
-  [...document.querySelectorAll("button")].find((x) => x.textContent.trim() === "Load artifacts").click();
-  return true;
+/** In-page: the button named `name`, pressed when `press`; whether it is there and enabled. */
+function button([name, press]) {
+  const b = [...document.querySelectorAll("button")].find((x) => x.textContent.trim() === name);
+  if (b && press) b.click();
+  return !!b && !b.disabled;
 }
 
 /** `f` as an expression that calls it with `arg` in the page. */
 const inPage = (f, arg) => `(${f})(${arg === undefined ? "" : JSON.stringify(arg)})`;
-
-/** The simulator's counters and reset, from Node (not the page's sockets). */
-async function simCall(url, what, method = "GET") {
-  const resp = await fetch(`${url}/_sim/${what}`, { method });
-  if (!resp.ok) throw new Error(`/_sim/${what}: ${resp.status}`);
-  return method === "GET" ? resp.json() : null;
-}
 
 /**
  * One crawl case in the browser: `runs` page loads, each signed in and crawled. `query`
@@ -217,31 +193,29 @@ async function simCall(url, what, method = "GET") {
  */
 export async function crawlCase(url, runs, timeout, query = "") {
   const samples = [];
-  // The simulator's certificate is self-signed: Node's fetch of `/_sim/` must accept it.
-  process.env.NODE_TLS_REJECT_UNAUTHORIZED ??= "0";
   const chromium = await launchBare();
   const { page } = chromium;
   try {
     await page.send("Page.enable");
     await page.send("Performance.enable");
-    const metrics = async () => mainThread(page);
     for (let i = 0; i < runs; i++) {
       await page.send("Page.navigate", { url: `${new URL(url).origin}/${query}` });
       try {
         await page.until(`!!document.querySelector('input[aria-label="Username"], input[autocomplete="username"]')`, 30_000);
-        await page.evaluate(inPage(signIn, ADMIN));
-        await page.until(inPage(loadReady), 30_000);
+        await page.evaluate(inPage(typeCredentials, ADMIN));
+        await page.evaluate(inPage(button, ["Connect", true]));
+        await page.until(`${inPage(button, ["Load artifacts", false])} && !!document.querySelector('.connection.ok')`, 30_000);
       } catch (e) {
         throw new NotReady(`dashboard not ready (sign-in / Load artifacts): ${e.message.split("\n")[0]}`);
       }
-      await simCall(url, "reset", "POST");
+      await simReset(url);
       await page.evaluate(inPage(installCrawlProbe));
-      const before = await metrics();
-      await page.evaluate(inPage(pressLoad));
+      const before = await mainThread(page);
+      await page.evaluate(inPage(button, ["Load artifacts", true]));
       await page.until("window.__bench.done > 0", timeout);
-      const main = less(await metrics(), before);
+      const main = less(await mainThread(page), before);
       const t = await page.evaluate(inPage(readCrawlProbe));
-      const stats = await simCall(url, "stats");
+      const stats = await simStats(url);
       samples.push({
         ...t,
         main,

@@ -16,7 +16,7 @@
 //   LB = max(critical path × RTT, total service / workers, requests / cap × (RTT + mean service))
 // with cap = 6 on HTTP/1.1 and the ceiling (32) on HTTP/2.
 import path from "node:path";
-import { fmtMs, lastJson, runCommand, startProcess, summary } from "./lib.mjs";
+import { fmtMs, lastJson, runCommand, simReset, simStats, startProcess, summary } from "./lib.mjs";
 import * as web from "./browser.mjs";
 
 export const CEILING = 32;
@@ -33,16 +33,6 @@ export function lowerBound({ criticalPath, rtt, workers, requests, serviceMs, se
   const service = serviceMs / workers;
   const width = (requests / cap) * (rtt + mean);
   return { lb: Math.max(depth, service, width), depth, service, width };
-}
-
-async function simStats(url) {
-  const r = await fetch(`${url}/_sim/stats`);
-  if (!r.ok) throw new Error(`/_sim/stats: ${r.status}`);
-  return r.json();
-}
-async function simReset(url) {
-  const r = await fetch(`${url}/_sim/reset`, { method: "POST" });
-  if (!r.ok) throw new Error(`/_sim/reset: ${r.status}`);
 }
 
 /** Figures every client's crawl carries, from the simulator's counters after it. */
@@ -64,9 +54,6 @@ async function startSim(ctx, c, tls) {
   if (tls) args.push("--tls");
   return startProcess(path.join(ctx.bin, "harbor-sim"), args, /listening on (https?\S+)/);
 }
-
-/** TLS is only for the dashboard to speak HTTP/2: the Node-side fetch must accept the sim's certificate. */
-process.env.NODE_TLS_REJECT_UNAUTHORIZED ??= "0";
 
 async function native(ctx, simUrl, c, ceiling) {
   const bin = path.join(ctx.target, "host/examples/crawl_bench");

@@ -119,3 +119,20 @@ export function machine() {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The bench talks only to servers it started itself; with `--tls` their certificate is
+// self-signed, and Node's fetch of `/_sim/` must accept it.
+process.env.NODE_TLS_REJECT_UNAUTHORIZED ??= "0";
+
+/** The simulator's counters (`/_sim/stats`), from Node rather than the page's sockets. */
+export async function simStats(url) {
+  const r = await fetch(`${url}/_sim/stats`);
+  if (!r.ok) throw new Error(`/_sim/stats: ${r.status}`);
+  return r.json();
+}
+
+/** Zeroes the simulator's counters (`/_sim/reset`). */
+export async function simReset(url) {
+  const r = await fetch(`${url}/_sim/reset`, { method: "POST" });
+  if (!r.ok) throw new Error(`/_sim/reset: ${r.status}`);
+}

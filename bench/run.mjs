@@ -20,7 +20,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fmtMs, lastJson, machine, runCommand, startProcess, summary } from "./lib.mjs";
+import { fmtMs, lastJson, machine, runCommand, simReset, simStats, startProcess, summary } from "./lib.mjs";
 import * as web from "./browser.mjs";
 import { capacityMarkdown, capacityTargets, measureCapacityCase } from "./capacity.mjs";
 import "./size.mjs"; // prints the download size (raw, gzip, brotli) beside its target
@@ -118,20 +118,12 @@ function timeLeftMs(o) {
 }
 
 // --- measurements ------------------------------------------------------------------------
-async function simPost(url, route) {
-  const r = await fetch(`${url}/_sim/${route}`, { method: "POST" });
-  if (!r.ok) throw new Error(`/_sim/${route}: ${r.status}`);
-}
-async function simStats(url) {
-  const r = await fetch(`${url}/_sim/stats`);
-  return r.json();
-}
 
 /** Runs `once()` `runs` times around a reset, collecting the simulator's counters too. */
 async function repeat(url, runs, once) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
-    await simPost(url, "reset");
+    await simReset(url);
     const r = await once();
     const st = await simStats(url);
     samples.push({ ...r, requests: st.requests_total, max_in_flight: st.max_in_flight });

@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { machine, startProcess } from "./lib.mjs";
+import { machine, simReset, simStats, startProcess } from "./lib.mjs";
 import * as web from "./browser.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -32,8 +32,8 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 /** Checks one finished crawl against the simulator's log; returns the figures. */
-async function account(page, context, url, truthCount) {
-  const stats = await web.simStats(context, url);
+async function account(page, url, truthCount) {
+  const stats = await simStats(url);
   const attempts = new Map();
   for (const f of stats.faults_injected.filter((f) => FAILING_KINDS.has(f.kind))) {
     attempts.set(f.path_and_query, (attempts.get(f.path_and_query) ?? 0) + 1);
@@ -81,9 +81,9 @@ try {
   result.truth = truthCount;
   await web.openSignedIn(page, server.url);
   for (let i = 0; i <= o.reloads; i++) {
-    await web.simReset(context, server.url);
+    await simReset(server.url);
     const load = await web.timedLoad(page, 600_000);
-    const figures = await account(page, context, server.url, truthCount);
+    const figures = await account(page, server.url, truthCount);
     const memory = await web.memory(page, cdp);
     const bytes = (memory.wasm_bytes ?? 0) + memory.js_heap_used;
     result.crawls.push({ done_ms: Math.round(load.done_ms), ...figures, memory_bytes: bytes, ...memory });
