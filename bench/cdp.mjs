@@ -22,6 +22,7 @@ function pipeConnection(child) {
   let next = 0;
   const pending = new Map();
   let buffered = "";
+  const listeners = new Set();
   fromBrowser.setEncoding("utf8");
   fromBrowser.on("data", (chunk) => {
     buffered += chunk;
@@ -30,7 +31,10 @@ function pipeConnection(child) {
       const reply = JSON.parse(buffered.slice(0, end));
       buffered = buffered.slice(end + 1);
       const waiting = reply.id && pending.get(reply.id);
-      if (!waiting) continue; // an event: nothing here listens to any
+      if (!waiting) {
+        if (reply.method) for (const listen of listeners) listen(reply);
+        continue;
+      }
       pending.delete(reply.id);
       if (reply.error) waiting.reject(new Error(`CDP ${waiting.method}: ${reply.error.message}`));
       else waiting.resolve(reply.result);
@@ -41,12 +45,17 @@ function pipeConnection(child) {
     for (const w of pending.values()) w.reject(new Error(`CDP ${w.method}: Chromium exited`));
     pending.clear();
   });
-  return (method, params = {}, sessionId = undefined) =>
+  const send = (method, params = {}, sessionId = undefined) =>
     new Promise((resolve, reject) => {
       const id = ++next;
       pending.set(id, { resolve, reject, method });
       toBrowser.write(`${JSON.stringify({ id, method, params, sessionId })}\0`);
     });
+  send.listen = (listener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  return send;
 }
 
 /** A page's session: `send` a command, `evaluate` an expression (promises awaited), `until` it holds. */
@@ -65,7 +74,16 @@ function pageSession(send, sessionId) {
     }
     throw new Error(`not within ${timeoutMs} ms: ${expression.slice(0, 120)}`);
   };
-  return { send: call, evaluate, until };
+  /** Resolves with the params of the next event `method` on this session. */
+  const next = (method) =>
+    new Promise((resolve) => {
+      const stop = send.listen((event) => {
+        if (event.method !== method || event.sessionId !== sessionId) return;
+        stop();
+        resolve(event.params);
+      });
+    });
+  return { send: call, evaluate, until, next };
 }
 
 /**

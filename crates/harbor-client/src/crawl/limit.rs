@@ -14,7 +14,9 @@
 //! current limit, and more until half of [`MIN_WINDOW`] of them have a lowest to be
 //! compared with. Answers to requests sent before the last change still count for the
 //! lowest latencies and for the pace of answers, but not towards the window: they
-//! cannot show what the new limit does.
+//! cannot show what the new limit does. Which requests those are, the order of sending
+//! tells ([`Limiter::sent`] hands out tickets), not their times: an answer is timed by
+//! its arrival, and requests sent while it waited to be handled came after it.
 //!
 //! - Latency is compared within a size class: a page of 100 artifacts with scan
 //!   overview costs Harbor far more than a page of 3, so each answer is compared with
@@ -30,7 +32,9 @@
 //!   see them.
 //! - First a slow start, as in TCP: while at most [`SURGE_BELOW`] wait, the limit
 //!   doubles after each window in which requests waited for it, up to the ceiling
-//!   (6, 12, 24, 32: three windows of about a round trip each). The first window with
+//!   (6, 12, 24, 32: three windows of about a round trip each). A slow-start window is
+//!   the burst the last doubling let out at once, not the whole limit: the rest goes
+//!   out only as older requests come back, a round trip later. The first window with
 //!   more waiting ends it: the limit falls to itself less those waiting (what the last
 //!   doubling added beyond what the server serves), but not below the last level whose
 //!   window saw no queue. A doubling past a small Harbor overloads it for that window.
@@ -192,14 +196,31 @@ pub struct Limiter {
     adaptive: bool,
     classes: [Class; CLASSES],
     window: Window,
-    last_cut: Option<Duration>,
-    /// When the limit last changed: answers to requests sent before then were sent under
-    /// another limit and say nothing about this one.
-    changed: Duration,
+    /// Tickets handed out so far ([`Limiter::sent`]), and requests recorded: the
+    /// difference is the requests in flight.
+    tickets: u64,
+    recorded: u64,
+    /// The first ticket sent under the current limit: answers to requests sent before
+    /// it were sent under another limit and say nothing about this one.
+    fresh_from: u64,
+    /// The first ticket sent after the last cut.
+    cut_from: Option<u64>,
     /// Still in the slow start: the limit doubles while the server queues nothing.
     climbing: bool,
     /// The last limit whose window saw no queue during the slow start.
     safe: Option<usize>,
+    /// Requests the last change let out at once (see [`Limiter::window_size`]).
+    burst: usize,
+}
+
+/// A request on its way: when it went out, and its place in the order of sending
+/// (whether it went out before or after a change of the limit, which its time cannot
+/// tell when answers are handled a little after they arrive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    /// When it went out.
+    pub at: Duration,
+    ticket: u64,
 }
 
 impl Limiter {
@@ -219,10 +240,13 @@ impl Limiter {
             adaptive: false,
             classes: [Class::default(); CLASSES],
             window: Window::default(),
-            last_cut: None,
-            changed: Duration::ZERO,
+            tickets: 0,
+            recorded: 0,
+            fresh_from: 0,
+            cut_from: None,
             climbing: true,
             safe: None,
+            burst: initial,
         }
     }
 
@@ -246,18 +270,26 @@ impl Limiter {
         self.window.blocked = true;
     }
 
-    /// Records what became of a request sent at `sent_at`, now `now`.
-    pub fn record(&mut self, sent_at: Duration, now: Duration, sample: Sample) {
+    /// A request goes out at `at`; its [`Sent`] goes back with what became of it.
+    pub fn sent(&mut self, at: Duration) -> Sent {
+        let ticket = self.tickets;
+        self.tickets += 1;
+        Sent { at, ticket }
+    }
+
+    /// Records what became of the request `sent`, now `now`.
+    pub fn record(&mut self, sent: Sent, now: Duration, sample: Sample) {
+        self.recorded += 1;
         match sample {
             Sample::Answered { protocol, bytes } => {
                 self.note_protocol(protocol, now);
-                self.answered(sent_at, now, bytes);
+                self.answered(sent, now, bytes);
             }
             Sample::Overloaded { protocol } => {
                 self.note_protocol(protocol, now);
-                self.overloaded(sent_at, now);
+                self.overloaded(sent, now);
             }
-            Sample::TimedOut => self.overloaded(sent_at, now),
+            Sample::TimedOut => self.overloaded(sent, now),
             Sample::Other => {}
         }
     }
@@ -276,41 +308,43 @@ impl Limiter {
     /// Changes the limit; a change starts a new window.
     fn set(&mut self, limit: usize, now: Duration) {
         if limit != self.limit {
+            let in_flight = self.tickets.saturating_sub(self.recorded);
             self.limit = limit;
-            self.changed = now;
+            self.burst = limit.saturating_sub(usize::try_from(in_flight).unwrap_or(usize::MAX));
+            self.fresh_from = self.tickets;
             self.window = Window::starting(now);
         }
     }
 
     /// Halves the limit, once per round trip: requests already on the wire when the
     /// limit was cut were sent under the old limit and say nothing new.
-    fn overloaded(&mut self, sent_at: Duration, now: Duration) {
-        if self.last_cut.is_some_and(|cut| sent_at < cut) {
+    fn overloaded(&mut self, sent: Sent, now: Duration) {
+        if self.cut_from.is_some_and(|from| sent.ticket < from) {
             return;
         }
         self.climbing = false;
-        self.last_cut = Some(now);
+        self.cut_from = Some(self.tickets);
         self.set((self.limit / 2).max(self.config.floor), now);
     }
 
-    fn answered(&mut self, sent_at: Duration, now: Duration, bytes: usize) {
-        let latency = now.saturating_sub(sent_at).as_secs_f64();
+    fn answered(&mut self, sent: Sent, now: Duration, bytes: usize) {
+        let latency = now.saturating_sub(sent.at).as_secs_f64();
         let class = &mut self.classes[size_class(bytes)];
         let lowest = class.observe(latency);
         // The answer that made its size's lowest shows no delay, whatever queue it met:
         // it is no evidence of none (at the start, while every size of page is seen for
         // the first time, such answers would let the limit climb).
         let compared = lowest.filter(|_| class.count > Class::WARM_UP);
-        self.window.start.get_or_insert(sent_at);
+        self.window.start.get_or_insert(sent.at);
         self.window.answers += 1;
-        if sent_at < self.changed {
+        if sent.ticket < self.fresh_from {
             return;
         }
         self.window.fresh += 1;
         if let Some(lowest) = compared {
             self.window.delays.push((latency - lowest).max(0.0));
         }
-        if self.window.fresh < self.limit.max(MIN_WINDOW) {
+        if self.window.fresh < self.window_size() {
             return;
         }
         if !self.adaptive {
@@ -323,13 +357,20 @@ impl Limiter {
         if self.window.delays.len() < MIN_WINDOW / 2 {
             return;
         }
-        let mut window = std::mem::replace(&mut self.window, Window::starting(now));
-        let Some(waiting) = window.waiting(now) else {
+        let surge = SURGE_BELOW.max(self.noise());
+        let Some(waiting) = self.window.waiting(now) else {
+            self.window = Window::starting(now);
             return;
         };
+        // A burst smaller than the limit may double it when it met no queue (it went out
+        // last, behind every request still out), but a queue it met may be the noise of
+        // a few answers: the slow start ends on the whole limit's worth.
+        if self.climbing && waiting > surge && self.window.fresh < self.limit.max(MIN_WINDOW) {
+            return;
+        }
+        let window = std::mem::replace(&mut self.window, Window::starting(now));
         let blocked = window.blocked;
         let limit = self.limit;
-        let surge = SURGE_BELOW.max(self.noise());
         let next = if self.climbing && waiting <= surge {
             self.safe = Some(limit);
             if blocked {
@@ -348,6 +389,21 @@ impl Limiter {
             self.step(waiting, blocked)
         };
         self.set(next.clamp(self.config.floor, self.config.ceiling), now);
+    }
+
+    /// Fresh answers a window needs. After the slow start, the limit's worth: one step
+    /// per round trip. During it, the burst the last doubling sent at once (the new
+    /// limit less the requests still out): those went out with the whole new limit in
+    /// flight, behind the older ones, so their answers show whether the server keeps
+    /// up with it a round trip after the doubling. The requests sent later, as the
+    /// older ones come back, would take up to a second round trip.
+    fn window_size(&self) -> usize {
+        let size = if self.climbing {
+            self.burst
+        } else {
+            self.limit
+        };
+        size.max(MIN_WINDOW)
     }
 
     /// Waiting requests that the noise of a busy machine may account for.
@@ -525,8 +581,9 @@ mod tests {
         fn run(&self, limiter: &mut Limiter, requests: usize) -> Run {
             let mut free: BinaryHeap<Reverse<Duration>> =
                 (0..self.workers).map(|_| Reverse(Duration::ZERO)).collect();
-            // Answers due: (time, sent at, items).
-            let mut due: BinaryHeap<Reverse<(Duration, Duration, u32)>> = BinaryHeap::new();
+            // Answers due: (time, order sent, items), and what the limiter gave each.
+            let mut due: BinaryHeap<Reverse<(Duration, usize, u32)>> = BinaryHeap::new();
+            let mut sent = Vec::new();
             let (mut now, mut answers) = (Duration::ZERO, 0);
             let mut busy = Duration::ZERO;
             let mut trace = Vec::new();
@@ -541,20 +598,25 @@ mod tests {
                     busy += cost;
                     free.push(Reverse(start + cost));
                     let noise = self.jitter.mul_f64(draw(sent_under.len()));
-                    due.push(Reverse((start + cost + self.rtt / 2 + noise, now, n)));
+                    due.push(Reverse((
+                        start + cost + self.rtt / 2 + noise,
+                        sent.len(),
+                        n,
+                    )));
+                    sent.push(limiter.sent(now));
                     sent_under.push(limiter.limit());
                 }
                 if sent_under.len() < requests {
                     limiter.blocked();
                 }
-                let Reverse((at, sent_at, n)) = due.pop().expect("an answer");
+                let Reverse((at, order, n)) = due.pop().expect("an answer");
                 now = at;
                 let bytes = 300 + 900 * n as usize;
                 let sample = Sample::Answered {
                     protocol: self.protocol,
                     bytes,
                 };
-                limiter.record(sent_at, now, sample);
+                limiter.record(sent[order], now, sample);
                 answers += 1;
                 trace.push(Point {
                     answers,
@@ -723,6 +785,39 @@ mod tests {
     }
 
     #[test]
+    fn doubles_once_per_round_trip_while_older_requests_are_out() {
+        // A crawl by project: the project list first (a small page), then full pages of
+        // 535 ms each. The first doubling comes while the requests sent after the small
+        // answer are still out, so the burst it lets out is less than the new limit.
+        fn list_then_pages(n: usize) -> u32 {
+            if n == 0 {
+                3
+            } else {
+                100
+            }
+        }
+        let bench = Bench {
+            pages: list_then_pages,
+            ..Bench::harbor(1_000, Protocol::Http2)
+        };
+        let mut limiter = limiter();
+        let run = bench.run(&mut limiter, 224);
+        let at = |limit| {
+            run.trace
+                .iter()
+                .find(|p| p.limit == limit)
+                .map(|p| p.at)
+                .expect("reached")
+        };
+        // One round trip (535 ms) per doubling: 12 after the first, 24 after the second,
+        // 32 after the third, not two round trips each.
+        let round = MS * 535;
+        assert!(at(12) <= round + MS * 50, "{:?}", at(12));
+        assert!(at(24) <= round * 2 + MS * 50, "{:?}", at(24));
+        assert!(at(32) <= round * 3 + MS * 50, "{:?}", at(32));
+    }
+
+    #[test]
     fn stays_fixed_over_http1() {
         let bench = Bench::harbor(1_000, Protocol::Http1);
         let mut limiter = limiter();
@@ -740,28 +835,33 @@ mod tests {
         let overloaded = Sample::Overloaded {
             protocol: Protocol::Http2,
         };
-        limiter.record(MS * 10, MS * 100, overloaded);
+        let on_the_wire = [MS * 10, MS * 50, MS * 99].map(|at| limiter.sent(at));
+        limiter.record(on_the_wire[0], MS * 100, overloaded);
         assert_eq!(limiter.limit(), 10);
         // Sent before the cut: already counted.
-        limiter.record(MS * 50, MS * 110, overloaded);
-        limiter.record(MS * 99, MS * 120, Sample::TimedOut);
+        limiter.record(on_the_wire[1], MS * 110, overloaded);
+        limiter.record(on_the_wire[2], MS * 120, Sample::TimedOut);
         assert_eq!(limiter.limit(), 10);
         // Sent after it: the server is still overloaded.
-        limiter.record(MS * 101, MS * 200, Sample::TimedOut);
+        let sent = limiter.sent(MS * 101);
+        limiter.record(sent, MS * 200, Sample::TimedOut);
         assert_eq!(limiter.limit(), 5);
         for i in 0..10 {
-            limiter.record(MS * (300 + i * 100), MS * (350 + i * 100), overloaded);
+            let sent = limiter.sent(MS * (300 + i * 100));
+            limiter.record(sent, MS * (350 + i * 100), overloaded);
         }
         assert_eq!(limiter.limit(), 2, "never below the floor");
-        limiter.record(MS * 2_000, MS * 2_001, Sample::Other);
+        let sent = limiter.sent(MS * 2_000);
+        limiter.record(sent, MS * 2_001, Sample::Other);
         assert_eq!(limiter.limit(), 2);
     }
 
     #[test]
     fn a_429_over_http1_lowers_the_limit_and_clean_windows_restore_it() {
         let mut limiter = limiter();
+        let sent = limiter.sent(Duration::ZERO);
         limiter.record(
-            Duration::ZERO,
+            sent,
             MS * 30,
             Sample::Overloaded {
                 protocol: Protocol::Http1,
@@ -773,7 +873,8 @@ mod tests {
             bytes: 2_000,
         };
         for i in 0..100 {
-            limiter.record(MS * (40 + i), MS * (80 + i), fine);
+            let sent = limiter.sent(MS * (40 + i));
+            limiter.record(sent, MS * (80 + i), fine);
         }
         assert_eq!(limiter.limit(), 6, "back to the fixed value, not beyond");
     }
@@ -806,7 +907,8 @@ mod tests {
             if r % 3 == 1 {
                 limiter.blocked();
             }
-            limiter.record(now.saturating_sub(latency), now, sample);
+            let sent = limiter.sent(now.saturating_sub(latency));
+            limiter.record(sent, now, sample);
             assert!((3..=12).contains(&limiter.limit()), "{}", limiter.limit());
         }
         let odd = Limiter::new(LimitConfig {

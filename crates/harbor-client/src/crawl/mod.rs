@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 
 pub use engine::{Crawler, Job};
 pub use ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope};
-pub use limit::{LimitConfig, Limiter};
+pub use limit::{LimitConfig, Limiter, Sent};
 pub use plan::{
     CrawlReport, Discovery, Dispatch, PlanConfig, Planner, Principal, Progress, RefreshMethod,
     RepoStamp, RequestKind, Strategy, WhyEveryRepository,

@@ -44,7 +44,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::crawl::ledger::{Failure, Ledger, LedgerEntry, ListingSnapshot, RequestScope};
-use crate::crawl::limit::{LimitConfig, Limiter, Sample};
+use crate::crawl::limit::{LimitConfig, Limiter, Sample, Sent};
 use crate::crawl::retry::{is_retryable_status, RetryPolicy, Rng};
 use crate::crawl::scope::{Projects, Scope, MAX_PAGE_SIZE};
 use crate::crawl::Event;
@@ -82,8 +82,8 @@ struct Task {
     depth: u32,
     attempts: u32,
     first_start: Option<Duration>,
-    /// When the current attempt went out, for the limiter.
-    sent_at: Duration,
+    /// When and in what order the current attempt went out, for the limiter.
+    sent: Option<Sent>,
     state: TaskState,
     path: ApiPath,
     last_request_id: Option<String>,
@@ -347,7 +347,7 @@ impl Planner {
         let id = self.queues.iter_mut().find_map(VecDeque::pop_front)?;
         let task = self.tasks.get_mut(&id)?;
         task.attempts += 1;
-        task.sent_at = now;
+        task.sent = Some(self.limiter.sent(now));
         task.state = TaskState::InFlight;
         task.first_start.get_or_insert(now);
         let request_id = format!("hl-{}-{}-{}", self.crawl_tag, id, task.attempts);
@@ -393,9 +393,10 @@ impl Planner {
         self.in_flight = self.in_flight.saturating_sub(1);
         self.progress.requests_in_flight = self.in_flight as u64;
         self.progress_dirty = true;
-        let arrived = requests::answered_at(task.sent_at, now, &result);
-        self.limiter
-            .record(task.sent_at, arrived, load_sample(&result));
+        if let Some(sent) = task.sent {
+            let arrived = requests::answered_at(sent.at, now, &result);
+            self.limiter.record(sent, arrived, load_sample(&result));
+        }
         self.progress.limit = self.limiter.limit() as u64;
         match self.interpret(&task, result) {
             Outcome::Parsed(parsed) => {
@@ -576,7 +577,7 @@ impl Planner {
                 depth,
                 attempts: 0,
                 first_start: None,
-                sent_at: Duration::ZERO,
+                sent: None,
                 state: TaskState::Queued,
                 path,
                 last_request_id: None,
