@@ -85,7 +85,7 @@ export async function openSignedIn(page, url, timeout = 20_000) {
  * crawl status, and every main-thread task of 50 ms and more (the Long Tasks API).
  */
 function installCrawlProbe() {
-  const b = (window.__bench = { click: null, firstRow: null, done: null, longTasks: [] });
+  const b = (window.__bench = { click: null, firstRow: null, done: null, longTasks: [], limits: [] });
   // Awaited once by the harness, rather than polled: polling the page from DevTools ten
   // times a second would add the harness's own tasks to the main thread being measured.
   b.finished = new Promise((resolve) => (b.finish = resolve));
@@ -97,6 +97,11 @@ function installCrawlProbe() {
     (document.querySelector('[aria-label="Crawl status"]') ?? document.querySelector(".crawl-status"))?.textContent?.trim() ?? "";
   const check = () => {
     if (b.click === null) return;
+    // The limit's path as the progress line shows it ("… in flight, limit 16").
+    const limit = /limit (\d+)/.exec(document.querySelector(".progress-line")?.textContent ?? "")?.[1];
+    if (limit !== undefined && b.limits.at(-1)?.[1] !== Number(limit)) {
+      b.limits.push([Math.round(performance.now() - b.click), Number(limit)]);
+    }
     if (b.firstRow === null && document.querySelector('table[aria-label="Artifacts"] tbody tr td')) {
       b.firstRow = -1;
       requestAnimationFrame(() => (b.firstRow = performance.now()));
@@ -142,6 +147,7 @@ function readCrawlProbe() {
     first_row_ms: b.firstRow > 0 ? b.firstRow - b.click : null,
     longest_task_ms: b.longTasks.length ? Math.max(...b.longTasks) : 0,
     tasks_over_100ms: b.longTasks.filter((d) => d > 100).length,
+    limits: b.limits,
     protocols,
     round_trip_ms,
     matching: matching === undefined ? null : Number(matching.replace(/[^0-9]/g, "")),

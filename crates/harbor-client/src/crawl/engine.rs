@@ -3,6 +3,7 @@
 
 use futures::future::{select, Either, FutureExt, LocalBoxFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
+use std::collections::VecDeque;
 
 use crate::crawl::plan::{CrawlReport, Discovery, Planner, RepoStamp};
 use crate::crawl::{CrawlConfig, CrawlError, Event, Scope};
@@ -183,6 +184,8 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         sink: &mut dyn FnMut(Event),
     ) -> Result<CrawlReport, CrawlError> {
         let mut running: FuturesUnordered<LocalBoxFuture<'_, Wake>> = FuturesUnordered::new();
+        // Answers that came in while new requests were being put on the wire.
+        let mut backlog: VecDeque<Wake> = VecDeque::new();
         loop {
             if cancel.is_cancelled() {
                 return Err(CrawlError::Cancelled);
@@ -196,18 +199,38 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
                 }
                 sink(event);
             }
-            if running.is_empty() {
+            if running.is_empty() && backlog.is_empty() {
                 break;
             }
-            let next = match select(running.next(), cancel.cancelled()).await {
-                Either::Left((Some(wake), _)) => wake,
-                Either::Left((None, _)) => continue,
-                // Dropping `running` drops (and so aborts) every request in flight.
-                Either::Right(_) => return Err(CrawlError::Cancelled),
+            let next = match backlog.pop_front() {
+                Some(wake) => wake,
+                None => match select(running.next(), cancel.cancelled()).await {
+                    Either::Left((Some(wake), _)) => wake,
+                    Either::Left((None, _)) => continue,
+                    // Dropping `running` drops (and so aborts) every request in flight.
+                    Either::Right(_) => return Err(CrawlError::Cancelled),
+                },
             };
             match next {
                 Wake::Answered { id, result } => {
-                    if let Some(delay) = planner.complete(id, result, self.clock.now()) {
+                    let now = self.clock.now();
+                    // The place this answer frees goes to the next request before the
+                    // answer is decoded: when many answers land together, the last of
+                    // them would otherwise wait for every decode before its own.
+                    planner.arrived(id, &result, now);
+                    let mut sent = false;
+                    while let Some(dispatch) = planner.next_dispatch_ahead_of(id, now) {
+                        running.push(self.send(dispatch, cancel));
+                        sent = true;
+                    }
+                    if sent {
+                        // Polled once, the new requests go on the wire now; answers
+                        // found ready meanwhile wait their turn in the backlog.
+                        while let Some(Some(wake)) = running.next().now_or_never() {
+                            backlog.push_back(wake);
+                        }
+                    }
+                    if let Some(delay) = planner.complete(id, result, now) {
                         running.push(
                             self.clock
                                 .sleep(delay)

@@ -364,9 +364,19 @@ impl Limiter {
         };
         // A burst smaller than the limit may double it when it met no queue (it went out
         // last, behind every request still out), but a queue it met may be the noise of
-        // a few answers: the slow start ends on the whole limit's worth.
-        if self.climbing && waiting > surge && self.window.fresh < self.limit.max(MIN_WINDOW) {
-            return;
+        // a few answers: the slow start ends on the whole limit's worth, and on twice
+        // that when less than a cut's worth waits (a cold server's or browser's first
+        // answers come a little late, and one window of them must not end it).
+        if self.climbing && waiting > surge {
+            let whole = self.limit.max(MIN_WINDOW);
+            let needed = if waiting <= CUT_ABOVE {
+                2 * whole
+            } else {
+                whole
+            };
+            if self.window.fresh < needed {
+                return;
+            }
         }
         let window = std::mem::replace(&mut self.window, Window::starting(now));
         let blocked = window.blocked;
@@ -467,6 +477,8 @@ mod tests {
         /// Each answer comes up to this much later (scheduling, the network), by a
         /// fixed pseudo-random draw per request.
         jitter: Duration,
+        /// Only the first this many requests meet the jitter (a cold start).
+        jittered: usize,
     }
 
     /// The state after one answer.
@@ -558,6 +570,7 @@ mod tests {
                 pages: items,
                 protocol,
                 jitter: Duration::ZERO,
+                jittered: usize::MAX,
             }
         }
 
@@ -597,7 +610,11 @@ mod tests {
                     let cost = (self.service)(n);
                     busy += cost;
                     free.push(Reverse(start + cost));
-                    let noise = self.jitter.mul_f64(draw(sent_under.len()));
+                    let noise = if sent_under.len() < self.jittered {
+                        self.jitter.mul_f64(draw(sent_under.len()))
+                    } else {
+                        Duration::ZERO
+                    };
                     due.push(Reverse((
                         start + cost + self.rtt / 2 + noise,
                         sent.len(),
@@ -815,6 +832,21 @@ mod tests {
         assert!(at(12) <= round + MS * 50, "{:?}", at(12));
         assert!(at(24) <= round * 2 + MS * 50, "{:?}", at(24));
         assert!(at(32) <= round * 3 + MS * 50, "{:?}", at(32));
+    }
+
+    #[test]
+    fn a_cold_start_does_not_end_the_slow_start() {
+        // The first answers of a cold server come up to 60 ms late, the later ones on
+        // time: the limit still doubles up to the ceiling within a few round trips.
+        let bench = Bench {
+            jitter: MS * 60,
+            jittered: 8,
+            ..Bench::by_project(1_000)
+        };
+        let mut limiter = limiter();
+        let run = bench.run(&mut limiter, 224);
+        let reached = run.trace.iter().find(|p| p.limit == 32).expect("reached");
+        assert!(reached.at <= MS * 535 * 5, "{:?}", reached.at);
     }
 
     #[test]

@@ -72,6 +72,8 @@ const CLASS_REPORT: usize = 6;
 enum TaskState {
     Queued,
     InFlight,
+    /// Answered, its place in flight given back ([`Planner::arrived`]), not yet read.
+    Answered,
     Backoff,
 }
 
@@ -378,26 +380,64 @@ impl Planner {
         Some(dispatch)
     }
 
-    /// Records the result of a dispatched request. Returns the wait before a retry,
-    /// after which the driver calls [`Planner::requeue`]; `None` when the task is over.
+    /// The next request that may go out before the answer to `id` is read (after
+    /// [`Planner::arrived`]): only when that answer is a page of artifacts, which adds
+    /// nothing but later pages and reports, and only a request that comes before those
+    /// anyway. The answer to a listing of projects or repositories may add first pages
+    /// of artifacts, which must go out before anything waiting now.
+    pub fn next_dispatch_ahead_of(&mut self, id: u64, now: Duration) -> Option<Dispatch> {
+        let pages = matches!(
+            self.tasks.get(&id).map(|t| &t.kind),
+            Some(
+                RequestKind::ProjectArtifacts { .. }
+                    | RequestKind::Artifacts { .. }
+                    | RequestKind::ChangedArtifacts { .. }
+            )
+        );
+        let head = self.queues.iter().position(|q| !q.is_empty())?;
+        if pages && head <= CLASS_PAGE {
+            self.next_dispatch(now)
+        } else {
+            None
+        }
+    }
+
+    /// The answer to a dispatched request is in: gives its place in flight back and
+    /// tells the limiter, without reading the body, so that the driver can send the
+    /// next request before this one is decoded. [`Planner::complete`] follows.
+    pub fn arrived(&mut self, id: u64, result: &Result<Response, TransportError>, now: Duration) {
+        let Some(task) = self.tasks.get_mut(&id) else {
+            return;
+        };
+        if task.state != TaskState::InFlight {
+            return;
+        }
+        task.state = TaskState::Answered;
+        let sent = task.sent;
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.progress.requests_in_flight = self.in_flight as u64;
+        self.progress_dirty = true;
+        if let Some(sent) = sent {
+            let arrived = requests::answered_at(sent.at, now, result);
+            self.limiter.record(sent, arrived, load_sample(result));
+        }
+        self.progress.limit = self.limiter.limit() as u64;
+    }
+
+    /// Records the result of a dispatched request (calling [`Planner::arrived`] first if
+    /// the driver did not). Returns the wait before a retry, after which the driver
+    /// calls [`Planner::requeue`]; `None` when the task is over.
     pub fn complete(
         &mut self,
         id: u64,
         result: Result<Response, TransportError>,
         now: Duration,
     ) -> Option<Duration> {
+        self.arrived(id, &result, now);
         let task = self.tasks.get(&id)?.clone();
-        if task.state != TaskState::InFlight {
+        if task.state != TaskState::Answered {
             return None;
         }
-        self.in_flight = self.in_flight.saturating_sub(1);
-        self.progress.requests_in_flight = self.in_flight as u64;
-        self.progress_dirty = true;
-        if let Some(sent) = task.sent {
-            let arrived = requests::answered_at(sent.at, now, &result);
-            self.limiter.record(sent, arrived, load_sample(&result));
-        }
-        self.progress.limit = self.limiter.limit() as u64;
         match self.interpret(&task, result) {
             Outcome::Parsed(parsed) => {
                 self.tasks.remove(&id);

@@ -444,6 +444,59 @@ fn pages_come_from_artifact_count_and_x_total_count() {
 }
 
 #[test]
+fn the_next_request_goes_out_before_an_artifact_page_is_read_but_not_before_a_listing() {
+    let scope = Scope {
+        projects: Projects::Named(vec!["p".into(), "q".into()]),
+        page_size: 10,
+        ..Scope::default()
+    };
+    let mut planner = one_at_a_time(scope);
+    respond(&mut planner, 200, r#"{"harbor_version":"v2.10.0-x"}"#, None);
+    respond(&mut planner, 200, r#"{"username":"u"}"#, None);
+    let repos = r#"{"name":"p/a","artifact_count":25}"#;
+    respond(&mut planner, 200, &format!("[{repos}]"), Some(1));
+    // p/a's pages wait behind q's listing. Its answer may add first pages of artifacts
+    // that go before them: nothing goes out before it is read.
+    let listing = planner.next_dispatch(Duration::ZERO).unwrap();
+    assert!(listing
+        .path
+        .as_str()
+        .starts_with("/api/v2.0/projects/q/repositories?"));
+    let answer = Ok(paged(&[], 1, 100));
+    planner.arrived(listing.id, &answer, Duration::ZERO);
+    assert_eq!(planner.progress().requests_in_flight, 0);
+    assert_eq!(
+        planner.next_dispatch_ahead_of(listing.id, Duration::ZERO),
+        None
+    );
+    planner.complete(listing.id, answer, Duration::ZERO);
+    // A page of p/a: the next one goes out before it is read, and it is read after.
+    let page = planner.next_dispatch(Duration::ZERO).unwrap();
+    assert!(page
+        .path
+        .as_str()
+        .contains("/repositories/a/artifacts?page=1&"));
+    let items: Vec<String> = (0..25).map(|i| artifact("p/a", i, false)).collect();
+    let answer = Ok(paged(&items, 1, 10));
+    planner.arrived(page.id, &answer, Duration::ZERO);
+    let ahead = planner
+        .next_dispatch_ahead_of(page.id, Duration::ZERO)
+        .unwrap();
+    assert!(ahead
+        .path
+        .as_str()
+        .contains("/repositories/a/artifacts?page=2&"));
+    assert_eq!(
+        planner.next_dispatch_ahead_of(page.id, Duration::ZERO),
+        None,
+        "one at a time"
+    );
+    assert_eq!(planner.complete(page.id, answer, Duration::ZERO), None);
+    assert_eq!(planner.progress().artifacts_loaded, 10);
+    assert_eq!(planner.progress().requests_in_flight, 1);
+}
+
+#[test]
 fn robot_and_anonymous_are_not_errors() {
     for (status, principal, strategy) in [
         (412, Principal::Robot, Strategy::ProjectArtifacts),
