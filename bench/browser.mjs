@@ -97,8 +97,8 @@ function installCrawlProbe() {
     (document.querySelector('[aria-label="Crawl status"]') ?? document.querySelector(".crawl-status"))?.textContent?.trim() ?? "";
   const check = () => {
     if (b.click === null) return;
-    // The limit's path as the progress line shows it ("… in flight, limit 16").
-    const limit = /limit (\d+)/.exec(document.querySelector(".progress-line")?.textContent ?? "")?.[1];
+    // The limit's path as the crawl status shows it ("… 14 in flight, limit 16").
+    const limit = /limit (\d+)$/.exec(statusText())?.[1];
     if (limit !== undefined && b.limits.at(-1)?.[1] !== Number(limit)) {
       b.limits.push([Math.round(performance.now() - b.click), Number(limit)]);
     }

@@ -22,7 +22,6 @@ function pipeConnection(child) {
   let next = 0;
   const pending = new Map();
   let buffered = "";
-  const listeners = new Set();
   fromBrowser.setEncoding("utf8");
   fromBrowser.on("data", (chunk) => {
     buffered += chunk;
@@ -31,10 +30,7 @@ function pipeConnection(child) {
       const reply = JSON.parse(buffered.slice(0, end));
       buffered = buffered.slice(end + 1);
       const waiting = reply.id && pending.get(reply.id);
-      if (!waiting) {
-        if (reply.method) for (const listen of listeners) listen(reply);
-        continue;
-      }
+      if (!waiting) continue; // an event: nothing here listens to any
       pending.delete(reply.id);
       if (reply.error) waiting.reject(new Error(`CDP ${waiting.method}: ${reply.error.message}`));
       else waiting.resolve(reply.result);
@@ -45,17 +41,12 @@ function pipeConnection(child) {
     for (const w of pending.values()) w.reject(new Error(`CDP ${w.method}: Chromium exited`));
     pending.clear();
   });
-  const send = (method, params = {}, sessionId = undefined) =>
+  return (method, params = {}, sessionId = undefined) =>
     new Promise((resolve, reject) => {
       const id = ++next;
       pending.set(id, { resolve, reject, method });
       toBrowser.write(`${JSON.stringify({ id, method, params, sessionId })}\0`);
     });
-  send.listen = (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  };
-  return send;
 }
 
 /** A page's session: `send` a command, `evaluate` an expression (promises awaited), `until` it holds. */
@@ -74,16 +65,7 @@ function pageSession(send, sessionId) {
     }
     throw new Error(`not within ${timeoutMs} ms: ${expression.slice(0, 120)}`);
   };
-  /** Resolves with the params of the next event `method` on this session. */
-  const next = (method) =>
-    new Promise((resolve) => {
-      const stop = send.listen((event) => {
-        if (event.method !== method || event.sessionId !== sessionId) return;
-        stop();
-        resolve(event.params);
-      });
-    });
-  return { send: call, evaluate, until, next };
+  return { send: call, evaluate, until };
 }
 
 /**

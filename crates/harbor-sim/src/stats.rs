@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -50,11 +49,6 @@ pub struct Stats {
     pub by_path: BTreeMap<String, u64>,
     /// Every injected fault, in order.
     pub faults_injected: Vec<InjectedFault>,
-    /// Milliseconds from the first request's arrival since the last reset to the latest
-    /// answer's end: the crawl as the server saw it, apart from the client's own start
-    /// and finish.
-    #[serde(default)]
-    pub span_ms: u64,
     /// The capacity model's counters (all zero without `--workers`).
     #[serde(default)]
     pub capacity: CapacityStats,
@@ -90,8 +84,6 @@ struct Inner {
     /// Bumped by every reset, so late status updates cannot hit a new log.
     epoch: u64,
     attempts: HashMap<(String, String), u32>,
-    /// When the first request since the last reset arrived.
-    first: Option<Instant>,
 }
 
 /// Thread-safe collector behind the simulator.
@@ -112,7 +104,6 @@ impl Collector {
     /// Counts a request's start; returns its attempt number for (method, path+query).
     pub fn begin(&self, route: String, method: &str, path_and_query: &str) -> u32 {
         self.with(|i| {
-            i.first.get_or_insert_with(Instant::now);
             let s = &mut i.stats;
             s.requests_total += 1;
             s.in_flight += 1;
@@ -134,12 +125,7 @@ impl Collector {
 
     /// Counts a request's end.
     pub fn end(&self) {
-        self.with(|i| {
-            i.stats.in_flight = i.stats.in_flight.saturating_sub(1);
-            if let Some(first) = i.first {
-                i.stats.span_ms = u64::try_from(first.elapsed().as_millis()).unwrap_or(u64::MAX);
-            }
-        });
+        self.with(|i| i.stats.in_flight = i.stats.in_flight.saturating_sub(1));
     }
 
     /// Records an injected fault; returns its slot for [`Collector::set_fault_status`].
@@ -182,7 +168,6 @@ impl Collector {
                 ..Stats::default()
             };
             i.epoch += 1;
-            i.first = None;
             i.attempts.clear();
         })
     }
@@ -350,20 +335,5 @@ mod tests {
         assert_eq!((s.max_in_flight, s.max_in_flight_settled), (10, 3));
         stats.reset();
         assert_eq!(stats.snapshot().max_in_flight_settled, 0);
-    }
-
-    #[test]
-    fn the_span_runs_from_the_first_arrival_to_the_last_end() {
-        let stats = Collector::default();
-        assert_eq!(stats.snapshot().span_ms, 0);
-        stats.begin("GET /projects".into(), "GET", "/api/v2.0/projects");
-        std::thread::sleep(std::time::Duration::from_millis(30));
-        stats.begin("GET /projects".into(), "GET", "/api/v2.0/projects");
-        stats.end();
-        stats.end();
-        let span = stats.snapshot().span_ms;
-        assert!((30..1_000).contains(&span), "{span}");
-        stats.reset();
-        assert_eq!(stats.snapshot().span_ms, 0);
     }
 }
