@@ -25,11 +25,12 @@ use web_sys::AbortController;
 /// for a Harbor elsewhere (which then needs CORS or a proxy).
 ///
 /// Each response says which HTTP version it came over (the crawl's limiter adapts only
-/// over HTTP/2) and when its last byte arrived. `fetch` tells neither; resource timing
-/// does (`PerformanceResourceTiming`): `nextHopProtocol`, and since every request goes
-/// to one origin the first answer that names it is enough; `responseEnd`, on the same
-/// clock as [`BrowserClock`], so that the limiter does not count the time an answer
-/// waited while the crawl decoded another.
+/// over HTTP/2), when the request went out and when the answer's last byte arrived.
+/// `fetch` tells none of these; resource timing does (`PerformanceResourceTiming`):
+/// `nextHopProtocol`, and since every request goes to one origin the first answer that
+/// names it is enough; `startTime` and `responseEnd`, on the same clock as
+/// [`BrowserClock`], so that the limiter counts neither the time a request waited to be
+/// sent nor the time its answer waited while the crawl decoded another.
 #[derive(Debug, Clone, Default)]
 pub struct BrowserTransport {
     base: String,
@@ -59,10 +60,9 @@ impl BrowserTransport {
             self.protocol.set(protocol);
         }
         response.protocol = self.protocol.get();
-        response.arrived = timing
-            .map(|t| t.response_end())
-            .filter(|&ms| ms > 0.0)
-            .map(|ms| Duration::from_secs_f64(ms / 1000.0));
+        let at = |ms: f64| (ms > 0.0).then(|| Duration::from_secs_f64(ms / 1000.0));
+        response.sent = timing.as_ref().and_then(|t| at(t.start_time()));
+        response.arrived = timing.and_then(|t| at(t.response_end()));
     }
 }
 
@@ -163,6 +163,7 @@ async fn fetch_all(
         body,
         protocol: Protocol::Unknown,
         arrived: None,
+        sent: None,
     };
     Ok((response, url))
 }

@@ -18,12 +18,15 @@
 //! accepted. `--ceiling` is the adaptive limit's ceiling over HTTP/2 (`--bound` the start).
 //! The line carries the process's CPU time for the crawl (`cpu_ms`: the engine's own cost,
 //! decoding, planning, HTTP and TLS) and the highest limit the crawl reached.
+//! `--connected true` connects first, untimed, and crawls with what connecting learnt, as
+//! the dashboard does (its crawl sends neither `/systeminfo` nor `/users/current`).
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use futures::future::{FutureExt, LocalBoxFuture};
-use harbor_client::crawl::{CrawlConfig, CrawlReport, Crawler, Credentials, Event, Scope};
+use harbor_client::connect::connect;
+use harbor_client::crawl::{CrawlConfig, CrawlReport, Crawler, Credentials, Event, Job, Scope};
 use harbor_client::native::{cpu_time, CpuOf, NativeTransport, TokioClock};
 use harbor_client::transport::{CancelToken, Request, Response, Transport, TransportError};
 use harbor_sim::{HarborVersion, Preset, SimConfig};
@@ -97,6 +100,8 @@ struct Once {
     bound: usize,
     ceiling: Option<usize>,
     who: Option<(String, String)>,
+    /// Connect first (untimed) and crawl with its discovery, as the dashboard does.
+    connected: bool,
 }
 
 fn parse_once(args: &[String]) -> Result<Once, Error> {
@@ -106,6 +111,7 @@ fn parse_once(args: &[String]) -> Result<Once, Error> {
         bound: BOUND,
         ceiling: None,
         who: None,
+        connected: false,
     };
     let (mut user, mut password) = (None, None);
     let mut it = args.iter();
@@ -118,6 +124,7 @@ fn parse_once(args: &[String]) -> Result<Once, Error> {
             "--ceiling" => once.ceiling = Some(value.parse()?),
             "--user" => user = Some(value.clone()),
             "--password" => password = Some(value.clone()),
+            "--connected" => once.connected = value.parse()?,
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
@@ -144,6 +151,15 @@ async fn run_once(once: Once) -> Result<(), Error> {
         busy: Cell::new(Duration::ZERO),
         count: Cell::new(0),
     };
+    let discovery = if once.connected {
+        let who = config.credentials.as_ref();
+        let connection = connect(&transport, &once.url, who)
+            .await
+            .map_err(|e| format!("connect: {e:?}"))?;
+        Some(connection.discovery)
+    } else {
+        None
+    };
     let crawler = Crawler::new(&transport, TokioClock::new(), config);
     let mut highest_limit = 0;
     // Each change of the limit: milliseconds since the start, the new limit.
@@ -151,15 +167,22 @@ async fn run_once(once: Once) -> Result<(), Error> {
     let cpu_before = cpu_time(CpuOf::Process);
     let start = Instant::now();
     let report = crawler
-        .crawl(Scope::default(), &CancelToken::new(), |event| {
-            if let Event::Progress(p) = event {
-                highest_limit = highest_limit.max(p.limit);
-                if limits.last().is_none_or(|&(_, l)| l != p.limit) {
-                    let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-                    limits.push((ms, p.limit));
+        .run(
+            Job::Crawl {
+                scope: Scope::default(),
+                discovery,
+            },
+            &CancelToken::new(),
+            |event| {
+                if let Event::Progress(p) = event {
+                    highest_limit = highest_limit.max(p.limit);
+                    if limits.last().is_none_or(|&(_, l)| l != p.limit) {
+                        let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+                        limits.push((ms, p.limit));
+                    }
                 }
-            }
-        })
+            },
+        )
         .await?;
     let elapsed = start.elapsed();
     let cpu = cpu_time(CpuOf::Process)

@@ -73,6 +73,7 @@ impl NativeTransport {
             body,
             protocol,
             arrived: None,
+            sent: None,
         })
     }
 }

@@ -88,6 +88,10 @@ pub struct Response {
     /// the server's. The limiter takes this time for the answer's latency; without it,
     /// the moment the engine got round to the answer.
     pub arrived: Option<Duration>,
+    /// When the request went out, on the same clock, where the transport knows (a
+    /// browser's resource timing). The engine is busy now and then between choosing a
+    /// request and the browser sending it, and that wait is ours too.
+    pub sent: Option<Duration>,
 }
 
 impl Response {
@@ -304,6 +308,7 @@ mod tests {
             body: Vec::new(),
             protocol: Protocol::Http1,
             arrived: None,
+            sent: None,
         };
         assert_eq!(response.total_count(), Some(42));
         assert_eq!(response.request_id(), Some("abc"));

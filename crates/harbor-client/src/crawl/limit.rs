@@ -223,6 +223,13 @@ pub struct Sent {
     ticket: u64,
 }
 
+impl Sent {
+    /// The same request, known to have gone out at `at` (later than it was chosen).
+    pub fn went_at(self, at: Duration) -> Sent {
+        Sent { at, ..self }
+    }
+}
+
 impl Limiter {
     /// A limiter starting at `config.initial`, kept within its floor and ceiling (a
     /// floor above the start is lowered to it: a crawl asked to send one at a time does).
@@ -377,6 +384,17 @@ impl Limiter {
             if self.window.fresh < needed {
                 return;
             }
+        }
+        // A doubling on a few sizes' evidence is no doubling: at a small Harbor, the first
+        // answers of most sizes set their lowest under the start's queue, and only the
+        // few sizes seen twice before are compared. Half the window, or a full
+        // [`MIN_WINDOW`], must have been compared.
+        if self.climbing
+            && waiting <= surge
+            && self.window.delays.len() < MIN_WINDOW
+            && 2 * self.window.delays.len() < self.window.fresh
+        {
+            return;
         }
         let window = std::mem::replace(&mut self.window, Window::starting(now));
         let blocked = window.blocked;
@@ -847,6 +865,45 @@ mod tests {
         let run = bench.run(&mut limiter, 224);
         let reached = run.trace.iter().find(|p| p.limit == 32).expect("reached");
         assert!(reached.at <= MS * 535 * 5, "{:?}", reached.at);
+    }
+
+    #[test]
+    fn late_answers_at_a_four_worker_server_do_not_double_the_start() {
+        // Answers handled up to 40 ms late (a browser's worker decoding another page):
+        // most sizes are first seen in the first window, so only a few are compared.
+        let bench = Bench {
+            jitter: MS * 40,
+            ..Bench::harbor(4, Protocol::Http2)
+        };
+        let mut limiter = limiter();
+        let run = bench.run(&mut limiter, 1_092);
+        assert!(
+            run.max_in_flight_after(0) <= 8,
+            "{}",
+            run.max_in_flight_after(0)
+        );
+        assert!(run.utilisation(4) > 0.95, "{}", run.utilisation(4));
+    }
+
+    #[test]
+    fn a_short_crawl_on_a_large_harbor_gains_four_times_on_six() {
+        // The most a start at 6 doubling once per round trip can gain on a crawl by
+        // project of 224 pages of 535 ms with 64 workers and the ceiling of 32: the
+        // slow start takes three of the crawl's eight round trips. The dashboard's
+        // benchmark target (4 x) is this model's figure with nothing to spare.
+        let bench = Bench::by_project(64);
+        let run = bench.run(&mut limiter(), 224);
+        let mut held = Limiter::new(LimitConfig {
+            ceiling: 6,
+            ..LimitConfig::default()
+        });
+        let held = bench.run(&mut held, 224);
+        let gain = held.elapsed.as_secs_f64() / run.elapsed.as_secs_f64();
+        eprintln!(
+            "model, 64 workers: {:?} adaptive, {:?} held at 6, {gain:.2} x",
+            run.elapsed, held.elapsed
+        );
+        assert!(gain >= 3.9, "{gain:.2} x");
     }
 
     #[test]

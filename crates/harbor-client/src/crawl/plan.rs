@@ -419,6 +419,7 @@ impl Planner {
         self.progress_dirty = true;
         if let Some(sent) = sent {
             let arrived = requests::answered_at(sent.at, now, result);
+            let sent = sent.went_at(requests::went_at(sent.at, arrived, result));
             self.limiter.record(sent, arrived, load_sample(result));
         }
         self.progress.limit = self.limiter.limit() as u64;

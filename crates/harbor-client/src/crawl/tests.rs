@@ -216,6 +216,7 @@ fn json(status: u16, body: String) -> Response {
         body: body.into_bytes(),
         protocol: Protocol::Unknown,
         arrived: None,
+        sent: None,
     }
 }
 
@@ -682,6 +683,7 @@ fn failures_land_in_the_ledger_with_what_is_missing() {
         body: b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec(),
         protocol: Protocol::Unknown,
         arrived: None,
+        sent: None,
     };
     let five = vec![html.clone(), html.clone(), html.clone(), html];
     harbor.fault("/nested%252Fb/artifacts?page=2&", five);

@@ -242,6 +242,22 @@ pub(super) fn answered_at(
         .unwrap_or(now)
 }
 
+/// When the request answered by `result` went out: the transport's time where it
+/// knows one after the engine chose the request (`chosen`) and before the answer
+/// (`arrived`); the moment it was chosen otherwise.
+pub(super) fn went_at(
+    chosen: Duration,
+    arrived: Duration,
+    result: &Result<Response, TransportError>,
+) -> Duration {
+    result
+        .as_ref()
+        .ok()
+        .and_then(|r| r.sent)
+        .filter(|at| (chosen..=arrived).contains(at))
+        .unwrap_or(chosen)
+}
+
 /// What a result says about the server's load.
 pub(super) fn load_sample(result: &Result<Response, TransportError>) -> Sample {
     match result {
@@ -321,5 +337,25 @@ mod tests {
         );
         let failed = Err(TransportError::new(NetworkErrorKind::Timeout, "timed out"));
         assert_eq!(answered_at(ms(100), ms(400), &failed), ms(400));
+    }
+
+    #[test]
+    fn a_request_is_timed_from_when_it_went_out_when_the_transport_knows_it() {
+        let ms = Duration::from_millis;
+        let answer = |sent| {
+            Ok(Response {
+                status: 200,
+                sent,
+                ..Response::default()
+            })
+        };
+        // Chosen at 100 ms, sent by the browser at 130 ms (the engine was busy): 130 ms.
+        assert_eq!(went_at(ms(100), ms(400), &answer(Some(ms(130)))), ms(130));
+        // Unknown, or outside the request's life: when it was chosen.
+        assert_eq!(went_at(ms(100), ms(400), &answer(None)), ms(100));
+        assert_eq!(went_at(ms(100), ms(400), &answer(Some(ms(90)))), ms(100));
+        assert_eq!(went_at(ms(100), ms(400), &answer(Some(ms(401)))), ms(100));
+        let failed = Err(TransportError::new(NetworkErrorKind::Timeout, "timed out"));
+        assert_eq!(went_at(ms(100), ms(400), &failed), ms(100));
     }
 }
