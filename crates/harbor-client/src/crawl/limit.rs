@@ -539,6 +539,15 @@ mod tests {
         fn utilisation(&self, workers: usize) -> f64 {
             self.busy.as_secs_f64() / (self.elapsed.as_secs_f64() * workers as f64)
         }
+
+        /// The target at a 4-worker Harbor, from the `answers`th answer on: at
+        /// most twice the workers in flight, and the workers kept busy all the same.
+        fn assert_settled_at_four_workers(&self, answers: usize) {
+            let most = self.max_in_flight_after(answers);
+            assert!(most <= 8, "{most} in flight after {answers} answers");
+            let busy = self.utilisation(4);
+            assert!(busy > 0.95, "utilisation {busy}");
+        }
     }
 
     /// Items on the `n`th page of a crawl by repository (Harbor before 2.12): mostly
@@ -715,33 +724,9 @@ mod tests {
         let bench = Bench::harbor(4, Protocol::Http2);
         let mut limiter = limiter();
         let run = bench.run(&mut limiter, 4_000);
-        // At most twice the workers in flight, from start to end.
-        assert!(
-            run.max_in_flight_after(0) <= 8,
-            "{}",
-            run.max_in_flight_after(0)
-        );
+        // At most twice the workers in flight, from start to end, and busy workers.
+        run.assert_settled_at_four_workers(0);
         assert!(run.limits_after(500).all(|l| (4..=8).contains(&l)));
-        // And the workers are kept busy: the limit is not too low either.
-        assert!(run.utilisation(4) > 0.95, "{}", run.utilisation(4));
-    }
-
-    #[test]
-    fn settles_under_a_four_worker_server_with_pages_of_every_size() {
-        // Every size's first latencies are taken while the start (6) already queues
-        // two at the server: that queue must not hide a longer one later.
-        let bench = Bench {
-            pages: mixed,
-            ..Bench::harbor(4, Protocol::Http2)
-        };
-        let mut limiter = limiter();
-        let run = bench.run(&mut limiter, 1_092);
-        assert!(
-            run.max_in_flight_after(100) <= 8,
-            "{}",
-            run.max_in_flight_after(100)
-        );
-        assert!(run.utilisation(4) > 0.95, "{}", run.utilisation(4));
     }
 
     #[test]
@@ -750,13 +735,8 @@ mod tests {
         let bench = Bench::by_project(4);
         let mut limiter = limiter();
         let run = bench.run(&mut limiter, 224);
-        assert!(
-            run.max_in_flight_after(0) <= 8,
-            "{}",
-            run.max_in_flight_after(0)
-        );
+        run.assert_settled_at_four_workers(0);
         assert!(run.limits_after(0).all(|l| (4..=8).contains(&l)));
-        assert!(run.utilisation(4) > 0.95, "{}", run.utilisation(4));
     }
 
     #[test]
@@ -868,21 +848,25 @@ mod tests {
     }
 
     #[test]
-    fn late_answers_at_a_four_worker_server_do_not_double_the_start() {
-        // Answers handled up to 40 ms late (a browser's worker decoding another page):
-        // most sizes are first seen in the first window, so only a few are compared.
-        let bench = Bench {
-            jitter: MS * 40,
-            ..Bench::harbor(4, Protocol::Http2)
-        };
-        let mut limiter = limiter();
-        let run = bench.run(&mut limiter, 1_092);
-        assert!(
-            run.max_in_flight_after(0) <= 8,
-            "{}",
-            run.max_in_flight_after(0)
-        );
-        assert!(run.utilisation(4) > 0.95, "{}", run.utilisation(4));
+    fn settles_under_a_four_worker_server_with_pages_of_every_size_or_late_answers() {
+        // Every size's first latencies are taken while the start (6) already queues two
+        // at the server: that queue must not hide a longer one later (from the 100th
+        // answer on). And with answers handled up to 40 ms late (a browser's worker
+        // decoding another page), most sizes are first seen in the first window, so only
+        // a few are compared: they must not double the start (from the first answer on).
+        let cases = [
+            (mixed as fn(usize) -> u32, Duration::ZERO, 100),
+            (items, MS * 40, 0),
+        ];
+        for (pages, jitter, after) in cases {
+            let bench = Bench {
+                pages,
+                jitter,
+                ..Bench::harbor(4, Protocol::Http2)
+            };
+            let run = bench.run(&mut limiter(), 1_092);
+            run.assert_settled_at_four_workers(after);
+        }
     }
 
     #[test]

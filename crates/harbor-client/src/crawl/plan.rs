@@ -418,9 +418,9 @@ impl Planner {
         self.progress.requests_in_flight = self.in_flight as u64;
         self.progress_dirty = true;
         if let Some(sent) = sent {
-            let arrived = requests::answered_at(sent.at, now, result);
-            let sent = sent.went_at(requests::went_at(sent.at, arrived, result));
-            self.limiter.record(sent, arrived, load_sample(result));
+            let (went, arrived) = requests::timed(sent.at, now, result);
+            self.limiter
+                .record(sent.went_at(went), arrived, load_sample(result));
         }
         self.progress.limit = self.limiter.limit() as u64;
     }

@@ -225,37 +225,31 @@ impl Planner {
     }
 }
 
-/// When an answer came, for its latency: its own arrival where the transport knows it
-/// ([`Response::arrived`]: the time it then waited while the engine finished another is
-/// ours, not the server's), else `now`. An arrival outside the request's life comes from
-/// a clock the engine does not share, and is ignored.
-pub(super) fn answered_at(
-    sent_at: Duration,
+/// When a request chosen at `chosen` and read at `now` went out and when its answer
+/// came, for its latency: the transport's own times where it knows them. The browser may
+/// send a request a little after the engine chose it ([`Response::sent`]: the engine was
+/// busy), and an answer may wait while the engine finishes another
+/// ([`Response::arrived`]); both waits are ours, not the server's. Otherwise `chosen`
+/// and `now`.
+pub(super) fn timed(
+    chosen: Duration,
     now: Duration,
     result: &Result<Response, TransportError>,
-) -> Duration {
-    result
-        .as_ref()
-        .ok()
-        .and_then(|r| r.arrived)
-        .filter(|at| (sent_at..=now).contains(at))
-        .unwrap_or(now)
+) -> (Duration, Duration) {
+    let arrived = transport_time(result, |r| r.arrived, chosen..=now).unwrap_or(now);
+    let went = transport_time(result, |r| r.sent, chosen..=arrived).unwrap_or(chosen);
+    (went, arrived)
 }
 
-/// When the request answered by `result` went out: the transport's time where it
-/// knows one after the engine chose the request (`chosen`) and before the answer
-/// (`arrived`); the moment it was chosen otherwise.
-pub(super) fn went_at(
-    chosen: Duration,
-    arrived: Duration,
+/// A time the transport gave with the answer, if it lies within `life`: one outside the
+/// request's life comes from a clock the engine does not share, and is ignored.
+fn transport_time(
     result: &Result<Response, TransportError>,
-) -> Duration {
-    result
-        .as_ref()
-        .ok()
-        .and_then(|r| r.sent)
-        .filter(|at| (chosen..=arrived).contains(at))
-        .unwrap_or(chosen)
+    time: fn(&Response) -> Option<Duration>,
+    life: std::ops::RangeInclusive<Duration>,
+) -> Option<Duration> {
+    let at = time(result.as_ref().ok()?)?;
+    life.contains(&at).then_some(at)
 }
 
 /// What a result says about the server's load.
@@ -311,51 +305,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_answer_is_timed_by_its_arrival_when_the_transport_knows_it() {
+    fn a_request_is_timed_by_the_transport_where_it_knows_when() {
         let ms = Duration::from_millis;
-        let answer = |arrived| {
+        let answer = |sent, arrived| {
             Ok(Response {
                 status: 200,
+                sent,
                 arrived,
                 ..Response::default()
             })
         };
-        // Arrived at 140 ms, read at 400 ms after decoding others: 140 ms.
-        assert_eq!(
-            answered_at(ms(100), ms(400), &answer(Some(ms(140)))),
-            ms(140)
-        );
-        // Unknown, or outside the request's life (another clock): when it was read.
-        assert_eq!(answered_at(ms(100), ms(400), &answer(None)), ms(400));
-        assert_eq!(
-            answered_at(ms(100), ms(400), &answer(Some(ms(90)))),
-            ms(400)
-        );
-        assert_eq!(
-            answered_at(ms(100), ms(400), &answer(Some(ms(401)))),
-            ms(400)
-        );
-        let failed = Err(TransportError::new(NetworkErrorKind::Timeout, "timed out"));
-        assert_eq!(answered_at(ms(100), ms(400), &failed), ms(400));
-    }
-
-    #[test]
-    fn a_request_is_timed_from_when_it_went_out_when_the_transport_knows_it() {
-        let ms = Duration::from_millis;
-        let answer = |sent| {
-            Ok(Response {
-                status: 200,
-                sent,
-                ..Response::default()
-            })
-        };
-        // Chosen at 100 ms, sent by the browser at 130 ms (the engine was busy): 130 ms.
-        assert_eq!(went_at(ms(100), ms(400), &answer(Some(ms(130)))), ms(130));
-        // Unknown, or outside the request's life: when it was chosen.
-        assert_eq!(went_at(ms(100), ms(400), &answer(None)), ms(100));
-        assert_eq!(went_at(ms(100), ms(400), &answer(Some(ms(90)))), ms(100));
-        assert_eq!(went_at(ms(100), ms(400), &answer(Some(ms(401)))), ms(100));
-        let failed = Err(TransportError::new(NetworkErrorKind::Timeout, "timed out"));
-        assert_eq!(went_at(ms(100), ms(400), &failed), ms(100));
+        // Chosen at 100 ms and read at 400 ms; the browser sent it at 130 ms (the engine
+        // was busy) and its answer arrived at 140 ms (then waited while others decoded).
+        let known = answer(Some(ms(130)), Some(ms(140)));
+        assert_eq!(timed(ms(100), ms(400), &known), (ms(130), ms(140)));
+        // Unknown, outside the request's life (another clock), or no answer: when it
+        // was chosen, and when it was read.
+        let odd = [
+            answer(None, None),
+            answer(Some(ms(90)), Some(ms(90))),
+            answer(Some(ms(401)), Some(ms(401))),
+            Err(TransportError::new(NetworkErrorKind::Timeout, "timed out")),
+        ];
+        for result in &odd {
+            assert_eq!(timed(ms(100), ms(400), result), (ms(100), ms(400)));
+        }
     }
 }
