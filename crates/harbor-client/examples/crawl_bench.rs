@@ -153,10 +153,7 @@ async fn run_once(once: Once) -> Result<(), Error> {
     };
     let discovery = if once.connected {
         let who = config.credentials.as_ref();
-        let connection = connect(&transport, &once.url, who)
-            .await
-            .map_err(|e| format!("connect: {e:?}"))?;
-        Some(connection.discovery)
+        Some(connect(&transport, &once.url, who).await?.discovery)
     } else {
         None
     };

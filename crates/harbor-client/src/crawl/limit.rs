@@ -225,7 +225,7 @@ pub struct Sent {
 
 impl Sent {
     /// The same request, known to have gone out at `at` (later than it was chosen).
-    pub fn went_at(self, at: Duration) -> Sent {
+    pub(crate) fn went_at(self, at: Duration) -> Sent {
         Sent { at, ..self }
     }
 }
@@ -374,27 +374,26 @@ impl Limiter {
         // a few answers: the slow start ends on the whole limit's worth, and on twice
         // that when less than a cut's worth waits (a cold server's or browser's first
         // answers come a little late, and one window of them must not end it).
-        if self.climbing && waiting > surge {
-            let whole = self.limit.max(MIN_WINDOW);
-            let needed = if waiting <= CUT_ABOVE {
-                2 * whole
+        // And a doubling on a few sizes' evidence is no doubling: at a small Harbor, the
+        // first answers of most sizes set their lowest under the start's queue, and only
+        // the few sizes seen twice before are compared. Half the window, or a full
+        // [`MIN_WINDOW`], must have been compared.
+        if self.climbing {
+            let (fresh, compared) = (self.window.fresh, self.window.delays.len());
+            let enough = if waiting > surge {
+                let whole = self.limit.max(MIN_WINDOW);
+                fresh
+                    >= if waiting <= CUT_ABOVE {
+                        2 * whole
+                    } else {
+                        whole
+                    }
             } else {
-                whole
+                compared >= MIN_WINDOW || 2 * compared >= fresh
             };
-            if self.window.fresh < needed {
+            if !enough {
                 return;
             }
-        }
-        // A doubling on a few sizes' evidence is no doubling: at a small Harbor, the first
-        // answers of most sizes set their lowest under the start's queue, and only the
-        // few sizes seen twice before are compared. Half the window, or a full
-        // [`MIN_WINDOW`], must have been compared.
-        if self.climbing
-            && waiting <= surge
-            && self.window.delays.len() < MIN_WINDOW
-            && 2 * self.window.delays.len() < self.window.fresh
-        {
-            return;
         }
         let window = std::mem::replace(&mut self.window, Window::starting(now));
         let blocked = window.blocked;
