@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::dataset::{
     kind_type, media_types, Artifact, ArtifactKind, Dataset, Project, Repository, Tag,
 };
-use crate::query::{matches, sort_keys, sort_records, Field, Pattern, QValue, Query, Record};
+use crate::query::{matches, Field, Pattern, QValue, Query, Record};
 use crate::render;
 use crate::time::NEVER_MS;
 
@@ -106,13 +106,9 @@ fn respond<'a>(ctx: &Ctx, candidates: impl Iterator<Item = &'a Artifact>) -> Api
         .filter(|r| matches(r, &q, &["tags", "labels", "base"]))
         .collect();
     recs.sort_by_key(|r| r.1.id);
-    sort_records(&mut recs, &ctx.sort(), &sort_keys(&["-push_time", "-id"]));
-    let items = page
-        .slice(&recs)
-        .iter()
-        .map(|r| render::artifact(ds, r.1, &opts))
-        .collect();
-    Ok(ctx.list(page, recs.len(), items))
+    Ok(ctx.sorted_list(page, recs, &["-push_time", "-id"], |r| {
+        render::artifact(ds, r.1, &opts)
+    }))
 }
 
 /// A list request with no `q` and no `sort` asks for Harbor's default order, which the
@@ -278,13 +274,9 @@ pub fn tags(ctx: &Ctx, project: &str, repo: Option<String>, reference: &str) -> 
         .filter(|r| matches(r, &q, &[]))
         .collect();
     recs.sort_by_key(|r| r.0.id);
-    sort_records(&mut recs, &ctx.sort(), &sort_keys(&["-push_time", "-id"]));
-    let items = page
-        .slice(&recs)
-        .iter()
-        .map(|r| render::tag(r.0, a, repo_id, with_immutable))
-        .collect();
-    Ok(ctx.list(page, recs.len(), items))
+    Ok(ctx.sorted_list(page, recs, &["-push_time", "-id"], |r| {
+        render::tag(r.0, a, repo_id, with_immutable)
+    }))
 }
 
 /// `GET .../artifacts/{reference}/accessories`.

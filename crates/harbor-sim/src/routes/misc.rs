@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::dataset::{Label, ScanState};
 use crate::hostile::{self, field};
-use crate::query::{matches, sort_keys, sort_records, Field, Record};
+use crate::query::{matches, Field, Record};
 use crate::render;
 use crate::time;
 
@@ -162,7 +162,7 @@ pub fn labels(ctx: &Ctx) -> ApiResult {
         other => return Err(ApiError::bad_request(format!("invalid scope: {other}"))),
     };
     let name = ctx.param("name").map(str::to_lowercase);
-    let mut recs: Vec<LabelRec> = ctx
+    let recs: Vec<LabelRec> = ctx
         .ds
         .labels
         .iter()
@@ -174,13 +174,7 @@ pub fn labels(ctx: &Ctx) -> ApiResult {
         .map(LabelRec)
         .filter(|r| matches(r, &q, &[]))
         .collect();
-    sort_records(&mut recs, &ctx.sort(), &sort_keys(&["id"]));
-    let items = page
-        .slice(&recs)
-        .iter()
-        .map(|r| render::label(r.0))
-        .collect();
-    Ok(ctx.list(page, recs.len(), items))
+    Ok(ctx.sorted_list(page, recs, &["id"], |r| render::label(r.0)))
 }
 
 /// `GET /statistics`: 401 anonymous; `total_*` only filled for system admins.

@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::auth::{Denial, Principal};
 use crate::dataset::{Dataset, Project};
 use crate::paging::{query_pairs, Page};
-use crate::query::{self, parse_sort, Query, SortKey};
+use crate::query::{self, parse_sort, sort_keys, sort_records, Query, Record, SortKey};
 use crate::render::{ArtifactOpts, MIME_V11};
 use crate::Sim;
 
@@ -307,6 +307,21 @@ impl Ctx<'_> {
         self.who
             .check_project(found)
             .map_err(|d| ApiError::denied(d, v))
+    }
+
+    /// A list response over records, as Harbor's list endpoints answer: `recs` sorted by
+    /// the request's `sort` (by `default` when it names no known field; ties keep the
+    /// order `recs` came in), and the page asked for rendered by `render`.
+    pub fn sorted_list<R: Record>(
+        &self,
+        page: Page,
+        mut recs: Vec<R>,
+        default: &[&str],
+        render: impl Fn(&R) -> Value,
+    ) -> Response {
+        sort_records(&mut recs, &self.sort(), &sort_keys(default));
+        let items = page.slice(&recs).iter().map(render).collect();
+        self.list(page, recs.len(), items)
     }
 
     /// A list response: the page of `items`, `X-Total-Count` and `Link`.

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::dataset::{Dataset, Project};
-use crate::query::{matches, sort_keys, sort_records, Field, Record};
+use crate::query::{matches, Field, Record};
 use crate::render;
 
 use super::{json_response, ApiResult, Ctx};
@@ -38,7 +38,7 @@ pub fn list(ctx: &Ctx) -> ApiResult {
     let name = ctx.param("name").map(str::to_lowercase);
     let owner = ctx.param("owner");
     let ds: &Dataset = ctx.ds;
-    let mut recs: Vec<Rec> = ds
+    let recs: Vec<Rec> = ds
         .visible_projects(&ctx.who)
         .filter(|p| public.is_none_or(|want| p.public == want))
         .filter(|p| {
@@ -49,13 +49,9 @@ pub fn list(ctx: &Ctx) -> ApiResult {
         .map(Rec)
         .filter(|r| matches(r, &q, &[]))
         .collect();
-    sort_records(&mut recs, &ctx.sort(), &sort_keys(&["name"]));
-    let items = page
-        .slice(&recs)
-        .iter()
-        .map(|r| render::project(ds, r.0, &ctx.who, with_detail))
-        .collect();
-    Ok(ctx.list(page, recs.len(), items))
+    Ok(ctx.sorted_list(page, recs, &["name"], |r| {
+        render::project(ds, r.0, &ctx.who, with_detail)
+    }))
 }
 
 /// `GET /projects/{project_name_or_id}`.

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::auth::Principal;
 use crate::dataset::Repository;
-use crate::query::{matches, sort_keys, sort_records, Field, Record};
+use crate::query::{matches, Field, Record};
 use crate::render;
 
 use super::{json_response, ApiError, ApiResult, Ctx};
@@ -36,17 +36,8 @@ fn respond<'a>(ctx: &Ctx, repos: impl Iterator<Item = &'a Repository>) -> ApiRes
         .filter(|r| matches(r, &q, &[]))
         .collect();
     recs.sort_by_key(|r| r.0.id);
-    sort_records(
-        &mut recs,
-        &ctx.sort(),
-        &sort_keys(&["-creation_time", "-id"]),
-    );
-    let items = page
-        .slice(&recs)
-        .iter()
-        .map(|r| render::repository(ds, r.0))
-        .collect();
-    Ok(ctx.list(page, recs.len(), items))
+    let newest_first = ["-creation_time", "-id"];
+    Ok(ctx.sorted_list(page, recs, &newest_first, |r| render::repository(ds, r.0)))
 }
 
 /// `GET /repositories`: repositories of every project the caller can read, except that

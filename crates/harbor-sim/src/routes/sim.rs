@@ -45,7 +45,9 @@ pub async fn get_faults(State(sim): State<Arc<Sim>>) -> Response {
     json_response(&json!(sim.faults()))
 }
 
-/// A ground-truth answer for the principal named by `?as=` (anonymous when absent).
+/// A ground-truth answer for the principal named by `?as=` (anonymous when absent):
+/// `of`'s, or the [`crate::dataset::TruthSummary`] of counts where the dataset is too
+/// large to list (xlarge).
 fn truth_as<T: serde::Serialize>(
     sim: &Sim,
     q: &HashMap<String, String>,
@@ -54,6 +56,7 @@ fn truth_as<T: serde::Serialize>(
     let name = q.get("as").map(String::as_str).unwrap_or("anonymous");
     let ds = sim.dataset();
     match ds.principal_by_name(name) {
+        Some(p) if ds.truth_is_summarised() => super::serialized_response(&ds.truth_summary(&p)),
         Some(p) => super::serialized_response(&of(ds, &p)),
         None => ApiError::not_found(format!("no principal {name:?}")).into_response(),
     }
@@ -65,9 +68,6 @@ pub async fn truth(
     State(sim): State<Arc<Sim>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if sim.dataset().truth_is_summarised() {
-        return truth_as(&sim, &q, crate::Dataset::truth_summary);
-    }
     truth_as(&sim, &q, crate::Dataset::truth)
 }
 
@@ -78,9 +78,6 @@ pub async fn cve_truth(
     State(sim): State<Arc<Sim>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if sim.dataset().truth_is_summarised() {
-        return truth_as(&sim, &q, crate::Dataset::truth_summary);
-    }
     truth_as(&sim, &q, crate::Dataset::cve_truth)
 }
 
