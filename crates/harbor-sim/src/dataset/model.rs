@@ -417,10 +417,17 @@ impl Dataset {
         &'a self,
         repo: &'a Repository,
     ) -> impl Iterator<Item = &'a Artifact> + 'a {
+        self.listed_indices(repo)
+            .map(|i| &self.artifacts[i as usize])
+    }
+
+    /// [`Dataset::listed_artifacts`] as indices into [`Dataset::artifacts`], in the
+    /// repository's order.
+    pub fn listed_indices<'a>(&'a self, repo: &'a Repository) -> impl Iterator<Item = u32> + 'a {
         repo.artifacts
             .iter()
-            .map(|i| &self.artifacts[*i as usize])
-            .filter(|a| a.parent.is_none())
+            .copied()
+            .filter(|i| self.artifacts[*i as usize].parent.is_none())
     }
 
     /// Finds an artifact in a repository by tag or digest (`sha256:...`).

@@ -196,11 +196,7 @@ impl Builder {
     /// The newest listed artifact of a repository.
     fn newest(&self, ridx: u32) -> Option<u32> {
         let ds = &self.ds;
-        ds.repositories[ridx as usize]
-            .artifacts
-            .iter()
-            .copied()
-            .filter(|a| ds.artifacts[*a as usize].parent.is_none())
+        ds.listed_indices(&ds.repositories[ridx as usize])
             .max_by_key(|a| (ds.artifacts[*a as usize].push_time, *a))
     }
 
@@ -239,13 +235,7 @@ impl Builder {
     /// Removes the `n` oldest listed artifacts (and their index children) from a repository.
     fn delete_oldest(&mut self, ridx: u32, n: usize, out: &mut Vec<String>) {
         let ds = &mut self.ds;
-        let repo = &ds.repositories[ridx as usize];
-        let mut listed: Vec<u32> = repo
-            .artifacts
-            .iter()
-            .copied()
-            .filter(|a| ds.artifacts[*a as usize].parent.is_none())
-            .collect();
+        let mut listed: Vec<u32> = ds.listed_indices(&ds.repositories[ridx as usize]).collect();
         listed.sort_by_key(|a| (ds.artifacts[*a as usize].push_time, *a));
         let mut gone: Vec<u32> = Vec::new();
         for a in listed.into_iter().take(n) {

@@ -33,12 +33,7 @@ impl ListedOrder {
             .repositories
             .iter()
             .map(|r| {
-                let mut listed: Vec<u32> = r
-                    .artifacts
-                    .iter()
-                    .copied()
-                    .filter(|i| ds.artifacts[*i as usize].parent.is_none())
-                    .collect();
+                let mut listed: Vec<u32> = ds.listed_indices(r).collect();
                 listed.sort_unstable_by_key(key);
                 listed.into_boxed_slice()
             })
