@@ -36,11 +36,16 @@ pub struct Request {
 impl Request {
     /// The value of a request header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
+}
+
+/// The value of the first header called `name` (in any case) in a list of headers.
+fn find_header<'a, K: AsRef<str>>(headers: &'a [(K, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// The HTTP version a response came over: the crawl adapts its concurrency only over
@@ -95,12 +100,9 @@ pub struct Response {
 }
 
 impl Response {
-    /// The value of a header (case-insensitive name).
+    /// The value of a header (case-insensitive name), trimmed.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
+        find_header(&self.headers, name).map(str::trim)
     }
 
     /// `X-Total-Count`, if present and a number.
