@@ -84,43 +84,35 @@ pub enum RequestKind {
 impl RequestKind {
     /// Project, repository and page, for the ledger.
     pub fn scope(&self) -> RequestScope {
-        let mut scope = RequestScope::default();
-        match self {
-            RequestKind::SystemInfo | RequestKind::CurrentUser => {}
-            RequestKind::Projects { page } | RequestKind::AllRepositories { page } => {
-                scope.page = Some(*page)
+        use RequestKind as K;
+        // (project, repository, page, digest), one row per kind.
+        let (project, repository, page, digest) = match self {
+            K::SystemInfo | K::CurrentUser => (None, None, None, None),
+            K::Projects { page } | K::AllRepositories { page } => (None, None, Some(page), None),
+            K::Repositories { project, page }
+            | K::ProjectArtifacts { project, page }
+            | K::ChangedArtifacts { project, page, .. } => (Some(project), None, Some(page), None),
+            K::ChangedRepositories { project, page, .. } => {
+                (project.as_ref(), None, Some(page), None)
             }
-            RequestKind::Repositories { project, page }
-            | RequestKind::ProjectArtifacts { project, page }
-            | RequestKind::ChangedArtifacts { project, page, .. } => {
-                scope.project = Some(project.clone());
-                scope.page = Some(*page);
-            }
-            RequestKind::ChangedRepositories { project, page, .. } => {
-                scope.project = project.clone();
-                scope.page = Some(*page);
-            }
-            RequestKind::Artifacts {
+            K::Artifacts {
                 project,
                 repository,
                 page,
-            } => {
-                scope.project = Some(project.clone());
-                scope.repository = Some(repository.clone());
-                scope.page = Some(*page);
-            }
-            RequestKind::Vulnerabilities {
+            } => (Some(project), Some(repository), Some(page), None),
+            K::Vulnerabilities {
                 project,
                 repository,
                 digest,
                 ..
-            } => {
-                scope.project = Some(project.clone());
-                scope.repository = Some(repository.clone());
-                scope.digest = Some(digest.clone());
-            }
+            } => (Some(project), Some(repository), None, Some(digest)),
+        };
+        RequestScope {
+            project: project.cloned(),
+            repository: repository.cloned(),
+            page: page.copied(),
+            digest: digest.cloned(),
         }
-        scope
     }
 
     /// The paged listing this request is a page of.
@@ -182,8 +174,8 @@ pub fn pages_for(total: u64, page_size: u32) -> u32 {
     u32::try_from(total.div_ceil(u64::from(page_size.max(1)))).unwrap_or(u32::MAX)
 }
 
-/// Who the crawl runs as.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who the crawl runs as; `Unknown` until discovery learns it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Principal {
     /// `/users/current` said 401.
     Anonymous,
@@ -197,6 +189,7 @@ pub enum Principal {
     /// `/users/current` said 412: a robot account.
     Robot,
     /// `/users/current` failed; treated like anonymous for planning.
+    #[default]
     Unknown,
 }
 
@@ -231,17 +224,19 @@ impl From<&Repository> for RepoStamp {
     }
 }
 
-/// How artifacts are listed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How artifacts are listed; `PerRepository`, which every release serves, unless
+/// discovery finds the project-wide listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Strategy {
     /// `/projects/{p}/artifacts`: Harbor >= 2.12, logged in, no repository filter.
     ProjectArtifacts,
     /// `/projects/{p}/repositories`, then each repository's artifacts.
+    #[default]
     PerRepository,
 }
 
-/// What discovery learnt about the Harbor and the caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What discovery learnt about the Harbor and the caller; by default, nothing yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Discovery {
     /// `harbor_version` as sent (only to logged-in callers).
     pub harbor_version: Option<String>,
@@ -253,18 +248,6 @@ pub struct Discovery {
     pub principal: Principal,
     /// How artifacts are listed.
     pub strategy: Strategy,
-}
-
-impl Default for Discovery {
-    fn default() -> Self {
-        Discovery {
-            harbor_version: None,
-            version: None,
-            auth_mode: None,
-            principal: Principal::Unknown,
-            strategy: Strategy::PerRepository,
-        }
-    }
 }
 
 /// Counts for a progress bar.
