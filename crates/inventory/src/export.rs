@@ -252,18 +252,8 @@ fn collect_text(write: impl FnOnce(&mut dyn FnMut(&[u8]))) -> String {
 }
 
 fn write_row(out: &mut String, row: &ArtifactRow, per_tag: bool) {
-    let tags = row
-        .tags
-        .iter()
-        .map(|t| &*t.name)
-        .collect::<Vec<_>>()
-        .join("; ");
-    let labels = row
-        .labels
-        .iter()
-        .map(|l| &*l.name)
-        .collect::<Vec<_>>()
-        .join("; ");
+    let tags = list_cell(row.tags.iter().map(|t| &*t.name));
+    let labels = list_cell(row.labels.iter().map(|l| &*l.name));
     let s = &row.scan;
     let status = match s.status {
         ScanStatus::NotScanned => "not_scanned",
@@ -308,6 +298,11 @@ fn write_row(out: &mut String, row: &ArtifactRow, per_tag: bool) {
         .into_iter()
         .chain(per_tag.then(|| crate::tagrows::tag_of(row).unwrap_or(""))),
     );
+}
+
+/// Names in one CSV cell: `latest; 1.27`.
+fn list_cell<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.collect::<Vec<_>>().join("; ")
 }
 
 fn yes_no(v: bool) -> &'static str {
