@@ -55,31 +55,45 @@ pub fn merged_search(current: &str, query: &TableQuery) -> String {
     }
 }
 
+/// Writes `query` into the address: a new history entry, or the current one replaced.
+/// Compares with the address as it is when it runs, so updates deferred one after the
+/// other leave the last one's address.
+fn write(query: &TableQuery, replace: bool) {
+    let next = merged_search(&search(), query);
+    if next == search() {
+        return;
+    }
+    let url = if next.is_empty() {
+        window().location().pathname().unwrap_or_default()
+    } else {
+        format!("?{next}")
+    };
+    let Ok(history) = window().history() else {
+        return;
+    };
+    let state = wasm_bindgen::JsValue::NULL;
+    let _ = if replace {
+        history.replace_state_with_url(&state, "", Some(&url))
+    } else {
+        history.push_state_with_url(&state, "", Some(&url))
+    };
+}
+
 /// Mirrors the table query into the URL and follows Back/Forward.
+///
+/// The address is written after the frame that shows the change: `pushState` costs the
+/// main thread a few milliseconds, and a page change or a keystroke should not wait for
+/// the address bar before it paints.
 pub fn sync(query: RwSignal<TableQuery>) {
     let first = StoredValue::new(true);
     Effect::new(move || {
-        let next = query.with(|q| merged_search(&search(), q));
+        let next = query.get();
         // The first sync only normalises the address the page was opened with.
         let replace = REPLACE_NEXT.with(|c| c.replace(false)) || first.get_value();
         first.set_value(false);
-        if next == search() {
-            return;
-        }
-        let url = if next.is_empty() {
-            window().location().pathname().unwrap_or_default()
-        } else {
-            format!("?{next}")
-        };
-        let Ok(history) = window().history() else {
-            return;
-        };
-        let state = wasm_bindgen::JsValue::NULL;
-        let _ = if replace {
-            history.replace_state_with_url(&state, "", Some(&url))
-        } else {
-            history.push_state_with_url(&state, "", Some(&url))
-        };
+        request_animation_frame(move || {
+            set_timeout(move || write(&next, replace), std::time::Duration::ZERO);
+        });
     });
     // The listener lives as long as the page, so its handle is not kept.
     _ = window_event_listener(leptos::ev::popstate, move |_| {

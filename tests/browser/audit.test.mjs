@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { startServer, useLens } from "./harness.mjs";
-import { openSignedIn, loadAll, waitMatching, matching, pageDigests, truth, scriptErrors, columnTexts, parseCsv, DAY_MS } from "./lens.mjs";
+import { openSignedIn, loadAll, waitMatching, matching, pageDigests, truth, scriptErrors, columnTexts, parseCsv, DAY_MS, urlWith } from "./lens.mjs";
 
 /** Where the Signed column stands in the Artifacts table (0-based). */
 const COLUMN_SIGNED = 9;
@@ -190,7 +190,7 @@ test("each audit preset shows its count before it is chosen, and selects exactly
     assert.match(text, bytes < 1024 ? /\(\d+ B\)$/ : /\(\d+\.\d [KMGTPE]iB\)$/, `${value} shows a size`);
     await select.selectOption(value);
     await waitMatching(page, expected);
-    assert.equal(new URL(page.url()).searchParams.get("preset"), value);
+    assert.equal((await urlWith(page, "preset", value)).searchParams.get("preset"), value);
   }
   assert.ok(nonEmpty >= 5, "most presets select something on the small preset");
   // Largest artifacts sorts by size, biggest first.
@@ -252,7 +252,7 @@ test("Signed and SBOM: columns, filters and exports follow the truth; details li
   await waitMatching(page, rows.length - signed.length);
   await filter("SBOM").selectOption("yes");
   await waitMatching(page, rows.filter((r) => !r.signed && r.sbom).length);
-  assert.equal(new URL(page.url()).searchParams.get("signed"), "no");
+  assert.equal((await urlWith(page, "signed", "no")).searchParams.get("signed"), "no");
   // The export holds exactly those rows, with the two columns.
   const csv = await download(page, "Export CSV");
   const records = parseCsv(csv.trim()).slice(2);
@@ -321,7 +321,7 @@ test("One row per tag: a row for each tag and each untagged artifact, in the URL
   const perTag = page.getByRole("checkbox", { name: "One row per tag" });
   await perTag.check();
   await waitMatching(page, pairs.length);
-  assert.equal(new URL(page.url()).searchParams.get("rows"), "tags");
+  assert.equal((await urlWith(page, "rows", "tags")).searchParams.get("rows"), "tags");
   // Every row shows one tag at most.
   const tagCells = await columnTexts(page, 2);
   assert.ok(tagCells.every((t) => !t.includes("more")), "no row holds more than its own tag");
@@ -338,7 +338,7 @@ test("One row per tag: a row for each tag and each untagged artifact, in the URL
   await waitMatching(page, pairs.length);
   await perTag.uncheck();
   await waitMatching(page, rows.length);
-  assert.equal(new URL(page.url()).searchParams.get("rows"), null);
+  assert.equal((await urlWith(page, "rows", null)).searchParams.get("rows"), null);
   assert.deepEqual(await scriptErrors(page), []);
   await page.close();
   // A link with rows=tags opens in that mode.

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useLens } from "./harness.mjs";
-import { openSignedIn, loadAll, matching, scriptErrors } from "./lens.mjs";
+import { openSignedIn, loadAll, matching, scriptErrors, urlWith } from "./lens.mjs";
 
 let origin;
 const lens = useLens(["--demo", "--preset", "small", "--base-path", "/lens/"], (lens) => {
@@ -23,7 +23,7 @@ test("served under a sub-path, the dashboard loads, crawls and keeps its URL sta
   await loadAll(page);
   assert.equal(await matching(page), rows.length);
   await page.getByRole("button", { name: "Next page" }).click();
-  const url = new URL(page.url());
+  const url = await urlWith(page, "page", "2");
   assert.equal(url.pathname, "/lens/");
   assert.equal(url.searchParams.get("page"), "2");
   assert.equal(url.searchParams.get("per_page"), "25");

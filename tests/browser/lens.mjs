@@ -67,6 +67,17 @@ export async function waitMatching(page, n, timeout = 10_000) {
   );
 }
 
+/**
+ * Waits until the address's parameter `name` is `value` (`null`: absent) and returns the
+ * address. The table writes its query into the address after the frame that shows it.
+ */
+export async function urlWith(page, name, value, timeout = 5_000) {
+  await page
+    .waitForFunction(([name, value]) => new URLSearchParams(location.search).get(name) === value, [name, value], { timeout })
+    .catch(() => {});
+  return new URL(page.url());
+}
+
 /** `Page X of Y` as [X, Y]. */
 export async function pageOf(page) {
   const text = await page.getByRole("navigation", { name: "Pagination" }).getByText(/^Page \d+ of \d+$/).textContent();

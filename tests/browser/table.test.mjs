@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { useLens } from "./harness.mjs";
 import {
   openSignedIn, loadAll, matching, waitMatching, pageOf, pageDigests, truth, scriptErrors, DAY_MS,
+  urlWith,
 } from "./lens.mjs";
 
 let rows;
@@ -125,7 +126,7 @@ test("a view's URL opened in a new page reproduces filters, sort and page; Back 
   await page.getByRole("button", { name: "Next page" }).click();
   assert.equal((await pageOf(page))[0], 3);
   const digests = await pageDigests(page);
-  const url = new URL(page.url());
+  const url = await urlWith(page, "page", "3");
   assert.equal(url.searchParams.get("repo"), "/");
   assert.equal(url.searchParams.get("sort"), "size");
   assert.equal(url.searchParams.get("page"), "3");
@@ -144,7 +145,7 @@ test("a view's URL opened in a new page reproduces filters, sort and page; Back 
 
   await page.goBack();
   await page.waitForFunction(() => /Page 2 of/.test(document.querySelector("nav.pager")?.textContent ?? ""));
-  assert.equal(new URL(page.url()).searchParams.get("page"), "2");
+  assert.equal((await urlWith(page, "page", "2")).searchParams.get("page"), "2");
   assert.deepEqual(scriptErrors(page), []);
   assert.deepEqual(scriptErrors(other), []);
 });
@@ -152,7 +153,7 @@ test("a view's URL opened in a new page reproduces filters, sort and page; Back 
 test("audit presets and chart bars filter the table", async () => {
   await page.getByRole("combobox", { name: "Audit preset" }).selectOption("untagged");
   await waitMatching(page, rows.filter((r) => r.tags.length === 0).length);
-  assert.equal(new URL(page.url()).searchParams.get("preset"), "untagged");
+  assert.equal((await urlWith(page, "preset", "untagged")).searchParams.get("preset"), "untagged");
   await page.getByRole("combobox", { name: "Audit preset" }).selectOption("");
   await waitMatching(page, rows.length);
 
