@@ -1,10 +1,10 @@
 //! The filters, applied instantly to the loaded rows (a change returns to page 1).
 
 use inventory::format::{min_severity_choice, min_severity_label, MIN_SEVERITY_CHOICES};
-use inventory::{Filters, Preset, PresetSummary, RowIndex, RowMode, ScanFilter};
+use inventory::{Filters, Preset, RowMode, ScanFilter};
 use leptos::prelude::*;
 
-use crate::state::{use_lens, Lens};
+use crate::state::{use_lens, Lens, PresetCounts};
 use crate::url_state;
 
 /// The id of the first filter: the `/` shortcut focuses it.
@@ -161,7 +161,7 @@ pub fn FilterBar() -> impl IntoView {
             .query
             .with(|q| q.preset().map_or("", Preset::param))
     };
-    let counts = preset_counts(lens);
+    let counts = lens.table.preset_counts;
     let severity_value =
         move || min_severity_label(lens.table.query.with(|q| q.filters().min_severity));
     view! {
@@ -245,24 +245,8 @@ pub fn FilterBar() -> impl IntoView {
     }
 }
 
-/// Every preset's count and total size over all loaded rows, so the choice shows what
-/// it would select before it is made. Worked out once a crawl is over (not on every
-/// batch of rows while it runs).
-fn preset_counts(lens: Lens) -> Memo<Option<Vec<(Preset, PresetSummary)>>> {
-    Memo::new(move |_| {
-        if lens.work.crawling() {
-            return None;
-        }
-        let now = lens.inventory.now.get();
-        lens.table.rows.with(|rows| {
-            (!rows.is_empty())
-                .then(|| inventory::presets::summaries(rows, &RowIndex::new(rows), now))
-        })
-    })
-}
-
 /// `Untagged artifacts: 1,204 (3.1 GiB)`; the bare title while counts are not known.
-fn preset_label(p: Preset, counts: Memo<Option<Vec<(Preset, PresetSummary)>>>) -> String {
+fn preset_label(p: Preset, counts: PresetCounts) -> String {
     counts.with(|all| {
         let found = all
             .as_ref()

@@ -16,7 +16,7 @@ mod work;
 
 pub use loaded::{report_key, Baseline, CacheView, Inventory, RefreshChanges, ReportState};
 pub use session::{ConnState, Session, SignInForm};
-pub use table::{local_storage, CveRollup, TableState};
+pub use table::{local_storage, CveRollup, PresetCounts, TableState};
 pub use work::{CrawlPhase, CrawlView, HubFigures, ReportRun, Work};
 
 use inventory::TableQuery;
@@ -38,8 +38,8 @@ impl Lens {
     pub fn provide(config: RuntimeConfig, query: TableQuery) -> Lens {
         let session = Session::new(config);
         let inventory = Inventory::new();
-        let table = TableState::new(inventory, query);
         let work = Work::new();
+        let table = TableState::new(inventory, work, query);
         provide_context(session);
         provide_context(inventory);
         provide_context(table);

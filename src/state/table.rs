@@ -8,10 +8,14 @@ use harbor_client::slim::ArtifactRow;
 use inventory::recent::RecentMatches;
 use inventory::rollup::Rollup;
 use inventory::tagrows::TagRows;
-use inventory::{Page, RowIndex, RowMode, SortSpec, TableQuery};
+use inventory::{Page, Preset, PresetSummary, RowIndex, RowMode, SortSpec, TableQuery};
 use leptos::prelude::*;
 
-use super::{Inventory, ReportState};
+use super::{Inventory, ReportState, Work};
+
+/// Every audit preset's count and total size over the loaded rows; `None` while a crawl
+/// runs or before rows are loaded.
+pub type PresetCounts = RwSignal<Option<Vec<(Preset, PresetSummary)>>>;
 
 /// A built roll-up and which build it is (0: no report loaded), so a change is seen
 /// without comparing thousands of CVE rows.
@@ -89,6 +93,8 @@ pub struct TableState {
     pub rows: TableRows,
     /// Columns the user hid; kept in `localStorage` (never anything secret there).
     pub hidden: RwSignal<Vec<inventory::Column>>,
+    /// What each audit preset would select, so the choice shows it before it is made.
+    pub preset_counts: PresetCounts,
 }
 
 /// Where the hidden columns survive a reload.
@@ -124,7 +130,7 @@ impl TableState {
 }
 
 impl TableState {
-    pub(super) fn new(inventory: Inventory, query: TableQuery) -> TableState {
+    pub(super) fn new(inventory: Inventory, work: Work, query: TableQuery) -> TableState {
         let query = RwSignal::new(query);
         let rollup = rollup_memo(inventory.rows, inventory.reports);
         let mode = Memo::new(move |_| query.with(|q| q.row_mode()));
@@ -137,6 +143,7 @@ impl TableState {
         });
         let rows = TableRows { artifacts, tags };
         let (matching, page) = table_pipeline(inventory, rows, query, rollup);
+        let preset_counts = preset_counts(rows, inventory.now, work);
         let hidden = RwSignal::new(stored_hidden());
         // Touches the outside world (storage), hence an effect.
         Effect::new(move || {
@@ -156,8 +163,45 @@ impl TableState {
             rollup,
             rows,
             hidden,
+            preset_counts,
         }
     }
+}
+
+/// Every preset's count and total size, worked out once a crawl is over (not on every
+/// batch of rows while it runs), in a task of its own: with 100,000 rows it takes about
+/// 60 ms, and the crawl's last batch, its report and the table's update take as long
+/// again in the task that ends it.
+fn preset_counts(rows: TableRows, now: RwSignal<i64>, work: Work) -> PresetCounts {
+    let counts = RwSignal::new(None);
+    let queued = StoredValue::new(false);
+    let work_out = move || {
+        queued.set_value(false);
+        let found = if work.crawl.with_untracked(|c| c.phase.is_running()) {
+            None
+        } else {
+            let now = now.get_untracked();
+            rows.with_untracked(|rows| {
+                (!rows.is_empty())
+                    .then(|| inventory::presets::summaries(rows, &RowIndex::new(rows), now))
+            })
+        };
+        counts.set(found);
+    };
+    // What the counts depend on is tracked here; they are worked out when the task that
+    // changed it is over (once, however many changes it made).
+    Effect::new(move || {
+        let crawling = work.crawling();
+        now.track();
+        rows.with(|_| ());
+        if crawling {
+            counts.set(None);
+        } else if !queued.get_value() {
+            queued.set_value(true);
+            set_timeout(work_out, std::time::Duration::ZERO);
+        }
+    });
+    counts
 }
 
 /// The CVE roll-up of the loaded reports. Cheap while no report is loaded (the rows are
