@@ -83,13 +83,7 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         cancel: &CancelToken,
         sink: impl FnMut(Event),
     ) -> Result<CrawlReport, CrawlError> {
-        let discovery = None;
-        let job = Job::Refresh {
-            scope,
-            known,
-            discovery,
-        };
-        self.run(job, cancel, sink).await
+        self.run_refresh(scope, known, None, cancel, sink).await
     }
 
     /// [`Crawler::refresh`] for a Harbor and caller already known: see
@@ -102,7 +96,18 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
         cancel: &CancelToken,
         sink: impl FnMut(Event),
     ) -> Result<CrawlReport, CrawlError> {
-        let discovery = Some(discovery);
+        self.run_refresh(scope, known, Some(discovery), cancel, sink)
+            .await
+    }
+
+    async fn run_refresh(
+        &self,
+        scope: Scope,
+        known: Vec<RepoStamp>,
+        discovery: Option<Discovery>,
+        cancel: &CancelToken,
+        sink: impl FnMut(Event),
+    ) -> Result<CrawlReport, CrawlError> {
         let job = Job::Refresh {
             scope,
             known,
