@@ -269,7 +269,11 @@ pub fn OverviewCharts() -> impl IntoView {
                 let pause = std::time::Duration::from_millis(ChartPace::PAUSE_MS);
                 pending.set_value(set_timeout_with_handle(redraw, pause).ok());
             }
-            _ => redraw(),
+            // New rows: after the frame that shows them in the table, so the first rows
+            // of a crawl do not wait for four charts to be laid out with them.
+            _ => request_animation_frame(move || {
+                set_timeout(redraw, std::time::Duration::ZERO);
+            }),
         }
     });
     let chart_of = move |title: &'static str, bars: fn(Lens) -> Vec<Bar>| {
