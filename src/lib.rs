@@ -29,6 +29,12 @@ use components::{
 use config::{ConfigError, RuntimeConfig};
 use state::Lens;
 
+/// Runs `f` in a task of its own after the next frame is painted: for work that the
+/// change on screen need not wait for (the address bar, charts, counts).
+pub fn after_paint(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
+}
+
 /// Mounts the app on `<body>` once the optional `config.json` has been read, so every
 /// component starts from the operator's settings. Called by the tiny `main.rs`.
 pub fn mount() {

@@ -59,8 +59,9 @@ pub fn merged_search(current: &str, query: &TableQuery) -> String {
 /// Compares with the address as it is when it runs, so updates deferred one after the
 /// other leave the last one's address.
 fn write(query: &TableQuery, replace: bool) {
-    let next = merged_search(&search(), query);
-    if next == search() {
+    let current = search();
+    let next = merged_search(&current, query);
+    if next == current {
         return;
     }
     let url = if next.is_empty() {
@@ -91,9 +92,7 @@ pub fn sync(query: RwSignal<TableQuery>) {
         // The first sync only normalises the address the page was opened with.
         let replace = REPLACE_NEXT.with(|c| c.replace(false)) || first.get_value();
         first.set_value(false);
-        request_animation_frame(move || {
-            set_timeout(move || write(&next, replace), std::time::Duration::ZERO);
-        });
+        crate::after_paint(move || write(&next, replace));
     });
     // The listener lives as long as the page, so its handle is not kept.
     _ = window_event_listener(leptos::ev::popstate, move |_| {

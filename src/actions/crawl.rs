@@ -320,21 +320,10 @@ fn finish(lens: Lens, result: Result<CrawlReport, CrawlError>, kept: Option<Vec<
 /// Each loaded project's summary, for the quota Harbor counts (shared layers once) beside
 /// the sum of artifact sizes. A project whose quota the user may not read is left out.
 fn summaries(lens: Lens) {
-    // A set of the few project names, not a sort of one name per row: with 100,000 rows
-    // that sort alone held the main thread for 35 ms as the crawl ended.
-    // Rows come grouped by project, so most are the one before's project (the same
-    // shared name): only a change of name is looked up.
-    let projects: Vec<String> = lens.inventory.rows.with_untracked(|set| {
-        let mut names = std::collections::BTreeSet::new();
-        let mut last: Option<&std::sync::Arc<str>> = None;
-        for row in set.rows() {
-            if !last.is_some_and(|l| std::sync::Arc::ptr_eq(l, &row.project)) {
-                names.insert(&*row.project);
-                last = Some(&row.project);
-            }
-        }
-        names.into_iter().map(str::to_owned).collect()
-    });
+    let projects = lens
+        .inventory
+        .rows
+        .with_untracked(|set| inventory::stats::project_names(set.rows()));
     if projects.is_empty() {
         return;
     }

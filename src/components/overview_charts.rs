@@ -271,9 +271,7 @@ pub fn OverviewCharts() -> impl IntoView {
             }
             // New rows: after the frame that shows them in the table, so the first rows
             // of a crawl do not wait for four charts to be laid out with them.
-            _ => request_animation_frame(move || {
-                set_timeout(redraw, std::time::Duration::ZERO);
-            }),
+            _ => crate::after_paint(redraw),
         }
     });
     let chart_of = move |title: &'static str, bars: fn(Lens) -> Vec<Bar>| {

@@ -169,7 +169,7 @@ impl TableState {
 }
 
 /// Every preset's count and total size, worked out once a crawl is over (not on every
-/// batch of rows while it runs), in a task of its own: with 100,000 rows it takes about
+/// batch of rows while it runs), in a task of its own after the frame: with 100,000 rows it takes about
 /// 60 ms, and the crawl's last batch, its report and the table's update take as long
 /// again in the task that ends it.
 fn preset_counts(rows: TableRows, now: RwSignal<i64>, work: Work) -> PresetCounts {
@@ -188,8 +188,8 @@ fn preset_counts(rows: TableRows, now: RwSignal<i64>, work: Work) -> PresetCount
         };
         counts.set(found);
     };
-    // What the counts depend on is tracked here; they are worked out when the task that
-    // changed it is over (once, however many changes it made).
+    // What the counts depend on is tracked here; they are worked out after the frame
+    // that shows the change (once, however many changes came before it).
     Effect::new(move || {
         let crawling = work.crawling();
         now.track();
@@ -198,7 +198,7 @@ fn preset_counts(rows: TableRows, now: RwSignal<i64>, work: Work) -> PresetCount
             counts.set(None);
         } else if !queued.get_value() {
             queued.set_value(true);
-            set_timeout(work_out, std::time::Duration::ZERO);
+            crate::after_paint(work_out);
         }
     });
     counts

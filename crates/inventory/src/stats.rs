@@ -19,6 +19,21 @@ pub struct ProjectStat {
     pub bytes: u64,
 }
 
+/// The names of the projects `rows` belong to, sorted, each once. Rows come grouped by
+/// project (one shared name each), so only a change of name is looked up: with 100,000
+/// rows, sorting one name per row held the dashboard's main thread for 35 ms.
+pub fn project_names(rows: &[ArtifactRow]) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut last: Option<&Arc<str>> = None;
+    for row in rows {
+        if !last.is_some_and(|l| Arc::ptr_eq(l, &row.project)) {
+            names.insert(&*row.project);
+            last = Some(&row.project);
+        }
+    }
+    names.into_iter().map(str::to_owned).collect()
+}
+
 /// Artifacts and storage per project, most artifacts first (ties by name).
 pub fn per_project(rows: &[ArtifactRow], indices: &[u32]) -> Vec<ProjectStat> {
     let mut by_name: HashMap<&str, ProjectStat> = HashMap::new();
@@ -233,6 +248,19 @@ mod tests {
                 None,
             )),
         ]
+    }
+
+    #[test]
+    fn project_names_are_sorted_and_each_once() {
+        let rows = [
+            row(&RowSpec::new("beta", "beta/y")),
+            row(&RowSpec::new("beta", "beta/z")),
+            row(&RowSpec::new("alpha", "alpha/x")),
+            // The same name again after another project, and not the same allocation.
+            row(&RowSpec::new("beta", "beta/w")),
+        ];
+        assert_eq!(project_names(&rows), ["alpha", "beta"]);
+        assert!(project_names(&[]).is_empty());
     }
 
     #[test]
