@@ -39,7 +39,7 @@ impl Lens {
         let session = Session::new(config);
         let inventory = Inventory::new();
         let work = Work::new();
-        let table = TableState::new(inventory, work, query);
+        let table = TableState::new(inventory, query);
         provide_context(session);
         provide_context(inventory);
         provide_context(table);

@@ -176,9 +176,14 @@ test("each audit preset shows its count before it is chosen, and selects exactly
   const now = Date.now();
   const want = presetTruth(rows, now);
   const select = page.getByRole("combobox", { name: "Audit preset" });
-  // The counts are worked out in a task of their own once the crawl is over.
-  await page.waitForFunction(() =>
-    [...document.querySelectorAll('select[aria-label="Audit preset"] option')].some((o) => o.textContent.includes(": ")),
+  // The counts follow the rows a slice at a time, after the frames that show them:
+  // they are complete when "Largest artifacts" (every artifact) counts them all.
+  await page.waitForFunction(
+    (all) =>
+      [...document.querySelectorAll('select[aria-label="Audit preset"] option')].some(
+        (o) => o.value === "largest" && o.textContent.replaceAll(",", "").includes(`: ${all} (`),
+      ),
+    rows.length,
   );
   const options = await select.locator("option").evaluateAll((os) => os.map((o) => [o.value, o.textContent]));
   const offered = options.filter(([v]) => v !== "").map(([v]) => v);

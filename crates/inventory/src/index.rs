@@ -91,11 +91,11 @@ impl RowIndex {
 /// A hash map with a fast non-cryptographic hasher (FxHash's multiply-rotate): names and
 /// digests are hashed 100,000 times per index build and SipHash's flood resistance buys
 /// nothing against a Harbor the user chose to connect to.
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// FxHash (as in rustc), eight bytes at a time.
 #[derive(Default)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {

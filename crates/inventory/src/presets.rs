@@ -2,11 +2,15 @@
 //!
 //! Each preset is nothing but a [`Filters`] value (plus a sort for "largest"), so it goes
 //! through the same filter code as everything else, and a preset view can be refined by
-//! hand. [`summaries`] gives every preset's count and total size before it is clicked.
+//! hand. [`summaries`] gives every preset's count and total size before it is clicked;
+//! a [`Tally`] gives the same while rows arrive, a slice at a time.
 
-use harbor_client::slim::{ArtifactRow, Millis, Severity};
+use std::sync::Arc;
 
-use crate::filter::{filter_indices, Filters, RowIndex, ScanFilter};
+use harbor_client::slim::{ArtifactRow, Digest, Millis, Severity};
+
+use crate::filter::{filter_among, filter_indices, Filters, RowIndex, ScanFilter};
+use crate::index::FastMap;
 use crate::sort::{Column, Direction, SortSpec};
 
 /// The audit presets, in the order the UI shows them.
@@ -206,6 +210,165 @@ pub fn summaries(
         .collect()
 }
 
+/// [`summaries`] kept up to date as rows are appended: each call to [`Tally::add`]
+/// looks at the rows it has not seen yet, never at the ones before, so the counts of
+/// a million rows can follow a crawl in slices of a few milliseconds instead of a
+/// recount of everything at its end. Rows replaced or removed need a new tally.
+///
+/// The two presets that look across rows keep a group per repository (its artifacts,
+/// rows and bytes) and per digest (its first repository, whether another holds it
+/// too, its rows and bytes): a repository that passes the threshold, or a digest found
+/// in a second repository, brings the rows seen before it along.
+///
+/// ```
+/// use inventory::presets::{summaries, Tally};
+/// use inventory::{synthetic, RowIndex};
+/// let rows = synthetic::rows(500, 1);
+/// let mut tally = Tally::new(synthetic::NOW);
+/// tally.add(&rows[..200]);
+/// tally.add(&rows);
+/// assert_eq!(tally.seen(), 500);
+/// assert_eq!(tally.summaries(), summaries(&rows, &RowIndex::new(&rows), synthetic::NOW));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Tally {
+    now: Millis,
+    /// Rows tallied: the first `seen` of the slices given.
+    seen: usize,
+    /// The presets that look at one row at a time: their filters and sums so far.
+    plain: Vec<(Preset, Filters, PresetSummary)>,
+    repo_ids: FastMap<Arc<str>, u32>,
+    /// Per repository: artifacts, and the rows and bytes they make.
+    repos: Vec<(u32, PresetSummary)>,
+    digest_ids: FastMap<Digest, u32>,
+    /// Per digest: its first repository, whether another repository holds it too, and
+    /// its rows and bytes.
+    digests: Vec<(u32, bool, PresetSummary)>,
+    /// The last row's repository and digest: tag rows of one artifact sit next to each
+    /// other, and the artifact counts once (as in [`RowIndex`]).
+    last: Option<(u32, u32)>,
+    /// The last row's repository name by address, and its id: rows of one repository
+    /// share the name and come together, so the map is asked only when it changes. The
+    /// map holds every name seen, so an address seen before is still that name.
+    last_name: Option<(usize, u32)>,
+}
+
+impl Tally {
+    /// An empty tally; `now` is what "not pulled for 90 days" and "stale" count from.
+    pub fn new(now: Millis) -> Tally {
+        let plain = Preset::ALL
+            .into_iter()
+            .filter(|p| !p.filters().needs_index())
+            .map(|p| (p, p.filters(), PresetSummary::default()))
+            .collect();
+        Tally {
+            now,
+            seen: 0,
+            plain,
+            repo_ids: FastMap::default(),
+            repos: Vec::new(),
+            digest_ids: FastMap::default(),
+            digests: Vec::new(),
+            last: None,
+            last_name: None,
+        }
+    }
+
+    /// Rows tallied so far.
+    pub fn seen(&self) -> usize {
+        self.seen
+    }
+
+    /// Tallies `rows[self.seen()..]`: `rows` is every row so far, the ones seen before
+    /// unchanged. Rows fewer than those seen add nothing.
+    pub fn add(&mut self, rows: &[ArtifactRow]) {
+        let Some(new) = rows.get(self.seen..) else {
+            return;
+        };
+        let range = self.seen as u32..rows.len() as u32;
+        for (_, filters, sum) in &mut self.plain {
+            let found = filter_among(rows, range.clone(), filters, None, self.now);
+            let part = summarize(rows, &found);
+            sum.count += part.count;
+            sum.bytes += part.bytes;
+        }
+        for row in new {
+            let address = Arc::as_ptr(&row.repository) as *const u8 as usize;
+            let repo = match self.last_name {
+                Some((known, id)) if known == address => id,
+                _ => {
+                    let next = self.repos.len() as u32;
+                    let id = *self
+                        .repo_ids
+                        .entry(Arc::clone(&row.repository))
+                        .or_insert(next);
+                    if id == next {
+                        self.repos.push((0, PresetSummary::default()));
+                    }
+                    self.last_name = Some((address, id));
+                    id
+                }
+            };
+            let next = self.digests.len() as u32;
+            let digest = *self.digest_ids.entry(row.digest.clone()).or_insert(next);
+            if digest == next {
+                self.digests.push((repo, false, PresetSummary::default()));
+            }
+            let (artifacts, sum) = &mut self.repos[repo as usize];
+            if self.last != Some((repo, digest)) {
+                *artifacts += 1;
+            }
+            sum.count += 1;
+            sum.bytes += row.size;
+            let (first, shared, sum) = &mut self.digests[digest as usize];
+            *shared |= *first != repo;
+            sum.count += 1;
+            sum.bytes += row.size;
+            self.last = Some((repo, digest));
+        }
+        self.seen = rows.len();
+    }
+
+    /// Every preset with its count and total size over the rows tallied, in display
+    /// order: what [`summaries`] gives for them.
+    pub fn summaries(&self) -> Vec<(Preset, PresetSummary)> {
+        Preset::ALL
+            .into_iter()
+            .map(|p| {
+                let summary = match p {
+                    Preset::SharedDigest => total(
+                        self.digests
+                            .iter()
+                            .filter(|(_, shared, _)| *shared)
+                            .map(|(_, _, s)| s),
+                    ),
+                    Preset::BigRepositories => total(
+                        self.repos
+                            .iter()
+                            .filter(|(artifacts, _)| *artifacts > Preset::BIG_REPOSITORY)
+                            .map(|(_, s)| s),
+                    ),
+                    _ => self
+                        .plain
+                        .iter()
+                        .find(|(q, _, _)| *q == p)
+                        .map(|(_, _, s)| *s)
+                        .unwrap_or_default(),
+                };
+                (p, summary)
+            })
+            .collect()
+    }
+}
+
+/// The sum of some summaries.
+fn total<'a>(sums: impl Iterator<Item = &'a PresetSummary>) -> PresetSummary {
+    sums.fold(PresetSummary::default(), |all, s| PresetSummary {
+        count: all.count + s.count,
+        bytes: all.bytes + s.bytes,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,5 +443,63 @@ mod tests {
         let mut f = Preset::BigRepositories.filters();
         f.repo_artifacts_over = Some(3);
         assert!(Preset::BigRepositories.matches(&f, None));
+    }
+
+    /// Rows as a crawl delivers them, with what the cross-row presets look for: the
+    /// first repository's artifacts continue after every other repository's (its count
+    /// passes 100 only then), a few digests come again in a repository of their own, and
+    /// a repository of 60 artifacts has two tags on each (120 rows per tag, and not big).
+    fn crawl_like() -> Vec<ArtifactRow> {
+        let mut rows = crate::synthetic::rows(3_000, 7);
+        let first = Arc::clone(&rows[0].repository);
+        let more = (0..120u64).map(|i| {
+            let mut r = rows[i as usize % 10].clone();
+            r.repository = Arc::clone(&first);
+            r.digest = Digest::new(&format!("sha256:{:064x}", 1_000_000 + i));
+            r
+        });
+        let more: Vec<ArtifactRow> = more.collect();
+        let copies: Arc<str> = "proj-0/copies".into();
+        let again: Vec<ArtifactRow> = rows
+            .iter()
+            .step_by(97)
+            .map(|r| ArtifactRow {
+                repository: Arc::clone(&copies),
+                ..r.clone()
+            })
+            .collect();
+        let tagged = RowSpec::new("proj-0", "proj-0/tagged");
+        let twice = (0..60).map(|i| {
+            let digest = format!("sha256:{:064x}", 2_000_000 + i);
+            row(&tagged.clone().digest(&digest).size(i).tags(&["a", "b"]))
+        });
+        rows.extend(more);
+        rows.extend(again);
+        rows.extend(twice);
+        rows
+    }
+
+    #[test]
+    fn a_tally_in_slices_gives_the_summaries() {
+        let artifacts = crawl_like();
+        let tags = crate::tagrows::TagRows::new(&artifacts).rows;
+        for rows in [&artifacts, &tags] {
+            let want = summaries(rows, &RowIndex::new(rows), NOW);
+            let selected = want.iter().filter(|(_, s)| s.count > 0).count();
+            assert_eq!(selected, Preset::ALL.len(), "{want:?}");
+            for step in [1, 7, 500, rows.len()] {
+                let mut tally = Tally::new(NOW);
+                let mut upto = 0;
+                while upto < rows.len() {
+                    upto = (upto + step).min(rows.len());
+                    tally.add(&rows[..upto]);
+                    // Again with nothing new, or fewer: nothing changes.
+                    tally.add(&rows[..upto]);
+                    tally.add(&rows[..upto / 2]);
+                }
+                assert_eq!(tally.seen(), rows.len());
+                assert_eq!(tally.summaries(), want, "slices of {step}");
+            }
+        }
     }
 }
