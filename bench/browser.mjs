@@ -307,10 +307,38 @@ function keystrokePlan(truth) {
 }
 
 /**
- * Loads `url`'s dataset (large), then measures keystroke → repaint, sort by size, page
- * change, memory, and memory after five more crawls in the same page.
+ * Rows to plan keystrokes from: the simulator's truth, or for a dataset too large to list
+ * (xlarge: the truth is counts), the artifacts of a few repositories from four places in
+ * the repository listing, asked of the API.
  */
-export async function interactionFigures(browser, url, timeout, log) {
+async function planRows(context, url) {
+  const truthResp = await context.request.get(`${url}/_sim/truth?as=admin`);
+  const truth = truthResp.ok() ? await truthResp.json() : [];
+  if (Array.isArray(truth)) return truth;
+  const headers = { Authorization: `Basic ${Buffer.from(ADMIN.join(":")).toString("base64")}` };
+  const api = async (p) => {
+    const r = await context.request.get(`${url}/api/v2.0${p}`, { headers });
+    return r.ok() ? r.json() : [];
+  };
+  const pages = Math.max(1, Math.ceil((truth.repositories ?? 100) / 100));
+  const rows = [];
+  for (const n of [1, Math.ceil(pages / 3), Math.ceil((2 * pages) / 3), pages]) {
+    for (const repo of (await api(`/repositories?page_size=100&page=${n}`)).slice(0, 3)) {
+      const [project, ...rest] = repo.name.split("/");
+      const name = encodeURIComponent(encodeURIComponent(rest.join("/")));
+      const artifacts = await api(`/projects/${project}/repositories/${name}/artifacts?page_size=20&with_tag=true`);
+      for (const a of artifacts) rows.push({ project, repository: repo.name, tags: (a.tags ?? []).map((t) => t.name) });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Loads `url`'s dataset (large), then measures keystroke → repaint, sort by size, page
+ * change, memory, and memory after `reloads` more crawls in the same page (none for a
+ * million rows: each takes minutes).
+ */
+export async function interactionFigures(browser, url, timeout, log, reloads = 5) {
   const { context, page } = await newPage(browser);
   const cdp = await context.newCDPSession(page);
   const out = { errors: [] };
@@ -329,10 +357,8 @@ export async function interactionFigures(browser, url, timeout, log) {
     log(`  memory after load: wasm ${mb(out.memory_after_load.wasm_bytes)}, JS heap ${mb(out.memory_after_load.js_heap_used)}`);
 
     // Filter keystrokes.
-    const truthResp = await context.request.get(`${url}/_sim/truth?as=admin`);
-    const truth = truthResp.ok() ? await truthResp.json() : [];
     const keys = [];
-    for (const { field, text } of keystrokePlan(truth)) {
+    for (const { field, text } of keystrokePlan(await planRows(context, url))) {
       const box = page.getByRole("textbox", { name: field, exact: true });
       await box.click();
       for (const ch of text) {
@@ -365,13 +391,15 @@ export async function interactionFigures(browser, url, timeout, log) {
     }
     out.page_changes = pages.map((p) => p.ms);
 
-    // Five more crawls in the same page, then memory again.
-    for (let i = 0; i < 5; i++) {
+    // More crawls in the same page, then memory again.
+    for (let i = 0; i < reloads; i++) {
       const again = await timedLoad(page, timeout);
       out.reload_done_ms = [...(out.reload_done_ms ?? []), again.done_ms];
     }
-    out.memory_after_reloads = await memory(page, cdp);
-    log(`  memory after 5 reloads: wasm ${mb(out.memory_after_reloads.wasm_bytes)}, JS heap ${mb(out.memory_after_reloads.js_heap_used)}`);
+    if (reloads > 0) {
+      out.memory_after_reloads = await memory(page, cdp);
+      log(`  memory after ${reloads} reloads: wasm ${mb(out.memory_after_reloads.wasm_bytes)}, JS heap ${mb(out.memory_after_reloads.js_heap_used)}`);
+    }
   } catch (e) {
     out.errors.push(e instanceof NotReady ? e.message : `${e.message.split("\n")[0]}`);
   } finally {

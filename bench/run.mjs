@@ -288,14 +288,18 @@ function targets(res) {
     }
   }
   const ui = res.ui;
+  // Issue 16's targets: at 110,000 rows, and looser ones at a million.
+  const million = ui?.loaded >= 1_000_000;
+  const keyMs = million ? 100 : 50;
+  const sortMs = million ? 500 : 150;
   if (ui?.keystrokes?.length) {
     const k = summary(ui.keystrokes);
-    t.push({ target: "filter keystroke p95 < 50 ms", case: `${ui.preset}, ${ui.loaded} rows, ${k.n} keys`,
-      value: `p50 ${k.median.toFixed(1)} / p95 ${k.p95.toFixed(1)} ms`, met: k.p95 < 50 });
+    t.push({ target: `filter keystroke p95 < ${keyMs} ms`, case: `${ui.preset}, ${ui.loaded} rows, ${k.n} keys`,
+      value: `p50 ${k.median.toFixed(1)} / p95 ${k.p95.toFixed(1)} ms`, met: k.p95 < keyMs });
   }
   if (ui?.sorts?.length) {
     const s = summary(ui.sorts);
-    t.push({ target: "sort by size < 150 ms", case: `${ui.preset}, ${ui.loaded} rows`, value: `median ${s.median.toFixed(1)}, max ${s.max.toFixed(1)} ms`, met: s.median < 150 });
+    t.push({ target: `sort by size < ${sortMs} ms`, case: `${ui.preset}, ${ui.loaded} rows`, value: `median ${s.median.toFixed(1)}, max ${s.max.toFixed(1)} ms`, met: s.median < sortMs });
   }
   if (ui?.page_changes?.length) {
     const s = summary(ui.page_changes);
@@ -309,9 +313,9 @@ function targets(res) {
   if (m0 && ui.loaded) {
     const total = (m0.wasm_bytes ?? 0) + m0.js_heap_used;
     const per = total / ui.loaded;
-    t.push({ target: "memory < 1 KB per artifact", case: `${ui.loaded} rows`,
+    t.push({ target: "memory < 400 B per artifact", case: `${ui.loaded} rows`,
       value: `${Math.round(per)} B (wasm ${(m0.wasm_bytes / 2 ** 20).toFixed(1)} MB + JS ${(m0.js_heap_used / 2 ** 20).toFixed(1)} MB)${m0.wasm_bytes == null ? " — wasm memory unreadable" : ""}`,
-      met: m0.wasm_bytes == null ? null : per < 1024 });
+      met: m0.wasm_bytes == null ? null : per < 400 });
   }
   const m5 = ui?.memory_after_reloads;
   if (m0 && m5) {
@@ -568,7 +572,11 @@ async function uiFigures(o, browser, res) {
           res.page_load = { error: e.message };
           log(`  ${e.message}`);
         }
-        res.ui = { preset, ...(await web.interactionFigures(browser, server.url, 300_000, log)) };
+        // A million rows take minutes to crawl; five more crawls of them would take most
+        // of an hour, so that case measures the one.
+        const million = preset === "xlarge";
+        const ui = await web.interactionFigures(browser, server.url, million ? 1_800_000 : 300_000, log, million ? 0 : 5);
+        res.ui = { preset, ...ui };
         if (res.ui.errors.length) log(`  ${res.ui.errors.join("; ")}`);
       } finally {
         await server.stop();

@@ -381,8 +381,12 @@ impl Config {
                 "--harbor" => harbor = Some(parse_upstream(&value(&flag)?)?),
                 "--preset" => {
                     let v = value(&flag)?;
-                    if !["tiny", "small", "medium", "large"].contains(&v.as_str()) {
-                        return Err(invalid(&flag, &v, "expected tiny, small, medium or large"));
+                    if v.parse::<harbor_sim::Preset>().is_err() {
+                        return Err(invalid(
+                            &flag,
+                            &v,
+                            "expected tiny, small, medium, large or xlarge",
+                        ));
                     }
                     demo.preset = v;
                     demo_flag_seen = Some(flag);
@@ -870,6 +874,8 @@ mod tests {
         );
         assert!(run(&["--fault-rate", "1.5"]).is_err());
         assert!(run(&["--preset", "huge"]).is_err());
+        let xlarge = run(&["--preset", "xlarge"]).map(|c| c.backend);
+        assert!(matches!(xlarge, Ok(Backend::Demo(d)) if d.preset == "xlarge"));
         assert!(run(&["--harbor-version", "2"]).is_err());
         assert!(run(&["--addr", "localhost"]).is_err());
         assert_eq!(Config::parse(["--help"]), Ok(Command::Help));

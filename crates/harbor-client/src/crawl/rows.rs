@@ -14,10 +14,26 @@ use crate::slim::{ArtifactRow, Digest};
 pub struct RowSet {
     rows: Vec<ArtifactRow>,
     /// Row numbers, found by the hash of their row's key: the keys stay in the rows
-    /// rather than being copied into the index (4 bytes a row instead of about 50).
-    index: HashTable<u32>,
+    /// rather than being copied into the index (8 bytes a row instead of about 50).
+    /// Each slot keeps its key's hash, so growing the index never reads the rows: with
+    /// a million rows, hashing them again from all over memory took 160 ms.
+    index: HashTable<Slot>,
     hasher: RandomState,
     shared: Interner,
+}
+
+/// A row number and the hash of its key (the high half of [`hash_key`]'s).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    row: u32,
+    hash: u32,
+}
+
+impl Slot {
+    /// The hash the index places it by: the stored half, spread over 64 bits again.
+    fn placed(self) -> u64 {
+        spread(self.hash)
+    }
 }
 
 impl std::fmt::Debug for RowSet {
@@ -30,8 +46,22 @@ impl std::fmt::Debug for RowSet {
 /// rows in wasm).
 pub const TRUSTED_ROWS: usize = 1 << 18;
 
-fn hash_key(hasher: &RandomState, repository: &str, digest: &Digest) -> u64 {
-    hasher.hash_one((repository, digest))
+/// Past [`TRUSTED_ROWS`], the expected total is trusted up to this many times the rows
+/// held, up to this many times [`TRUSTED_ROWS`] (about a million; twice the rows held
+/// beyond): a million rows take room for all once, at a quarter of the way, rather than
+/// twice on the way (each a copy of every row in one task, 120 ms at half a million,
+/// and the room given up then mostly unused after).
+pub const TRUSTED_FACTOR: usize = 4;
+
+/// The half of a key's hash that its [`Slot`] keeps.
+fn hash_key(hasher: &RandomState, repository: &str, digest: &Digest) -> u32 {
+    (hasher.hash_one((repository, digest)) >> 32) as u32
+}
+
+/// A kept hash spread over 64 bits, as the index wants it (its high bits pick among a
+/// group, its low bits the group).
+fn spread(hash: u32) -> u64 {
+    u64::from(hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl RowSet {
@@ -46,19 +76,19 @@ impl RowSet {
         for mut row in rows {
             self.shared.share(&mut row);
             let hash = hash_key(&self.hasher, &row.repository, &row.digest);
-            let (all, hasher) = (&self.rows, &self.hasher);
+            let all = &self.rows;
             let found = self
                 .index
-                .find(hash, |&i| all[i as usize].key() == row.key())
-                .copied();
+                .find(spread(hash), |s| {
+                    s.hash == hash && all[s.row as usize].key() == row.key()
+                })
+                .map(|s| s.row);
             match found {
                 Some(i) => self.rows[i as usize] = row,
                 None => {
                     let i = u32::try_from(all.len()).expect("fewer than 4 billion rows");
-                    self.index.insert_unique(hash, i, |&j| {
-                        let (repository, digest) = all[j as usize].key();
-                        hash_key(hasher, repository, digest)
-                    });
+                    self.index
+                        .insert_unique(spread(hash), Slot { row: i, hash }, |s| s.placed());
                     self.rows.push(row);
                     added += 1;
                 }
@@ -80,15 +110,21 @@ impl RowSet {
     /// growing by doubling would copy every row at each step and, at the last, hold the
     /// old and the new room at once (in wasm that peak stays taken), and leave up to
     /// half the room unused. The expected total is trusted up to [`TRUSTED_ROWS`] (or
-    /// twice what the set holds), so a Harbor that overstates its counts cannot make it
-    /// take memory for rows that never come; past that, and past the total, it doubles.
+    /// [`TRUSTED_FACTOR`] times what the set holds), so a Harbor that overstates its
+    /// counts cannot make it take memory for rows that never come; past that, and past
+    /// the total, it doubles.
     pub fn make_room(&mut self, incoming: usize, total: usize) {
         let len = self.rows.len();
         let need = len + incoming;
         let room = self.rows.capacity();
         let doubled = need.max(2 * len);
         let target = if total >= need {
-            total.min(doubled.max(TRUSTED_ROWS))
+            let trusted = if len < TRUSTED_ROWS {
+                TRUSTED_ROWS
+            } else {
+                (TRUSTED_FACTOR * len).min(TRUSTED_FACTOR * TRUSTED_ROWS)
+            };
+            total.min(need.max(2 * len).max(trusted))
         } else {
             doubled
         };
@@ -97,11 +133,8 @@ impl RowSet {
             return;
         }
         self.rows.reserve_exact(target - len);
-        let (all, hasher) = (&self.rows, &self.hasher);
-        self.index.reserve(target - self.index.len(), |&j| {
-            let (repository, digest) = all[j as usize].key();
-            hash_key(hasher, repository, digest)
-        });
+        self.index
+            .reserve(target - self.index.len(), |s| s.placed());
     }
 
     /// Moves every row out (the set is left empty, its memory kept, as by
@@ -132,8 +165,8 @@ impl RowSet {
         let digest = Digest::new(digest);
         let hash = hash_key(&self.hasher, repository, &digest);
         self.index
-            .find(hash, |&i| {
-                self.rows[i as usize].key() == (repository, &digest)
+            .find(spread(hash), |s| {
+                s.hash == hash && self.rows[s.row as usize].key() == (repository, &digest)
             })
             .is_some()
     }
@@ -249,6 +282,30 @@ mod tests {
         small.merge(batch(0, 10));
         small.make_room(10, 1_000_000_000);
         assert_eq!(small.rows.capacity(), TRUSTED_ROWS);
+        // Past that, four times what is held: a million expected at a quarter of the
+        // way is room for the million at once.
+        let mut big = RowSet::new();
+        big.make_room(10, 1_000_000);
+        big.merge(batch(0, 100_000));
+        big.make_room(10, 1_000_000);
+        assert_eq!(big.rows.capacity(), TRUSTED_ROWS, "no copy on the way");
+        big.merge(batch(100_000, TRUSTED_ROWS - 100_000));
+        big.make_room(10, 1_000_000);
+        assert_eq!(big.rows.capacity(), 1_000_000);
+        big.make_room(10, 1_000_000_000);
+        assert_eq!(
+            big.rows.capacity(),
+            1_000_000,
+            "room enough, and no more trusted"
+        );
+        let held = big.len();
+        big.merge(batch(held, 1_000_000 - held));
+        big.make_room(1, 1_000_000_000);
+        assert_eq!(
+            big.rows.capacity(),
+            2_000_000,
+            "beyond a million, twice what is held"
+        );
     }
 
     #[test]
