@@ -10,6 +10,8 @@ use std::sync::Arc;
 use harbor_client::slim::{ArtifactRow, Digest, Millis, Severity};
 
 use crate::filter::{filter_among, filter_indices, Filters, RowIndex, ScanFilter};
+use hashbrown::HashTable;
+
 use crate::index::FastMap;
 use crate::sort::{Column, Direction, SortSpec};
 
@@ -240,10 +242,12 @@ pub struct Tally {
     repo_ids: FastMap<Arc<str>, u32>,
     /// Per repository: artifacts, and the rows and bytes they make.
     repos: Vec<(u32, PresetSummary)>,
-    /// Digests by [`digest_key`].
-    digest_ids: FastMap<u64, u32>,
-    /// Per digest: its first repository, whether another repository holds it too, and
-    /// its rows and bytes.
+    /// Every digest seen: half of its [`digest_key`], and the row it was first seen in
+    /// or, once seen again, its group ([`GROUPED`] set). Eight bytes a digest, and the
+    /// digests themselves stay in the rows: a million rows tally in about 20 MB.
+    digest_index: HashTable<(u32, u32)>,
+    /// Digests seen more than once: their first repository, whether another
+    /// repository holds them too, and their rows and bytes.
     digests: Vec<DigestGroup>,
     /// The last row's repository and digest: tag rows of one artifact sit next to each
     /// other, and the artifact counts once (as in [`RowIndex`]).
@@ -268,7 +272,7 @@ impl Tally {
             plain,
             repo_ids: FastMap::default(),
             repos: Vec::new(),
-            digest_ids: FastMap::default(),
+            digest_index: HashTable::new(),
             digests: Vec::new(),
             last: None,
             last_name: None,
@@ -293,7 +297,7 @@ impl Tally {
             sum.count += part.count;
             sum.bytes += part.bytes;
         }
-        for row in new {
+        for (at, row) in new.iter().enumerate() {
             let address = Arc::as_ptr(&row.repository) as *const u8 as usize;
             let repo = match self.last_name {
                 Some((known, id)) if known == address => id,
@@ -310,32 +314,64 @@ impl Tally {
                     id
                 }
             };
-            let next = self.digests.len() as u32;
-            let digest = *self
-                .digest_ids
-                .entry(digest_key(&row.digest))
-                .or_insert(next);
-            if digest == next {
-                self.digests.push(DigestGroup {
-                    bytes: 0,
-                    rows: 0,
-                    first: repo,
-                    shared: false,
-                });
-            }
+            let digest = self.digest_group(rows, self.seen + at, repo);
             let (artifacts, sum) = &mut self.repos[repo as usize];
             if self.last != Some((repo, digest)) {
                 *artifacts += 1;
             }
             sum.count += 1;
             sum.bytes += row.size;
-            let group = &mut self.digests[digest as usize];
-            group.shared |= group.first != repo;
-            group.rows += 1;
-            group.bytes += row.size;
             self.last = Some((repo, digest));
         }
         self.seen = rows.len();
+    }
+
+    /// Notes row `i` (of repository `repo`) under its digest; returns the digest's
+    /// identity for counting tag rows of one artifact once: the row it was first seen
+    /// in, or its group.
+    fn digest_group(&mut self, rows: &[ArtifactRow], i: usize, repo: u32) -> u32 {
+        let row = &rows[i];
+        let key = digest_key(&row.digest);
+        let half = (key >> 32) as u32;
+        let groups = &self.digests;
+        let first_row = |v: u32| {
+            if v & GROUPED == 0 {
+                v
+            } else {
+                groups[(v & !GROUPED) as usize].row
+            }
+        };
+        let found = self.digest_index.find_mut(spread(half), |&(h, v)| {
+            h == half && rows[first_row(v) as usize].digest == row.digest
+        });
+        let Some((_, v)) = found else {
+            let i = i as u32;
+            self.digest_index
+                .insert_unique(spread(half), (half, i), |&(h, _)| spread(h));
+            return i;
+        };
+        if *v & GROUPED == 0 {
+            // Seen a second time: its first row becomes a group.
+            let first = &rows[*v as usize];
+            let first_repo = self
+                .repo_ids
+                .get(&first.repository)
+                .copied()
+                .unwrap_or(repo);
+            self.digests.push(DigestGroup {
+                bytes: first.size,
+                rows: 1,
+                first: first_repo,
+                row: *v,
+                shared: false,
+            });
+            *v = GROUPED | (self.digests.len() as u32 - 1);
+        }
+        let group = &mut self.digests[(*v & !GROUPED) as usize];
+        group.shared |= group.first != repo;
+        group.rows += 1;
+        group.bytes += row.size;
+        group.row
     }
 
     /// Every preset with its count and total size over the rows tallied, in display
@@ -371,20 +407,28 @@ impl Tally {
     }
 }
 
-/// One digest's rows in a [`Tally`] (16 bytes: a million of them are 16 MB).
+/// Marks a [`Tally`] digest entry that points to a group rather than a row.
+const GROUPED: u32 = 1 << 31;
+
+/// A kept half of a hash spread over 64 bits, as a hash table wants it.
+fn spread(half: u32) -> u64 {
+    u64::from(half).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The rows of a digest seen more than once in a [`Tally`].
 #[derive(Debug, Clone, Copy)]
 struct DigestGroup {
     bytes: u64,
     rows: u32,
     /// The repository it was first seen in.
     first: u32,
+    /// The row it was first seen in.
+    row: u32,
     /// Seen in another repository too.
     shared: bool,
 }
 
-/// A digest as a [`Tally`] keys it: a 64-bit hash of its bytes. Two of a million
-/// digests share one with a chance of about one in 30 million million; eight bytes a
-/// digest instead of 40 keep the tally of a million rows near 40 MB.
+/// A digest's hash for a [`Tally`]'s table (the digests themselves are compared).
 fn digest_key(digest: &Digest) -> u64 {
     use std::hash::{BuildHasher, BuildHasherDefault};
     let hash = BuildHasherDefault::<crate::index::FxHasher>::default();
