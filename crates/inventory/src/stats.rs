@@ -286,6 +286,15 @@ mod tests {
             .map(|s| (s.project.to_string(), s.artifacts, s.bytes))
             .collect();
         assert_eq!(got, vec![("alpha".into(), 3, 110), ("beta".into(), 3, 100)]);
+        // Projects taking turns, and names that are equal but not one allocation.
+        let mut turns = fixture();
+        turns.extend(fixture());
+        let order: Vec<u32> = (0..12).rev().collect();
+        let twice: Vec<(String, u64, u64)> = per_project(&turns, &order)
+            .into_iter()
+            .map(|s| (s.project.to_string(), s.artifacts, s.bytes))
+            .collect();
+        assert_eq!(twice, vec![("alpha".into(), 6, 220), ("beta".into(), 6, 200)]);
         let some = per_project(&rows, &[1, 2, 99]);
         assert_eq!((some.len(), some[0].artifacts, some[0].bytes), (1, 2, 50));
         assert!(per_project(&rows, &[]).is_empty());
