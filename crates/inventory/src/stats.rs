@@ -294,7 +294,10 @@ mod tests {
             .into_iter()
             .map(|s| (s.project.to_string(), s.artifacts, s.bytes))
             .collect();
-        assert_eq!(twice, vec![("alpha".into(), 6, 220), ("beta".into(), 6, 200)]);
+        assert_eq!(
+            twice,
+            vec![("alpha".into(), 6, 220), ("beta".into(), 6, 200)]
+        );
         let some = per_project(&rows, &[1, 2, 99]);
         assert_eq!((some.len(), some[0].artifacts, some[0].bytes), (1, 2, 50));
         assert!(per_project(&rows, &[]).is_empty());
