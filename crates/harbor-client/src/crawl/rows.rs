@@ -46,12 +46,13 @@ impl std::fmt::Debug for RowSet {
 /// rows in wasm).
 pub const TRUSTED_ROWS: usize = 1 << 18;
 
-/// Past [`TRUSTED_ROWS`], the expected total is trusted up to this many times the rows
-/// held, up to this many times [`TRUSTED_ROWS`] (about a million; twice the rows held
-/// beyond): a million rows take room for all once, at a quarter of the way, rather than
-/// twice on the way (each a copy of every row in one task, 120 ms at half a million,
-/// and the room given up then mostly unused after).
-pub const TRUSTED_FACTOR: usize = 4;
+/// Once a quarter of [`TRUSTED_ROWS`] is held, the expected total is trusted up to this
+/// many rows (about a million, 220 MB in wasm; twice the rows held beyond). A crawl that
+/// large takes room for all its rows once, early: the copy into the new room is of
+/// 65,536 rows (14 MB, a few milliseconds), not of the 262,144 a full first room holds
+/// (55 MB in one task, about 100 ms). A Harbor that overstates its counts can make the
+/// set take no more than this.
+pub const TRUSTED_MOST: usize = 4 * TRUSTED_ROWS;
 
 /// The half of a key's hash that its [`Slot`] keeps.
 fn hash_key(hasher: &RandomState, repository: &str, digest: &Digest) -> u32 {
@@ -110,7 +111,7 @@ impl RowSet {
     /// growing by doubling would copy every row at each step and, at the last, hold the
     /// old and the new room at once (in wasm that peak stays taken), and leave up to
     /// half the room unused. The expected total is trusted up to [`TRUSTED_ROWS`] (or
-    /// [`TRUSTED_FACTOR`] times what the set holds), so a Harbor that overstates its
+    /// [`TRUSTED_MOST`] once a quarter of that is held), so a Harbor that overstates its
     /// counts cannot make it take memory for rows that never come; past that, and past
     /// the total, it doubles.
     pub fn make_room(&mut self, incoming: usize, total: usize) {
@@ -119,10 +120,10 @@ impl RowSet {
         let room = self.rows.capacity();
         let doubled = need.max(2 * len);
         let target = if total >= need {
-            let trusted = if len < TRUSTED_ROWS {
+            let trusted = if len < TRUSTED_ROWS / 4 {
                 TRUSTED_ROWS
             } else {
-                (TRUSTED_FACTOR * len).min(TRUSTED_FACTOR * TRUSTED_ROWS)
+                TRUSTED_MOST
             };
             total.min(need.max(2 * len).max(trusted))
         } else {
@@ -282,16 +283,23 @@ mod tests {
         small.merge(batch(0, 10));
         small.make_room(10, 1_000_000_000);
         assert_eq!(small.rows.capacity(), TRUSTED_ROWS);
-        // Past that, four times what is held: a million expected at a quarter of the
-        // way is room for the million at once.
+        small.merge(batch(10, TRUSTED_ROWS / 4));
+        small.make_room(10, 1_000_000_000);
+        assert_eq!(small.rows.capacity(), TRUSTED_MOST);
+        // From a quarter of that on, up to about a million: a million expected takes
+        // room for all of it once, while the copy is small.
         let mut big = RowSet::new();
         big.make_room(10, 1_000_000);
-        big.merge(batch(0, 100_000));
-        big.make_room(10, 1_000_000);
+        let quarter = TRUSTED_ROWS / 4;
+        big.merge(batch(0, quarter - 1));
+        big.make_room(1, 1_000_000);
         assert_eq!(big.rows.capacity(), TRUSTED_ROWS, "no copy on the way");
-        big.merge(batch(100_000, TRUSTED_ROWS - 100_000));
+        big.merge(batch(quarter - 1, 1));
         big.make_room(10, 1_000_000);
         assert_eq!(big.rows.capacity(), 1_000_000);
+        big.merge(batch(quarter, TRUSTED_ROWS));
+        big.make_room(10, 1_000_000);
+        assert_eq!(big.rows.capacity(), 1_000_000, "no copy after it");
         big.make_room(10, 1_000_000_000);
         assert_eq!(
             big.rows.capacity(),
