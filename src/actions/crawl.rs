@@ -126,11 +126,23 @@ pub fn start(lens: Lens, scope: Scope) {
         let result = run(lens, job, &cancel, |e| sink.event(e)).await;
         sink.flush();
         if let Ok(report) = &result {
+            // Tens of thousands of stamps after a large crawl: their baseline is worked
+            // out in a task of its own, before the cache saves it (see `finish`). A timer,
+            // not a frame: a crawl left running in a hidden tab still saves.
             let unconfirmed = Unconfirmed::from_ledger(&report.ledger.entries);
-            let stamps = stamps_to_keep(&[], std::mem::take(&mut sink.stamps), &unconfirmed);
-            lens.inventory
-                .baseline
-                .set(Some(Baseline { scope, stamps }));
+            let fresh = std::mem::take(&mut sink.stamps);
+            let lifetime = lens.inventory.lifetime();
+            set_timeout(
+                move || {
+                    if !lifetime.is_cancelled() {
+                        let stamps = stamps_to_keep(&[], fresh, &unconfirmed);
+                        lens.inventory
+                            .baseline
+                            .set(Some(Baseline { scope, stamps }));
+                    }
+                },
+                Duration::ZERO,
+            );
         }
         finish(lens, result, None);
     });
@@ -300,7 +312,16 @@ fn finish(lens: Lens, result: Result<CrawlReport, CrawlError>, kept: Option<Vec<
                 },
                 None => report,
             }));
-            super::cache::keep(lens);
+            // In a task of its own, after the one that sets a crawl's baseline.
+            let lifetime = inventory.lifetime();
+            set_timeout(
+                move || {
+                    if !lifetime.is_cancelled() {
+                        super::cache::keep(lens);
+                    }
+                },
+                Duration::ZERO,
+            );
             summaries(lens);
         }
         // A crawl superseded by a reset (sign-out, another crawl) shows nothing more.

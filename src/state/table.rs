@@ -214,10 +214,16 @@ fn tally_slice(
     counts: PresetCounts,
     queued: StoredValue<bool>,
 ) {
+    // The crawl's expected total, as the row set trusts it: the digest table takes its
+    // room once rather than doubling (each doubling one long task at a million rows).
+    let expected = rows.artifacts.with_untracked(RowSet::capacity);
     let done = rows.with_untracked(|rows| {
         tally
             .try_update_value(|tally| {
                 let tally = tally.as_mut()?;
+                if expected > tally.room() {
+                    tally.expect(expected);
+                }
                 let upto = (tally.seen() + TALLY_SLICE).min(rows.len());
                 tally.add(&rows[..upto]);
                 Some((tally.seen() == rows.len()).then(|| tally.summaries()))

@@ -90,18 +90,24 @@ pub fn stamps_to_keep(
     fresh: Vec<RepoStamp>,
     unconfirmed: &Unconfirmed,
 ) -> Vec<RepoStamp> {
-    let listed: HashSet<String> = fresh.iter().map(|s| s.name.clone()).collect();
-    let mut out: Vec<RepoStamp> = fresh
-        .into_iter()
-        .filter(|s| !unconfirmed.doubts(&s.name))
-        .collect();
+    // Tens of thousands of stamps after a large crawl: each step here is one pass.
+    let doubtful = !unconfirmed.repositories.is_empty() || !unconfirmed.projects.is_empty();
+    let mut out: Vec<RepoStamp> = if doubtful {
+        fresh
+            .into_iter()
+            .filter(|s| !unconfirmed.doubts(&s.name))
+            .collect()
+    } else {
+        fresh
+    };
     if unconfirmed.listing {
-        out.extend(
-            cached
-                .iter()
-                .filter(|s| !listed.contains(&s.name) && !unconfirmed.doubts(&s.name))
-                .cloned(),
-        );
+        let listed: HashSet<&str> = out.iter().map(|s| s.name.as_str()).collect();
+        let kept: Vec<RepoStamp> = cached
+            .iter()
+            .filter(|s| !listed.contains(s.name.as_str()) && !unconfirmed.doubts(&s.name))
+            .cloned()
+            .collect();
+        out.extend(kept);
     }
     harbor_client::order::sort_by(&mut out, |a, b| a.name.cmp(&b.name));
     out.dedup_by(|a, b| a.name == b.name);
@@ -469,9 +475,18 @@ mod tests {
         assert_eq!(kept, vec![stamp("p/b", Some(1), "t")]);
         let listing = Unconfirmed::from_ledger(&[entry(RequestKind::AllRepositories { page: 3 })]);
         assert!(listing.listing);
-        let kept = stamps_to_keep(&cached, fresh, &listing);
+        let kept = stamps_to_keep(&cached, fresh.clone(), &listing);
         let names: Vec<&str> = kept.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["p/a", "p/b", "r/old"]);
+        // A doubted repository's cached stamp is not kept in place of the fresh one.
+        let both = Unconfirmed {
+            listing: true,
+            ..u.clone()
+        };
+        let cached = [stamp("p/a", Some(0), "t0"), stamp("r/old", Some(1), "t")];
+        let kept = stamps_to_keep(&cached, fresh, &both);
+        let names: Vec<&str> = kept.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["p/b", "r/old"]);
         assert!(Unconfirmed::default().is_empty());
     }
 
