@@ -274,15 +274,27 @@ pub fn OverviewCharts() -> impl IntoView {
         lens.table.matching.track();
         let rows = lens.inventory.rows.with_untracked(|set| set.len());
         let now = lens.inventory.now.get();
+        let at = window().performance().map_or(0, |p| p.now() as u64);
+        let redraw = move || {
+            pending.set_value(None);
+            redraw_in_turn(settled, 0)
+        };
+        let later = |ms: u64| {
+            let wait = std::time::Duration::from_millis(ms);
+            pending.set_value(set_timeout_with_handle(redraw, wait).ok());
+        };
+        let pace = pace.try_update_value(|p| p.changed(rows, now, at));
+        // Many rows: a redraw already on its way will show these too.
+        if matches!(pace, Some(Pace::Within(_))) && pending.with_value(Option::is_some) {
+            return;
+        }
         if let Some(handle) = pending.get_value() {
             handle.clear();
+            pending.set_value(None);
         }
-        let redraw = move || redraw_in_turn(settled, 0);
-        match pace.try_update_value(|p| p.changed(rows, now)) {
-            Some(Pace::AfterPause) => {
-                let pause = std::time::Duration::from_millis(ChartPace::PAUSE_MS);
-                pending.set_value(set_timeout_with_handle(redraw, pause).ok());
-            }
+        match pace {
+            Some(Pace::AfterPause) => later(ChartPace::PAUSE_MS),
+            Some(Pace::Within(ms)) => later(ms),
             // New rows: after the frame that shows them in the table, so the first rows
             // of a crawl do not wait for four charts to be laid out with them.
             _ => crate::after_paint(redraw),

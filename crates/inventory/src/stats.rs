@@ -184,11 +184,16 @@ pub fn age_buckets(rows: &[ArtifactRow], indices: &[u32], now: Millis) -> Vec<Ag
 
 /// When the charts follow the table: at once for new rows (a crawl's batch, a reload),
 /// after a pause for a filter edit, so typing repaints the table without waiting for
-/// the charts. The caller reports each change of the matches with the row count and
-/// "now" they were computed over.
+/// the charts. Past [`ChartPace::MANY_ROWS`] new rows redraw them at most once every
+/// [`ChartPace::MANY_ROWS_EVERY_MS`]: each chart is a pass over every row (tens of
+/// milliseconds at a million), and a crawl brings new rows every second. The caller
+/// reports each change of the matches with the row count and "now" they were computed
+/// over, and the time of the report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ChartPace {
     seen: (usize, Millis),
+    /// When the charts last followed new rows (or will, once the wait is over).
+    drawn_at: Option<u64>,
 }
 
 /// What a change of the matches asks of the charts.
@@ -198,19 +203,38 @@ pub enum Pace {
     Now,
     /// Redraw once the edits pause (only the filters changed).
     AfterPause,
+    /// Redraw in this many milliseconds, unless a redraw is already on its way: many
+    /// rows, and the charts followed them a moment ago.
+    Within(u64),
 }
 
 impl ChartPace {
     /// How long the matches must stay unchanged before the charts follow a filter edit.
     pub const PAUSE_MS: u64 = 150;
+    /// Rows from which new rows redraw the charts at a slower pace.
+    pub const MANY_ROWS: usize = 250_000;
+    /// The slower pace: at most one redraw for new rows in this long.
+    pub const MANY_ROWS_EVERY_MS: u64 = 3_000;
 
-    /// The matches changed; `rows` and `now` are what they were computed over.
-    pub fn changed(&mut self, rows: usize, now: Millis) -> Pace {
+    /// The matches changed at `at` (milliseconds on any clock that only goes forward);
+    /// `rows` and `now` are what they were computed over.
+    pub fn changed(&mut self, rows: usize, now: Millis, at: u64) -> Pace {
         if (rows, now) == self.seen {
-            Pace::AfterPause
-        } else {
-            self.seen = (rows, now);
-            Pace::Now
+            return Pace::AfterPause;
+        }
+        self.seen = (rows, now);
+        let every = Self::MANY_ROWS_EVERY_MS;
+        match self.drawn_at {
+            // A redraw is on its way.
+            Some(due) if rows >= Self::MANY_ROWS && at < due => Pace::Within(due - at),
+            Some(drawn) if rows >= Self::MANY_ROWS && at < drawn + every => {
+                self.drawn_at = Some(drawn + every);
+                Pace::Within(drawn + every - at)
+            }
+            _ => {
+                self.drawn_at = Some(at);
+                Pace::Now
+            }
         }
     }
 }
@@ -222,10 +246,38 @@ mod tests {
     #[test]
     fn charts_follow_rows_at_once_and_filters_after_a_pause() {
         let mut pace = ChartPace::default();
-        assert_eq!(pace.changed(100, 5), Pace::Now);
-        assert_eq!(pace.changed(100, 5), Pace::AfterPause, "a filter edit");
-        assert_eq!(pace.changed(250, 5), Pace::Now, "a crawl's batch");
-        assert_eq!(pace.changed(250, 9), Pace::Now, "a reload moved now");
+        assert_eq!(pace.changed(100, 5, 0), Pace::Now);
+        assert_eq!(pace.changed(100, 5, 10), Pace::AfterPause, "a filter edit");
+        assert_eq!(pace.changed(250, 5, 20), Pace::Now, "a crawl's batch");
+        assert_eq!(pace.changed(250, 9, 30), Pace::Now, "a reload moved now");
+    }
+
+    #[test]
+    fn many_rows_redraw_the_charts_at_most_every_few_seconds() {
+        let every = ChartPace::MANY_ROWS_EVERY_MS;
+        let many = ChartPace::MANY_ROWS;
+        let mut pace = ChartPace::default();
+        // A cache restored with many rows: drawn at once.
+        assert_eq!(pace.changed(many, 5, 1_000), Pace::Now);
+        // A crawl's batches a second apart: one redraw in `every`, at its end.
+        assert_eq!(
+            pace.changed(many + 10, 5, 2_000),
+            Pace::Within(every - 1_000)
+        );
+        assert_eq!(
+            pace.changed(many + 20, 5, 3_000),
+            Pace::Within(every - 2_000)
+        );
+        assert_eq!(pace.changed(many + 20, 5, 3_100), Pace::AfterPause);
+        // Once that redraw is due, the next batch waits a whole `every` after it.
+        let due = 1_000 + every;
+        assert_eq!(pace.changed(many + 30, 5, due), Pace::Within(every));
+        // A quiet while later: at once again.
+        assert_eq!(pace.changed(many + 40, 5, due + 2 * every), Pace::Now);
+        // Fewer rows than that: every batch redraws at once.
+        let mut few = ChartPace::default();
+        assert_eq!(few.changed(many - 1, 5, 0), Pace::Now);
+        assert_eq!(few.changed(many - 2, 5, 10), Pace::Now);
     }
     use crate::synthetic::{row, RowSpec, NOW};
 
