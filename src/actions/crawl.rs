@@ -131,18 +131,12 @@ pub fn start(lens: Lens, scope: Scope) {
             // not a frame: a crawl left running in a hidden tab still saves.
             let unconfirmed = Unconfirmed::from_ledger(&report.ledger.entries);
             let fresh = std::mem::take(&mut sink.stamps);
-            let lifetime = lens.inventory.lifetime();
-            set_timeout(
-                move || {
-                    if !lifetime.is_cancelled() {
-                        let stamps = stamps_to_keep(&[], fresh, &unconfirmed);
-                        lens.inventory
-                            .baseline
-                            .set(Some(Baseline { scope, stamps }));
-                    }
-                },
-                Duration::ZERO,
-            );
+            in_own_task(lens, move || {
+                let stamps = stamps_to_keep(&[], fresh, &unconfirmed);
+                lens.inventory
+                    .baseline
+                    .set(Some(Baseline { scope, stamps }));
+            });
         }
         finish(lens, result, None);
     });
@@ -312,16 +306,8 @@ fn finish(lens: Lens, result: Result<CrawlReport, CrawlError>, kept: Option<Vec<
                 },
                 None => report,
             }));
-            // In a task of its own, after the one that sets a crawl's baseline.
-            let lifetime = inventory.lifetime();
-            set_timeout(
-                move || {
-                    if !lifetime.is_cancelled() {
-                        super::cache::keep(lens);
-                    }
-                },
-                Duration::ZERO,
-            );
+            // After the task that sets a crawl's baseline, which the cache stores.
+            in_own_task(lens, move || super::cache::keep(lens));
             summaries(lens);
         }
         // A crawl superseded by a reset (sign-out, another crawl) shows nothing more.
@@ -336,6 +322,20 @@ fn finish(lens: Lens, result: Result<CrawlReport, CrawlError>, kept: Option<Vec<
             .crawl
             .update(|c| c.phase = CrawlPhase::Failed(e.into())),
     }
+}
+
+/// Runs `f` in a task of its own (after those queued before it), unless the inventory
+/// was reset meanwhile (sign-out, another crawl).
+fn in_own_task(lens: Lens, f: impl FnOnce() + 'static) {
+    let lifetime = lens.inventory.lifetime();
+    set_timeout(
+        move || {
+            if !lifetime.is_cancelled() {
+                f();
+            }
+        },
+        Duration::ZERO,
+    );
 }
 
 /// Each loaded project's summary, for the quota Harbor counts (shared layers once) beside

@@ -221,9 +221,7 @@ fn tally_slice(
         tally
             .try_update_value(|tally| {
                 let tally = tally.as_mut()?;
-                if expected > tally.room() {
-                    tally.expect(expected);
-                }
+                tally.expect(expected);
                 let upto = (tally.seen() + TALLY_SLICE).min(rows.len());
                 tally.add(&rows[..upto]);
                 Some((tally.seen() == rows.len()).then(|| tally.summaries()))

@@ -40,11 +40,10 @@ pub fn per_project(rows: &[ArtifactRow], indices: &[u32]) -> Vec<ProjectStat> {
     let mut out: Vec<ProjectStat> = Vec::new();
     // Rows of a project share its name and mostly come together: the map is asked only
     // when the name changes (a million rows: 5 ms instead of 35).
-    let mut last: Option<(*const u8, usize)> = None;
+    let mut last: Option<(&Arc<str>, usize)> = None;
     for row in indices.iter().filter_map(|&i| rows.get(i as usize)) {
-        let address = row.project.as_ptr();
         let at = match last {
-            Some((known, at)) if known == address => at,
+            Some((known, at)) if Arc::ptr_eq(known, &row.project) => at,
             _ => {
                 let at = *by_name.entry(&row.project).or_insert_with(|| {
                     out.push(ProjectStat {
@@ -54,7 +53,7 @@ pub fn per_project(rows: &[ArtifactRow], indices: &[u32]) -> Vec<ProjectStat> {
                     });
                     out.len() - 1
                 });
-                last = Some((address, at));
+                last = Some((&row.project, at));
                 at
             }
         };
