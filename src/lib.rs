@@ -19,6 +19,7 @@ pub mod url_state;
 pub mod worker;
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use components::{
     ArtifactTable, BulkReports, CacheNote, ColumnChooser, ConfigProblem, ConnectForm,
@@ -33,6 +34,26 @@ use state::Lens;
 /// change on screen need not wait for (the address bar, charts, counts).
 pub fn after_paint(f: impl FnOnce() + 'static) {
     request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
+}
+
+/// How long work handed to [`when_idle`] may wait for an idle moment.
+const IDLE_AT_MOST_MS: u32 = 500;
+
+/// Runs `f` once the main thread is idle (within [`IDLE_AT_MOST_MS`]), after whatever the
+/// user's last input set off: for work nobody waits to see, such as the address bar.
+/// Calls made in turn run in turn. Where `requestIdleCallback` is missing (Safari), runs
+/// `f` after the next paint.
+pub fn when_idle(f: impl FnOnce() + 'static) {
+    let window = window();
+    let has_idle = js_sys::Reflect::has(&window, &"requestIdleCallback".into()).unwrap_or(false);
+    if !has_idle {
+        return after_paint(f);
+    }
+    let run = wasm_bindgen::closure::Closure::once_into_js(f);
+    let options = web_sys::IdleRequestOptions::new();
+    options.set_timeout(IDLE_AT_MOST_MS);
+    // Asking cannot fail where the function exists.
+    _ = window.request_idle_callback_with_options(run.unchecked_ref(), &options);
 }
 
 /// Mounts the app on `<body>` once the optional `config.json` has been read, so every

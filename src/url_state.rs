@@ -82,9 +82,9 @@ fn write(query: &TableQuery, replace: bool) {
 
 /// Mirrors the table query into the URL and follows Back/Forward.
 ///
-/// The address is written after the frame that shows the change: `pushState` costs the
-/// main thread a few milliseconds, and a page change or a keystroke should not wait for
-/// the address bar before it paints.
+/// The address is written when the main thread is idle, after the frame that shows the
+/// change and whatever else the input set off: `pushState` costs the main thread about
+/// 5 ms, and a page change or a keystroke should not wait for the address bar.
 pub fn sync(query: RwSignal<TableQuery>) {
     let first = StoredValue::new(true);
     Effect::new(move || {
@@ -92,7 +92,7 @@ pub fn sync(query: RwSignal<TableQuery>) {
         // The first sync only normalises the address the page was opened with.
         let replace = REPLACE_NEXT.with(|c| c.replace(false)) || first.get_value();
         first.set_value(false);
-        crate::after_paint(move || write(&next, replace));
+        crate::when_idle(move || write(&next, replace));
     });
     // The listener lives as long as the page, so its handle is not kept.
     _ = window_event_listener(leptos::ev::popstate, move |_| {

@@ -7,6 +7,7 @@ use inventory::format::{
 };
 use inventory::Column;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::components::copy_text;
 use crate::state::{use_lens, Lens};
@@ -57,36 +58,41 @@ fn header(lens: Lens, column: Column) -> impl IntoView {
     }
 }
 
-/// Tags, collapsed to a few with a "+N more" toggle.
-fn tags_cell(tags: Vec<TagRow>) -> impl IntoView {
+/// One tag's chip.
+fn tag_chip(tag: &TagRow) -> impl IntoView {
+    view! { <span class="tag" title=tag.name.to_string()>{tag.name.to_string()}</span> }
+}
+
+/// Tags, collapsed to a few with a "+N more" toggle. Most rows have nothing to collapse:
+/// their cell is plain, so a page change patches it instead of building it again.
+fn tags_cell(tags: Vec<TagRow>) -> AnyView {
+    if tags.is_empty() {
+        return view! { <span class="muted">"untagged"</span> }.into_any();
+    }
+    if tags.len() <= TAGS_SHOWN {
+        return tags.iter().map(tag_chip).collect_view().into_any();
+    }
     let expanded = RwSignal::new(false);
-    let total = tags.len();
-    move || {
+    (move || {
         let (shown, hidden) = if expanded.get() {
             (&tags[..], 0)
         } else {
             collapse_tags(&tags, TAGS_SHOWN)
         };
-        let names = shown
-            .iter()
-            .map(|t| view! { <span class="tag" title=t.name.to_string()>{t.name.to_string()}</span> })
-            .collect_view();
-        let toggle = (hidden > 0 || (expanded.get() && total > TAGS_SHOWN)).then(|| {
-            let text = if hidden > 0 {
-                more_label(hidden)
-            } else {
-                "less".to_owned()
-            };
-            view! {
-                <button type="button" class="more" on:click=move |ev| {
-                    ev.stop_propagation();
-                    expanded.update(|e| *e = !*e);
-                }>{text}</button>
-            }
-        });
-        let empty = (total == 0).then(|| view! { <span class="muted">"untagged"</span> });
-        view! { {names}{toggle}{empty} }
-    }
+        let text = if hidden > 0 {
+            more_label(hidden)
+        } else {
+            "less".to_owned()
+        };
+        view! {
+            {shown.iter().map(tag_chip).collect_view()}
+            <button type="button" class="more" on:click=move |ev| {
+                ev.stop_propagation();
+                expanded.update(|e| *e = !*e);
+            }>{text}</button>
+        }
+    })
+    .into_any()
 }
 
 /// `cosign`, `notation`, both, or `no`: which signatures an artifact carries.
@@ -123,16 +129,17 @@ fn cell(column: Column, row: &ArtifactRow, now: i64) -> AnyView {
         Column::Tags => {
             view! { <td class="wrap tags">{tags_cell(row.tags.clone())}</td> }.into_any()
         }
+        // The body's click listener copies `data-copy`.
         Column::Digest => {
             let digest = row.digest.to_string();
-            let full = digest.clone();
+            let short = short_id(&digest).to_owned();
+            let title = digest.clone();
             view! {
-                <td class="digest" title=digest.clone()>
-                    <span class="digest-text">{short_id(&digest).to_owned()}</span>
-                    <button type="button" class="more" aria-label="Copy digest" on:click=move |ev| {
-                        ev.stop_propagation();
-                        copy_text(&full);
-                    }>"copy"</button>
+                <td class="digest" title=title>
+                    <span class="digest-text">{short}</span>
+                    <button type="button" class="more" aria-label="Copy digest" data-copy=digest>
+                        "copy"
+                    </button>
                 </td>
             }
             .into_any()
@@ -172,7 +179,8 @@ fn cell(column: Column, row: &ArtifactRow, now: i64) -> AnyView {
     }
 }
 
-/// One row with the `columns` shown; `index` points into the rows shown.
+/// One row with the `columns` shown; `index` points into the rows shown. Clicks reach
+/// [`on_body_click`], Enter the page's shortcuts.
 fn row_view(
     lens: Lens,
     index: usize,
@@ -181,22 +189,36 @@ fn row_view(
     columns: &[Column],
 ) -> impl IntoView {
     let selected = move || lens.inventory.selected.get() == Some(index);
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" {
-            ev.prevent_default();
-            lens.inventory.selected.set(Some(index));
-        }
-    };
     view! {
-        <tr
-            tabindex="0"
-            data-row=index.to_string()
-            aria-selected=move || selected().to_string()
-            on:click=move |_| lens.inventory.selected.set(Some(index))
-            on:keydown=on_key
-        >
+        <tr tabindex="0" data-row=index.to_string() aria-selected=move || selected().to_string()>
             {columns.iter().map(|&c| cell(c, row, now)).collect_view()}
         </tr>
+    }
+}
+
+/// A click in the table's body, one listener for every row: the copy button copies its
+/// `data-copy`, anywhere else in a row selects the row.
+fn on_body_click(lens: Lens, ev: leptos::ev::MouseEvent) {
+    let Some(target) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    if let Some(button) = target.closest("button[data-copy]").ok().flatten() {
+        if let Some(text) = button.get_attribute("data-copy") {
+            copy_text(&text);
+        }
+        return;
+    }
+    let index = target
+        .closest("tr[data-row]")
+        .ok()
+        .flatten()
+        .and_then(|tr| tr.get_attribute("data-row"))
+        .and_then(|i| i.parse().ok());
+    if index.is_some() {
+        lens.inventory.selected.set(index);
     }
 }
 
@@ -280,7 +302,7 @@ pub fn ArtifactTable() -> impl IntoView {
                 <thead>
                     <tr>{move || lens.table.shown_columns().into_iter().map(|c| header(lens, c)).collect_view()}</tr>
                 </thead>
-                <tbody>{body}</tbody>
+                <tbody on:click=move |ev| on_body_click(lens, ev)>{body}</tbody>
             </table>
             {empty}
         </div>

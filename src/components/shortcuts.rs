@@ -55,6 +55,15 @@ pub fn install_shortcuts(lens: Lens) {
             }
             "Escape" if lens.work.failures_open.get_untracked() => close_failures(lens),
             "Escape" if lens.inventory.selected.get_untracked().is_some() => close_details(lens),
+            "Enter" if target.has_attribute("data-row") => {
+                let index = target
+                    .get_attribute("data-row")
+                    .and_then(|i| i.parse().ok());
+                if index.is_some() {
+                    ev.prevent_default();
+                    lens.inventory.selected.set(index);
+                }
+            }
             key @ ("ArrowDown" | "ArrowUp")
                 if target.has_attribute("data-row") && move_row(&target, key == "ArrowDown") =>
             {

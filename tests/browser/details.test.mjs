@@ -80,3 +80,32 @@ test("the details of a multi-arch index list its platforms and annotations", asy
   await panel.getByRole("heading", { name: "Annotations" }).waitFor();
   assert.deepEqual(scriptErrors(page), []);
 });
+
+test("Copy digest copies the whole digest without opening the row; Enter on a row opens it", async () => {
+  const rows = await truth(lens.server);
+  const page = await lens.chrome.newPage({ permissions: ["clipboard-read", "clipboard-write"] });
+  await openSignedIn(page, lens.server.url);
+  await loadAll(page);
+  const table = page.getByRole("table", { name: "Artifacts" });
+  const first = table.locator("tbody tr").first();
+  const digest = await first.locator("td.digest").getAttribute("title");
+  assert.ok(rows.some((r) => r.digest === digest), `${digest} is an artifact's digest`);
+
+  await first.getByRole("button", { name: "Copy digest" }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), digest);
+  const panel = page.getByRole("region", { name: "Artifact details" });
+  assert.equal(await panel.count(), 0, "copying does not open the details");
+  assert.equal(await first.getAttribute("aria-selected"), "false");
+
+  // The copy button takes Enter as a button does; on the row itself Enter opens it.
+  await first.getByRole("button", { name: "Copy digest" }).focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await panel.count(), 0, "Enter on the copy button does not open the details");
+  const second = table.locator("tbody tr").nth(1);
+  await second.focus();
+  await page.keyboard.press("Enter");
+  await panel.waitFor();
+  assert.equal(await second.getAttribute("aria-selected"), "true");
+  assert.match(await panel.textContent(), new RegExp(await second.locator("td.digest").getAttribute("title")));
+  assert.deepEqual(scriptErrors(page), []);
+});
