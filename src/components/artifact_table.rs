@@ -181,18 +181,32 @@ fn cell(column: Column, row: &ArtifactRow, now: i64) -> AnyView {
 
 /// One row with the `columns` shown; `index` points into the rows shown. Clicks reach
 /// [`on_body_click`], Enter the page's shortcuts.
+/// `aria-selected` says whether it is the selected row when the page is rendered;
+/// [`mark_selected`] moves the mark when the selection changes.
 fn row_view(
-    lens: Lens,
     index: usize,
     row: &ArtifactRow,
     now: i64,
     columns: &[Column],
+    selected: bool,
 ) -> impl IntoView {
-    let selected = move || lens.inventory.selected.get() == Some(index);
     view! {
-        <tr tabindex="0" data-row=index.to_string() aria-selected=move || selected().to_string()>
+        <tr tabindex="0" data-row=index.to_string() aria-selected=if selected { "true" } else { "false" }>
             {columns.iter().map(|&c| cell(c, row, now)).collect_view()}
         </tr>
+    }
+}
+
+/// Sets `aria-selected` on the row of `index`, if the page shows it. A selection marks
+/// its row this way, without rendering the page again: every row's cells would be built
+/// again to change one attribute.
+fn mark_selected(index: Option<usize>, selected: bool) {
+    let Some(index) = index else {
+        return;
+    };
+    let selector = format!("table.artifacts tr[data-row=\"{index}\"]");
+    if let Some(row) = document().query_selector(&selector).ok().flatten() {
+        _ = row.set_attribute("aria-selected", if selected { "true" } else { "false" });
     }
 }
 
@@ -273,19 +287,27 @@ pub fn ArtifactTable() -> impl IntoView {
         // The same indices point at other rows when the table switches to one row per
         // tag and back.
         lens.table.rows.per_tag();
+        let selected = lens.inventory.selected.get_untracked();
         page.with(|indices| {
             let columns = lens.table.shown_columns();
             lens.table.rows.with_untracked(|rows| {
                 indices
                     .iter()
-                    .filter_map(|&i| {
-                        rows.get(i as usize)
-                            .map(|r| row_view(lens, i as usize, r, now, &columns))
+                    .map(|&i| i as usize)
+                    .filter_map(|i| {
+                        let shown = rows.get(i)?;
+                        Some(row_view(i, shown, now, &columns, selected == Some(i)))
                     })
                     .collect_view()
             })
         })
     };
+    Effect::new(move |before: Option<Option<usize>>| {
+        let now = lens.inventory.selected.get();
+        mark_selected(before.flatten(), false);
+        mark_selected(now, true);
+        now
+    });
     let empty = move || {
         (lens.table.page.with(|t| t.total_matching) == 0).then(|| {
             let text = if lens.inventory.rows.with(|r| r.is_empty()) {

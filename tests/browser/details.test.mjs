@@ -107,5 +107,11 @@ test("Copy digest copies the whole digest without opening the row; Enter on a ro
   await panel.waitFor();
   assert.equal(await second.getAttribute("aria-selected"), "true");
   assert.match(await panel.textContent(), new RegExp(await second.locator("td.digest").getAttribute("title")));
+  // The mark moves with the selection, and leaves with Esc.
+  await first.locator("td").first().click();
+  assert.deepEqual([await first.getAttribute("aria-selected"), await second.getAttribute("aria-selected")], ["true", "false"]);
+  await page.keyboard.press("Escape");
+  await panel.waitFor({ state: "detached" });
+  assert.equal(await table.locator('tbody tr[aria-selected="true"]').count(), 0);
   assert.deepEqual(scriptErrors(page), []);
 });
