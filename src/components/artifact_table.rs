@@ -179,10 +179,11 @@ fn cell(column: Column, row: &ArtifactRow, now: i64) -> AnyView {
     }
 }
 
-/// One row with the `columns` shown; `index` points into the rows shown. Clicks reach
-/// [`on_body_click`], Enter the page's shortcuts.
-/// `aria-selected` says whether it is the selected row when the page is rendered;
-/// [`mark_selected`] moves the mark when the selection changes.
+/// One row with the `columns` shown; `index` points into the rows shown.
+///
+/// The row has no listeners of its own: clicks reach [`on_body_click`] and Enter the
+/// page's shortcuts. `aria-selected` says whether it was the selected row when the page
+/// was rendered; [`mark_selected`] moves the mark when the selection changes.
 fn row_view(
     index: usize,
     row: &ArtifactRow,
@@ -201,13 +202,26 @@ fn row_view(
 /// its row this way, without rendering the page again: every row's cells would be built
 /// again to change one attribute.
 fn mark_selected(index: Option<usize>, selected: bool) {
-    let Some(index) = index else {
-        return;
-    };
-    let selector = format!("table.artifacts tr[data-row=\"{index}\"]");
-    if let Some(row) = document().query_selector(&selector).ok().flatten() {
+    if let Some(row) = index.and_then(row_element) {
         _ = row.set_attribute("aria-selected", if selected { "true" } else { "false" });
     }
+}
+
+/// The table row of row `index`, if the page shows it.
+pub fn row_element(index: usize) -> Option<web_sys::Element> {
+    let selector = format!("table.artifacts tr[data-row=\"{index}\"]");
+    document().query_selector(&selector).ok().flatten()
+}
+
+/// The index of the row `element` is, or is in.
+pub fn row_index(element: &web_sys::Element) -> Option<usize> {
+    element
+        .closest("tr[data-row]")
+        .ok()
+        .flatten()?
+        .get_attribute("data-row")?
+        .parse()
+        .ok()
 }
 
 /// A click in the table's body, one listener for every row: the copy button copies its
@@ -225,14 +239,8 @@ fn on_body_click(lens: Lens, ev: leptos::ev::MouseEvent) {
         }
         return;
     }
-    let index = target
-        .closest("tr[data-row]")
-        .ok()
-        .flatten()
-        .and_then(|tr| tr.get_attribute("data-row"))
-        .and_then(|i| i.parse().ok());
-    if index.is_some() {
-        lens.inventory.selected.set(index);
+    if let Some(index) = row_index(&target) {
+        lens.inventory.selected.set(Some(index));
     }
 }
 

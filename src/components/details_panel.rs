@@ -10,7 +10,7 @@ use inventory::format::{
 };
 use leptos::prelude::*;
 
-use super::artifact_table::label_chips;
+use super::artifact_table::{label_chips, row_element};
 use crate::components::copy_text;
 use crate::state::ReportState;
 use crate::state::{use_lens, Lens};
@@ -281,11 +281,7 @@ pub fn close_details(lens: Lens) {
         return;
     };
     lens.inventory.selected.set(None);
-    let selector = format!("tr[data-row=\"{index}\"]");
-    if let Some(row) = document()
-        .query_selector(&selector)
-        .ok()
-        .flatten()
+    if let Some(row) = row_element(index)
         .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
     {
         let _ = row.focus();

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::artifact_table::row_index;
 use super::details_panel::close_details;
 use super::failed_requests::close_failures;
 use super::filter_bar::FIRST_FILTER_ID;
@@ -56,13 +57,8 @@ pub fn install_shortcuts(lens: Lens) {
             "Escape" if lens.work.failures_open.get_untracked() => close_failures(lens),
             "Escape" if lens.inventory.selected.get_untracked().is_some() => close_details(lens),
             "Enter" if target.has_attribute("data-row") => {
-                let index = target
-                    .get_attribute("data-row")
-                    .and_then(|i| i.parse().ok());
-                if index.is_some() {
-                    ev.prevent_default();
-                    lens.inventory.selected.set(index);
-                }
+                ev.prevent_default();
+                lens.inventory.selected.set(row_index(&target));
             }
             key @ ("ArrowDown" | "ArrowUp")
                 if target.has_attribute("data-row") && move_row(&target, key == "ArrowDown") =>
