@@ -11,7 +11,7 @@ use std::sync::Arc;
 use futures::future::{select, Either};
 use futures::stream::{self, StreamExt};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::crawl::CrawlConfig;
 use crate::model::{parse_severity, Errors, VulnReport, VulnRow};
@@ -60,29 +60,17 @@ impl AuditError {
     }
 }
 
-/// `ProjectSummary` (`GET /projects/{project}/summary`). Fields the caller may not see
-/// are absent (`None`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+/// `ProjectSummary` (`GET /projects/{project}/summary`), of which the dashboard reads
+/// the quota figures. Fields the caller may not see are absent (`None`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct ProjectSummary {
-    /// Repositories in the project.
-    pub repo_count: Option<u64>,
     /// Quota figures; only for callers with the quota read permission (members).
     pub quota: Option<SummaryQuota>,
-    /// Member counts (only for callers who may list members).
-    pub project_admin_count: Option<u64>,
-    /// See [`ProjectSummary::project_admin_count`].
-    pub maintainer_count: Option<u64>,
-    /// See [`ProjectSummary::project_admin_count`].
-    pub developer_count: Option<u64>,
-    /// See [`ProjectSummary::project_admin_count`].
-    pub guest_count: Option<u64>,
-    /// See [`ProjectSummary::project_admin_count`].
-    pub limited_guest_count: Option<u64>,
 }
 
 /// `ProjectSummaryQuota`: resource name (`storage`) to bytes.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct SummaryQuota {
     /// Limits; -1 means none.
@@ -147,24 +135,19 @@ pub async fn fetch_summaries<T: Transport, C: Clock>(
         .await
 }
 
-/// A Security Hub `VulnerabilityItem` (`GET /security/vul`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+/// A Security Hub `VulnerabilityItem` (`GET /security/vul`), with the fields a
+/// per-artifact report is built from.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct VulnerabilityItem {
-    /// Project id of the artifact.
-    pub project_id: i64,
     /// Full repository name.
     pub repository_name: String,
     /// The artifact's digest.
     pub digest: String,
-    /// Its tags (only with `with_tag=true`; `null` otherwise).
-    pub tags: Option<Vec<String>>,
     /// CVE id.
     pub cve_id: String,
     /// `Critical`, `High`, ...
     pub severity: String,
-    /// `fixed`, `affected`, ...
-    pub status: Option<String>,
     /// CVSS v3 score; Harbor stores 0 when the scanner gave none.
     pub cvss_v3_score: Option<f64>,
     /// The package.

@@ -514,7 +514,6 @@ mod tests {
             name: "lib/nginx".into(),
             artifact_count: Some(7),
             update_time: "2026-01-01T00:00:00.000Z".into(),
-            ..Default::default()
         };
         assert_eq!(
             RepoStamp::from(&repo),
