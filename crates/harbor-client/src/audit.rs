@@ -5,7 +5,7 @@
 //! the crawler. Unlike the crawl they do not retry: each is a handful of requests whose
 //! failure the caller shows (and falls back from).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use futures::future::{select, Either};
@@ -284,15 +284,22 @@ pub async fn fetch_vulnerabilities<T: Transport, C: Clock>(
 /// order), so the roll-up built from the reports of the same artifacts is the same. A
 /// CVSS score of 0 is Harbor's "none given" and becomes no score.
 pub fn reports_from_items(items: &[VulnerabilityItem]) -> Vec<VulnReport> {
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut by_key: BTreeMap<(String, String), Vec<VulnRow>> = BTreeMap::new();
+    let mut reports: Vec<VulnReport> = Vec::new();
+    let mut report_of: HashMap<(&str, &str), usize> = HashMap::new();
     for item in items {
-        let key = (item.repository_name.clone(), item.digest.clone());
-        let rows = by_key.entry(key.clone()).or_insert_with(|| {
-            order.push(key);
-            Vec::new()
+        let key = (item.repository_name.as_str(), item.digest.as_str());
+        let at = *report_of.entry(key).or_insert_with(|| {
+            reports.push(VulnReport {
+                repository: Arc::from(key.0),
+                digest: key.1.into(),
+                mime: None,
+                scanner: None,
+                generated_at: None,
+                vulnerabilities: Vec::new(),
+            });
+            reports.len() - 1
         });
-        rows.push(VulnRow {
+        reports[at].vulnerabilities.push(VulnRow {
             id: item.cve_id.as_str().into(),
             severity: parse_severity(&item.severity).unwrap_or(Severity::Unknown),
             package: item.package.as_str().into(),
@@ -308,20 +315,7 @@ pub fn reports_from_items(items: &[VulnerabilityItem]) -> Vec<VulnReport> {
                 .collect(),
         });
     }
-    order
-        .into_iter()
-        .map(|key| {
-            let vulnerabilities = by_key.remove(&key).unwrap_or_default();
-            VulnReport {
-                repository: Arc::from(key.0.as_str()),
-                digest: key.1.into(),
-                mime: None,
-                scanner: None,
-                generated_at: None,
-                vulnerabilities,
-            }
-        })
-        .collect()
+    reports
 }
 
 /// One GET with the crawl's credentials and timeout: the body of a success and the
