@@ -5,7 +5,7 @@
 //! the crawler. Unlike the crawl they do not retry: each is a handful of requests whose
 //! failure the caller shows (and falls back from).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::future::{select, Either};
@@ -69,28 +69,37 @@ pub struct ProjectSummary {
     pub quota: Option<SummaryQuota>,
 }
 
-/// `ProjectSummaryQuota`: resource name (`storage`) to bytes.
+/// `ProjectSummaryQuota`: limits and use per resource.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct SummaryQuota {
     /// Limits; -1 means none.
-    pub hard: Option<BTreeMap<String, i64>>,
+    pub hard: Option<QuotaResources>,
     /// Use.
-    pub used: Option<BTreeMap<String, i64>>,
+    pub used: Option<QuotaResources>,
+}
+
+/// Figures of a quota by resource (`{"storage": 1024}`); storage is the only one the
+/// dashboard reads.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct QuotaResources {
+    /// Bytes.
+    pub storage: Option<i64>,
 }
 
 impl ProjectSummary {
     /// Bytes the project's quota counts as used (every blob once), when visible.
     pub fn storage_used(&self) -> Option<u64> {
-        let used = self.quota.as_ref()?.used.as_ref()?.get("storage")?;
-        u64::try_from(*used).ok()
+        let used = self.quota.as_ref()?.used.as_ref()?.storage?;
+        u64::try_from(used).ok()
     }
 
     /// The storage limit in bytes: `Some(None)` for "no limit" (-1), `None` when not
     /// visible.
     pub fn storage_hard(&self) -> Option<Option<u64>> {
-        let hard = self.quota.as_ref()?.hard.as_ref()?.get("storage")?;
-        Some(u64::try_from(*hard).ok())
+        let hard = self.quota.as_ref()?.hard.as_ref()?.storage?;
+        Some(u64::try_from(hard).ok())
     }
 }
 
