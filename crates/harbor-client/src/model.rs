@@ -9,10 +9,12 @@
 //! field decoded costs the wasm download code of its own, and the crawl the time and
 //! memory to build it, for every one of a million artifacts.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-use serde::de::IgnoredAny;
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::slim::{
@@ -36,6 +38,61 @@ where
 fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let items: Vec<IgnoredAny> = nullable(d)?;
     Ok(u32::try_from(items.len()).unwrap_or(u32::MAX))
+}
+
+/// A JSON object kept as its entries, in the order sent. Harbor's objects read this way
+/// hold a handful of entries (one per report type, one per severity), for which a list
+/// is quicker than a hash map, and costs the wasm less code. As in a map, the last entry
+/// of a name is the one that counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entries<V>(pub Vec<(String, V)>);
+
+impl<V> Default for Entries<V> {
+    fn default() -> Self {
+        Entries(Vec::new())
+    }
+}
+
+impl<V> Entries<V> {
+    /// Every entry as sent (a name sent twice comes twice), latest last.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &V)> {
+        self.0.iter().map(|(name, value)| (name.as_str(), value))
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// Takes the value of `name` out.
+    pub fn remove(&mut self, name: &str) -> Option<V> {
+        let at = self.0.iter().rposition(|(n, _)| n == name)?;
+        Some(self.0.swap_remove(at).1)
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<V>(PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for EntriesVisitor<V> {
+            type Value = Entries<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<V>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+
+        d.deserialize_map(EntriesVisitor(PhantomData))
+    }
 }
 
 /// A Harbor project (`GET /projects`).
@@ -106,7 +163,7 @@ pub struct VulnerabilitySummary {
     pub fixable: u32,
     /// Severity name to count; a missing severity means 0.
     #[serde(deserialize_with = "nullable")]
-    pub summary: HashMap<String, u32>,
+    pub summary: Entries<u32>,
 }
 
 /// `NativeReportSummary`: one entry of `scan_overview`.
@@ -152,7 +209,7 @@ pub struct Artifact {
     pub references: u32,
     /// Report MIME type to summary; empty means "not scanned" (or not requested).
     #[serde(deserialize_with = "nullable")]
-    pub scan_overview: HashMap<String, NativeReportSummary>,
+    pub scan_overview: Entries<NativeReportSummary>,
     /// Signatures, SBOMs, ... (only with `with_accessory=true`; `null` when none).
     #[serde(deserialize_with = "nullable")]
     pub accessories: Vec<Accessory>,
@@ -296,7 +353,7 @@ pub struct VulnerabilityReport {
 }
 
 /// The `additions/vulnerabilities` body: report MIME type to report (`{}` when none).
-pub type VulnerabilityAddition = HashMap<String, VulnerabilityReport>;
+pub type VulnerabilityAddition = Entries<VulnerabilityReport>;
 
 /// MIME types of vulnerability reports, in the order Harbor Lens prefers them.
 pub const REPORT_MIME_TYPES: [&str; 2] = [
@@ -304,14 +361,14 @@ pub const REPORT_MIME_TYPES: [&str; 2] = [
     "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0",
 ];
 
-/// Picks the preferred report of a map keyed by MIME type: a known type first, then the
-/// alphabetically first unknown one (so the choice does not depend on hash order).
-pub fn preferred_report<V>(map: &HashMap<String, V>) -> Option<(&str, &V)> {
+/// Picks the preferred report of those keyed by MIME type: a known type first, then the
+/// alphabetically first unknown one (so the choice does not depend on the order sent).
+pub fn preferred_report<V>(reports: &Entries<V>) -> Option<(&str, &V)> {
     REPORT_MIME_TYPES
         .iter()
-        .find_map(|mime| map.get_key_value(*mime))
-        .or_else(|| map.iter().min_by(|a, b| a.0.cmp(b.0)))
-        .map(|(k, v)| (k.as_str(), v))
+        .find_map(|mime| Some((*mime, reports.get(mime)?)))
+        // Latest first: of two entries of one name, `min_by` keeps the first it met.
+        .or_else(|| reports.iter().rev().min_by(|a, b| a.0.cmp(b.0)))
 }
 
 /// Parses Harbor's severity names (case-insensitive).
@@ -548,7 +605,7 @@ pub fn parse_scan_status(text: &str) -> ScanStatus {
 
 /// The slim summary of a `scan_overview` map.
 pub fn scan_summary(
-    overview: &HashMap<String, NativeReportSummary>,
+    overview: &Entries<NativeReportSummary>,
     interner: &mut Interner,
 ) -> ScanSummary {
     let Some((mime, report)) = preferred_report(overview) else {
@@ -560,6 +617,7 @@ pub fn scan_summary(
         summary
             .summary
             .iter()
+            .rev()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map_or(0, |(_, v)| *v)
     };
@@ -681,12 +739,31 @@ mod tests {
     #[test]
     fn failed_scan_has_no_severity() {
         let json = r#"{"x":{"scan_status":"Error","severity":"Critical"}}"#;
-        let overview: HashMap<String, NativeReportSummary> = serde_json::from_str(json).unwrap();
+        let overview: Entries<NativeReportSummary> = serde_json::from_str(json).unwrap();
         let summary = scan_summary(&overview, &mut Interner::default());
         assert_eq!(summary.status, ScanStatus::Failed);
         assert_eq!(summary.severity, None);
         assert_eq!(parse_scan_status("Running"), ScanStatus::Scanning);
         assert_eq!(parse_scan_status("weird"), ScanStatus::NotScanned);
+    }
+
+    #[test]
+    fn the_last_entry_of_a_name_counts() {
+        let json = r#"{"x":{"scan_status":"Error"},"y":{"scan_status":"Error"},
+            "x":{"scan_status":"Success","severity":"Low","summary":{"summary":{"Low":1,"LOW":2}}}}"#;
+        let overview: Entries<NativeReportSummary> = serde_json::from_str(json).unwrap();
+        assert_eq!(overview.iter().count(), 3, "kept as sent");
+        let summary = scan_summary(&overview, &mut Interner::default());
+        assert_eq!(summary.status, ScanStatus::Success);
+        assert_eq!(summary.counts, [0, 0, 0, 2]);
+        assert_eq!(summary.report_mime.as_deref(), Some("x"));
+        let mut overview = overview;
+        let taken = overview.remove("x").map(|r| r.scan_status);
+        assert_eq!(taken.as_deref(), Some("Success"));
+        let left = overview.get("x").map(|r| r.scan_status.as_str());
+        assert_eq!(left, Some("Error"));
+        let artifact: Artifact = serde_json::from_str(r#"{"scan_overview":null}"#).unwrap();
+        assert_eq!(artifact.scan_overview, Entries::default());
     }
 
     #[test]
@@ -771,7 +848,7 @@ mod tests {
         assert_eq!(report.vulnerabilities[1].severity, Severity::Unknown);
         assert_eq!(report.vulnerabilities[1].cvss_v3, None);
 
-        let none = VulnReport::from_addition(Arc::from("p/r"), "sha256:1", HashMap::new());
+        let none = VulnReport::from_addition(Arc::from("p/r"), "sha256:1", Entries::default());
         assert_eq!(none.mime, None);
         assert!(none.vulnerabilities.is_empty());
     }
