@@ -360,9 +360,8 @@ async fn get_ok<T: Transport, C: Clock>(
         }
         Either::Left((Err(e), _)) => return Err(AuditError::Network(e)),
         Either::Right(_) => {
-            return Err(AuditError::Network(TransportError::new(
-                NetworkErrorKind::Timeout,
-                format!("no response within {} ms", config.timeout.as_millis()),
+            return Err(AuditError::Network(TransportError::timed_out(
+                config.timeout,
             )))
         }
     };

@@ -195,6 +195,17 @@ impl TransportError {
             message: message.into(),
         }
     }
+
+    /// No answer within `timeout`.
+    pub fn timed_out(timeout: Duration) -> Self {
+        // The milliseconds as a `u64`: `as_millis` gives a `u128`, whose formatting
+        // would be in the wasm for this message alone.
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        TransportError::new(
+            NetworkErrorKind::Timeout,
+            format!("no response within {ms} ms"),
+        )
+    }
 }
 
 /// Sends GET requests to one Harbor.
@@ -344,6 +355,13 @@ mod tests {
         };
         assert_eq!(odd.retry_after(), None);
         assert_eq!(odd.total_count(), None);
+    }
+
+    #[test]
+    fn a_timeout_says_how_long_was_waited() {
+        let e = TransportError::timed_out(Duration::from_secs(30));
+        assert_eq!(e.kind, NetworkErrorKind::Timeout);
+        assert_eq!(e.message, "no response within 30000 ms");
     }
 
     #[test]
