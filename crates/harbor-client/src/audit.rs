@@ -5,13 +5,13 @@
 //! the crawler. Unlike the crawl they do not retry: each is a handful of requests whose
 //! failure the caller shows (and falls back from).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::future::{select, Either};
 use futures::stream::{self, StreamExt};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::crawl::CrawlConfig;
 use crate::model::{parse_severity, Errors, VulnReport, VulnRow};
@@ -60,49 +60,46 @@ impl AuditError {
     }
 }
 
-/// `ProjectSummary` (`GET /projects/{project}/summary`). Fields the caller may not see
-/// are absent (`None`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+/// `ProjectSummary` (`GET /projects/{project}/summary`), of which the dashboard reads
+/// the quota figures. Fields the caller may not see are absent (`None`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct ProjectSummary {
-    /// Repositories in the project.
-    pub repo_count: Option<u64>,
     /// Quota figures; only for callers with the quota read permission (members).
     pub quota: Option<SummaryQuota>,
-    /// Member counts (only for callers who may list members).
-    pub project_admin_count: Option<u64>,
-    /// See [`ProjectSummary::project_admin_count`].
-    pub maintainer_count: Option<u64>,
-    /// See [`ProjectSummary::project_admin_count`].
-    pub developer_count: Option<u64>,
-    /// See [`ProjectSummary::project_admin_count`].
-    pub guest_count: Option<u64>,
-    /// See [`ProjectSummary::project_admin_count`].
-    pub limited_guest_count: Option<u64>,
 }
 
-/// `ProjectSummaryQuota`: resource name (`storage`) to bytes.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+/// `ProjectSummaryQuota`: limits and use per resource.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct SummaryQuota {
     /// Limits; -1 means none.
-    pub hard: Option<BTreeMap<String, i64>>,
+    pub hard: Option<QuotaResources>,
     /// Use.
-    pub used: Option<BTreeMap<String, i64>>,
+    pub used: Option<QuotaResources>,
+}
+
+/// Figures of a quota by resource (`{"storage": 1024}`); storage is the only one the
+/// dashboard reads.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct QuotaResources {
+    /// Bytes.
+    pub storage: Option<i64>,
 }
 
 impl ProjectSummary {
     /// Bytes the project's quota counts as used (every blob once), when visible.
     pub fn storage_used(&self) -> Option<u64> {
-        let used = self.quota.as_ref()?.used.as_ref()?.get("storage")?;
-        u64::try_from(*used).ok()
+        let used = self.quota.as_ref()?.used.as_ref()?.storage?;
+        u64::try_from(used).ok()
     }
 
     /// The storage limit in bytes: `Some(None)` for "no limit" (-1), `None` when not
     /// visible.
     pub fn storage_hard(&self) -> Option<Option<u64>> {
-        let hard = self.quota.as_ref()?.hard.as_ref()?.get("storage")?;
-        Some(u64::try_from(*hard).ok())
+        let hard = self.quota.as_ref()?.hard.as_ref()?.storage?;
+        Some(u64::try_from(hard).ok())
     }
 }
 
@@ -147,24 +144,19 @@ pub async fn fetch_summaries<T: Transport, C: Clock>(
         .await
 }
 
-/// A Security Hub `VulnerabilityItem` (`GET /security/vul`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+/// A Security Hub `VulnerabilityItem` (`GET /security/vul`), with the fields a
+/// per-artifact report is built from.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct VulnerabilityItem {
-    /// Project id of the artifact.
-    pub project_id: i64,
     /// Full repository name.
     pub repository_name: String,
     /// The artifact's digest.
     pub digest: String,
-    /// Its tags (only with `with_tag=true`; `null` otherwise).
-    pub tags: Option<Vec<String>>,
     /// CVE id.
     pub cve_id: String,
     /// `Critical`, `High`, ...
     pub severity: String,
-    /// `fixed`, `affected`, ...
-    pub status: Option<String>,
     /// CVSS v3 score; Harbor stores 0 when the scanner gave none.
     pub cvss_v3_score: Option<f64>,
     /// The package.
@@ -301,15 +293,22 @@ pub async fn fetch_vulnerabilities<T: Transport, C: Clock>(
 /// order), so the roll-up built from the reports of the same artifacts is the same. A
 /// CVSS score of 0 is Harbor's "none given" and becomes no score.
 pub fn reports_from_items(items: &[VulnerabilityItem]) -> Vec<VulnReport> {
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut by_key: BTreeMap<(String, String), Vec<VulnRow>> = BTreeMap::new();
+    let mut reports: Vec<VulnReport> = Vec::new();
+    let mut report_of: HashMap<(&str, &str), usize> = HashMap::new();
     for item in items {
-        let key = (item.repository_name.clone(), item.digest.clone());
-        let rows = by_key.entry(key.clone()).or_insert_with(|| {
-            order.push(key);
-            Vec::new()
+        let key = (item.repository_name.as_str(), item.digest.as_str());
+        let at = *report_of.entry(key).or_insert_with(|| {
+            reports.push(VulnReport {
+                repository: Arc::from(key.0),
+                digest: key.1.into(),
+                mime: None,
+                scanner: None,
+                generated_at: None,
+                vulnerabilities: Vec::new(),
+            });
+            reports.len() - 1
         });
-        rows.push(VulnRow {
+        reports[at].vulnerabilities.push(VulnRow {
             id: item.cve_id.as_str().into(),
             severity: parse_severity(&item.severity).unwrap_or(Severity::Unknown),
             package: item.package.as_str().into(),
@@ -325,20 +324,7 @@ pub fn reports_from_items(items: &[VulnerabilityItem]) -> Vec<VulnReport> {
                 .collect(),
         });
     }
-    order
-        .into_iter()
-        .map(|key| {
-            let vulnerabilities = by_key.remove(&key).unwrap_or_default();
-            VulnReport {
-                repository: Arc::from(key.0.as_str()),
-                digest: key.1.into(),
-                mime: None,
-                scanner: None,
-                generated_at: None,
-                vulnerabilities,
-            }
-        })
-        .collect()
+    reports
 }
 
 /// One GET with the crawl's credentials and timeout: the body of a success and the
@@ -374,9 +360,8 @@ async fn get_ok<T: Transport, C: Clock>(
         }
         Either::Left((Err(e), _)) => return Err(AuditError::Network(e)),
         Either::Right(_) => {
-            return Err(AuditError::Network(TransportError::new(
-                NetworkErrorKind::Timeout,
-                format!("no response within {} ms", config.timeout.as_millis()),
+            return Err(AuditError::Network(TransportError::timed_out(
+                config.timeout,
             )))
         }
     };

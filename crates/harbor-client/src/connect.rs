@@ -201,7 +201,9 @@ pub fn systeminfo_verdict(
             "/api/v2.0/systeminfo does not look like Harbor's".into(),
         ));
     }
-    serde_json::from_value(value).map_err(|e| {
+    // Read again from the bytes, as the crawl reads it, rather than from `value`: one
+    // decoder of `GeneralInfo` in the wasm instead of two. The body is a few hundred bytes.
+    serde_json::from_slice(&resp.body).map_err(|e| {
         ConnectError::NotHarbor(where_.to_owned(), format!("unexpected systeminfo: {e}"))
     })
 }

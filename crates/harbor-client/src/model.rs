@@ -1,13 +1,20 @@
 //! Serde models of the Harbor responses Harbor Lens reads, and their slim forms.
 //!
 //! Every model is tolerant on purpose: Harbor sends `null` for empty sub-lists, leaves
-//! fields out depending on version and on who asks, stores project metadata as strings,
-//! and writes "never" as `0001-01-01T00:00:00.000Z`. Unknown fields are ignored. Only a
-//! body that is not JSON of the right overall shape fails to parse.
+//! fields out depending on version and on who asks, and writes "never" as
+//! `0001-01-01T00:00:00.000Z`. Only a body that is not JSON of the right overall shape
+//! fails to parse.
+//!
+//! A model holds only the fields the dashboard reads; serde skips the others. Each
+//! field decoded costs the wasm download code of its own, and the crawl the time and
+//! memory to build it, for every one of a million artifacts.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
+use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::slim::{
@@ -26,81 +33,104 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-/// A Harbor project (`GET /projects`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(default)]
-pub struct Project {
-    #[serde(deserialize_with = "nullable")]
-    pub project_id: i64,
-    #[serde(deserialize_with = "nullable")]
-    pub name: String,
-    #[serde(deserialize_with = "nullable")]
-    pub owner_name: String,
-    /// Not 0 for a proxy-cache project.
-    #[serde(deserialize_with = "nullable")]
-    pub registry_id: i64,
-    /// Number of repositories; `None` when Harbor left it out.
-    pub repo_count: Option<u64>,
-    #[serde(deserialize_with = "nullable")]
-    pub creation_time: String,
-    #[serde(deserialize_with = "nullable")]
-    pub update_time: String,
-    /// Settings; Harbor stores every value as a string (`"public": "true"`).
-    #[serde(deserialize_with = "nullable")]
-    pub metadata: BTreeMap<String, serde_json::Value>,
+/// Reads a list (or `null`) only for its length: its items are checked to be JSON and
+/// skipped, never built.
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let items: Vec<IgnoredAny> = nullable(d)?;
+    Ok(u32::try_from(items.len()).unwrap_or(u32::MAX))
 }
 
-impl Project {
-    /// Whether the project is public. Accepts `"true"` (what Harbor sends) and `true`.
-    pub fn is_public(&self) -> bool {
-        match self.metadata.get("public") {
-            Some(serde_json::Value::String(s)) => s.eq_ignore_ascii_case("true"),
-            Some(serde_json::Value::Bool(b)) => *b,
-            _ => false,
-        }
+/// A JSON object kept as its entries, in the order sent. Harbor's objects read this way
+/// hold a handful of entries (one per report type, one per severity), for which a list
+/// is quicker than a hash map, and costs the wasm less code. As in a map, the last entry
+/// of a name is the one that counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entries<V>(pub Vec<(String, V)>);
+
+impl<V> Default for Entries<V> {
+    fn default() -> Self {
+        Entries(Vec::new())
     }
 }
 
+impl<V> Entries<V> {
+    /// Every entry as sent (a name sent twice comes twice), latest last.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &V)> {
+        self.0.iter().map(|(name, value)| (name.as_str(), value))
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// Takes the value of `name` out.
+    pub fn remove(&mut self, name: &str) -> Option<V> {
+        let at = self.0.iter().rposition(|(n, _)| n == name)?;
+        Some(self.0.swap_remove(at).1)
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<V>(PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for EntriesVisitor<V> {
+            type Value = Entries<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<V>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+
+        d.deserialize_map(EntriesVisitor(PhantomData))
+    }
+}
+
+/// A Harbor project (`GET /projects`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Project {
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    /// Number of repositories; `None` when Harbor left it out.
+    pub repo_count: Option<u64>,
+}
+
 /// A repository (`GET /projects/{p}/repositories`). `name` includes the project.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Repository {
     #[serde(deserialize_with = "nullable")]
-    pub id: i64,
-    #[serde(deserialize_with = "nullable")]
-    pub project_id: i64,
-    #[serde(deserialize_with = "nullable")]
     pub name: String,
-    #[serde(deserialize_with = "nullable")]
-    pub description: String,
     /// Number of artifacts; `None` when Harbor left it out.
     pub artifact_count: Option<u64>,
-    #[serde(deserialize_with = "nullable")]
-    pub pull_count: u64,
-    #[serde(deserialize_with = "nullable")]
-    pub creation_time: String,
     #[serde(deserialize_with = "nullable")]
     pub update_time: String,
 }
 
 /// A tag of an artifact.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Tag {
-    #[serde(deserialize_with = "nullable")]
-    pub id: i64,
     #[serde(deserialize_with = "nullable")]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
     pub push_time: String,
     #[serde(deserialize_with = "nullable")]
     pub pull_time: String,
-    #[serde(deserialize_with = "nullable")]
-    pub immutable: bool,
 }
 
 /// A label (global or per project).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Label {
     #[serde(deserialize_with = "nullable")]
@@ -108,35 +138,7 @@ pub struct Label {
     #[serde(deserialize_with = "nullable")]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
-    pub description: String,
-    #[serde(deserialize_with = "nullable")]
     pub color: String,
-    /// `g` (global) or `p` (project).
-    #[serde(deserialize_with = "nullable")]
-    pub scope: String,
-    #[serde(deserialize_with = "nullable")]
-    pub project_id: i64,
-}
-
-/// A child manifest of an image index.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(default)]
-pub struct Reference {
-    #[serde(deserialize_with = "nullable")]
-    pub child_id: i64,
-    #[serde(deserialize_with = "nullable")]
-    pub child_digest: String,
-    pub platform: Option<serde_json::Value>,
-}
-
-/// An entry of `addition_links`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(default)]
-pub struct AdditionLink {
-    #[serde(deserialize_with = "nullable")]
-    pub href: String,
-    #[serde(deserialize_with = "nullable")]
-    pub absolute: bool,
 }
 
 /// The scanner that made a report.
@@ -152,7 +154,7 @@ pub struct Scanner {
 }
 
 /// Counts of a scan summary: `{total, fixable, summary: {"Critical": n, ...}}`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct VulnerabilitySummary {
     #[serde(deserialize_with = "nullable")]
@@ -161,44 +163,33 @@ pub struct VulnerabilitySummary {
     pub fixable: u32,
     /// Severity name to count; a missing severity means 0.
     #[serde(deserialize_with = "nullable")]
-    pub summary: HashMap<String, u32>,
+    pub summary: Entries<u32>,
 }
 
 /// `NativeReportSummary`: one entry of `scan_overview`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct NativeReportSummary {
-    #[serde(deserialize_with = "nullable")]
-    pub report_id: String,
     #[serde(deserialize_with = "nullable")]
     pub scan_status: String,
     #[serde(deserialize_with = "nullable")]
     pub severity: String,
     #[serde(deserialize_with = "nullable")]
     pub end_time: String,
-    pub scanner: Option<Scanner>,
     pub summary: Option<VulnerabilitySummary>,
 }
 
 /// An artifact as the list endpoints return it.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Artifact {
-    #[serde(deserialize_with = "nullable")]
-    pub id: i64,
     /// `IMAGE`, `CHART`, `CNAB`, ...
     #[serde(rename = "type", deserialize_with = "nullable")]
     pub kind: String,
     #[serde(deserialize_with = "nullable")]
     pub media_type: String,
     #[serde(deserialize_with = "nullable")]
-    pub manifest_media_type: String,
-    /// Only since Harbor 2.12.
-    pub artifact_type: Option<String>,
-    #[serde(deserialize_with = "nullable")]
     pub project_id: i64,
-    #[serde(deserialize_with = "nullable")]
-    pub repository_id: i64,
     /// Full repository name with the project; only since Harbor 2.12.
     pub repository_name: Option<String>,
     #[serde(deserialize_with = "nullable")]
@@ -213,13 +204,12 @@ pub struct Artifact {
     pub tags: Vec<Tag>,
     #[serde(deserialize_with = "nullable")]
     pub labels: Vec<Label>,
-    #[serde(deserialize_with = "nullable")]
-    pub references: Vec<Reference>,
-    #[serde(deserialize_with = "nullable")]
-    pub addition_links: HashMap<String, AdditionLink>,
+    /// Number of child manifests (the platforms of an image index).
+    #[serde(deserialize_with = "count")]
+    pub references: u32,
     /// Report MIME type to summary; empty means "not scanned" (or not requested).
     #[serde(deserialize_with = "nullable")]
-    pub scan_overview: HashMap<String, NativeReportSummary>,
+    pub scan_overview: Entries<NativeReportSummary>,
     /// Signatures, SBOMs, ... (only with `with_accessory=true`; `null` when none).
     #[serde(deserialize_with = "nullable")]
     pub accessories: Vec<Accessory>,
@@ -230,17 +220,9 @@ pub struct Artifact {
 }
 
 /// An `Accessory`: a signature or SBOM attached to a subject artifact.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Accessory {
-    #[serde(deserialize_with = "nullable")]
-    pub id: i64,
-    #[serde(deserialize_with = "nullable")]
-    pub artifact_id: i64,
-    #[serde(deserialize_with = "nullable")]
-    pub subject_artifact_digest: String,
-    #[serde(deserialize_with = "nullable")]
-    pub subject_artifact_repo: String,
     #[serde(deserialize_with = "nullable")]
     pub size: u64,
     #[serde(deserialize_with = "nullable")]
@@ -266,19 +248,14 @@ impl Accessory {
 }
 
 /// `GET /systeminfo`. Anonymous callers get fewer fields.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct GeneralInfo {
     /// `v2.13.1-9384ed0e`; absent for anonymous callers.
     pub harbor_version: Option<String>,
     #[serde(deserialize_with = "nullable")]
     pub auth_mode: String,
-    #[serde(deserialize_with = "nullable")]
-    pub primary_auth_mode: bool,
-    #[serde(deserialize_with = "nullable")]
-    pub self_registration: bool,
     pub external_url: Option<String>,
-    pub read_only: Option<bool>,
 }
 
 impl GeneralInfo {
@@ -298,15 +275,11 @@ pub fn parse_version(text: &str) -> Option<(u32, u32)> {
 }
 
 /// `GET /users/current`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct UserResp {
     #[serde(deserialize_with = "nullable")]
-    pub user_id: i64,
-    #[serde(deserialize_with = "nullable")]
     pub username: String,
-    #[serde(deserialize_with = "nullable")]
-    pub realname: String,
     #[serde(deserialize_with = "nullable")]
     pub sysadmin_flag: bool,
 }
@@ -322,7 +295,7 @@ pub struct HarborError {
 }
 
 /// Harbor's error body: `{"errors":[{"code":"...","message":"..."}]}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Errors {
     #[serde(deserialize_with = "nullable")]
@@ -341,7 +314,7 @@ impl Errors {
 }
 
 /// One vulnerability of a full report (`additions/vulnerabilities`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Vulnerability {
     #[serde(deserialize_with = "nullable")]
@@ -361,29 +334,26 @@ pub struct Vulnerability {
     pub preferred_cvss: Option<Cvss>,
 }
 
-/// `preferred_cvss`; scores may be `null`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+/// `preferred_cvss`; the score may be `null`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Cvss {
     pub score_v3: Option<f64>,
-    pub score_v2: Option<f64>,
 }
 
 /// The report stored under one MIME type.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct VulnerabilityReport {
     #[serde(deserialize_with = "nullable")]
     pub generated_at: String,
     pub scanner: Option<Scanner>,
     #[serde(deserialize_with = "nullable")]
-    pub severity: String,
-    #[serde(deserialize_with = "nullable")]
     pub vulnerabilities: Vec<Vulnerability>,
 }
 
 /// The `additions/vulnerabilities` body: report MIME type to report (`{}` when none).
-pub type VulnerabilityAddition = HashMap<String, VulnerabilityReport>;
+pub type VulnerabilityAddition = Entries<VulnerabilityReport>;
 
 /// MIME types of vulnerability reports, in the order Harbor Lens prefers them.
 pub const REPORT_MIME_TYPES: [&str; 2] = [
@@ -391,14 +361,14 @@ pub const REPORT_MIME_TYPES: [&str; 2] = [
     "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0",
 ];
 
-/// Picks the preferred report of a map keyed by MIME type: a known type first, then the
-/// alphabetically first unknown one (so the choice does not depend on hash order).
-pub fn preferred_report<V>(map: &HashMap<String, V>) -> Option<(&str, &V)> {
+/// Picks the preferred report of those keyed by MIME type: a known type first, then the
+/// alphabetically first unknown one (so the choice does not depend on the order sent).
+pub fn preferred_report<V>(reports: &Entries<V>) -> Option<(&str, &V)> {
     REPORT_MIME_TYPES
         .iter()
-        .find_map(|mime| map.get_key_value(*mime))
-        .or_else(|| map.iter().min_by(|a, b| a.0.cmp(b.0)))
-        .map(|(k, v)| (k.as_str(), v))
+        .find_map(|mime| Some((*mime, reports.get(mime)?)))
+        // Latest first: of two entries of one name, `min_by` keeps the first it met.
+        .or_else(|| reports.iter().rev().min_by(|a, b| a.0.cmp(b.0)))
 }
 
 /// Parses Harbor's severity names (case-insensitive).
@@ -590,7 +560,7 @@ impl Artifact {
             tags: self.tags.iter().map(TagRow::from).collect(),
             labels: self.labels.iter().map(|l| interner.label(l)).collect(),
             scan,
-            references: u32::try_from(self.references.len()).unwrap_or(u32::MAX),
+            references: self.references,
             project_id: self.project_id,
             accessories: accessory_rows(&self.accessories, &self.inherited_accessories),
             digest: self.digest.into(),
@@ -635,7 +605,7 @@ pub fn parse_scan_status(text: &str) -> ScanStatus {
 
 /// The slim summary of a `scan_overview` map.
 pub fn scan_summary(
-    overview: &HashMap<String, NativeReportSummary>,
+    overview: &Entries<NativeReportSummary>,
     interner: &mut Interner,
 ) -> ScanSummary {
     let Some((mime, report)) = preferred_report(overview) else {
@@ -647,6 +617,7 @@ pub fn scan_summary(
         summary
             .summary
             .iter()
+            .rev()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map_or(0, |(_, v)| *v)
     };
@@ -768,7 +739,7 @@ mod tests {
     #[test]
     fn failed_scan_has_no_severity() {
         let json = r#"{"x":{"scan_status":"Error","severity":"Critical"}}"#;
-        let overview: HashMap<String, NativeReportSummary> = serde_json::from_str(json).unwrap();
+        let overview: Entries<NativeReportSummary> = serde_json::from_str(json).unwrap();
         let summary = scan_summary(&overview, &mut Interner::default());
         assert_eq!(summary.status, ScanStatus::Failed);
         assert_eq!(summary.severity, None);
@@ -777,13 +748,32 @@ mod tests {
     }
 
     #[test]
-    fn project_metadata_public_as_string() {
+    fn the_last_entry_of_a_name_counts() {
+        let json = r#"{"x":{"scan_status":"Error"},"y":{"scan_status":"Error"},
+            "x":{"scan_status":"Success","severity":"Low","summary":{"summary":{"Low":1,"LOW":2}}}}"#;
+        let overview: Entries<NativeReportSummary> = serde_json::from_str(json).unwrap();
+        assert_eq!(overview.iter().count(), 3, "kept as sent");
+        let summary = scan_summary(&overview, &mut Interner::default());
+        assert_eq!(summary.status, ScanStatus::Success);
+        assert_eq!(summary.counts, [0, 0, 0, 2]);
+        assert_eq!(summary.report_mime.as_deref(), Some("x"));
+        let mut overview = overview;
+        let taken = overview.remove("x").map(|r| r.scan_status);
+        assert_eq!(taken.as_deref(), Some("Success"));
+        let left = overview.get("x").map(|r| r.scan_status.as_str());
+        assert_eq!(left, Some("Error"));
+        let artifact: Artifact = serde_json::from_str(r#"{"scan_overview":null}"#).unwrap();
+        assert_eq!(artifact.scan_overview, Entries::default());
+    }
+
+    #[test]
+    fn projects_parse_with_unread_fields_skipped() {
         let json = r#"[{"project_id":2,"name":"app","metadata":{"public":"false"},"repo_count":2,
             "cve_allowlist":{"items":[]}},{"project_id":3,"name":"app2","metadata":{"public":"true"}},
             {"project_id":4,"name":"x","metadata":null,"repo_count":null},{"name":"y","metadata":{"public":true}}]"#;
         let projects: Vec<Project> = serde_json::from_str(json).unwrap();
-        let public: Vec<bool> = projects.iter().map(Project::is_public).collect();
-        assert_eq!(public, [false, true, false, true]);
+        let names: Vec<&str> = projects.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["app", "app2", "x", "y"]);
         assert_eq!(projects[0].repo_count, Some(2));
         assert_eq!(projects[1].repo_count, None);
         assert_eq!(projects[2].repo_count, None);
@@ -799,7 +789,7 @@ mod tests {
         let tags: Vec<Tag> =
             serde_json::from_str(r#"[{"name":"v1","immutable":null,"pull_time":null}]"#).unwrap();
         assert_eq!(tags[0].name, "v1");
-        assert!(!tags[0].immutable);
+        assert_eq!(tags[0].pull_time, "");
     }
 
     #[test]
@@ -858,7 +848,7 @@ mod tests {
         assert_eq!(report.vulnerabilities[1].severity, Severity::Unknown);
         assert_eq!(report.vulnerabilities[1].cvss_v3, None);
 
-        let none = VulnReport::from_addition(Arc::from("p/r"), "sha256:1", HashMap::new());
+        let none = VulnReport::from_addition(Arc::from("p/r"), "sha256:1", Entries::default());
         assert_eq!(none.mime, None);
         assert!(none.vulnerabilities.is_empty());
     }

@@ -115,10 +115,32 @@ impl Response {
         self.header("x-request-id")
     }
 
-    /// `Retry-After` in seconds (the HTTP-date form is not used by Harbor and ignored).
+    /// `Retry-After` in seconds, at most an hour: digits, with a fraction taken too
+    /// (`1.5`). The HTTP-date form is not used by Harbor and ignored.
     pub fn retry_after(&self) -> Option<Duration> {
-        let secs: f64 = self.header("retry-after")?.parse().ok()?;
-        (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+        // Read by hand rather than as an `f64`: the float parser would be the only one
+        // in the wasm, and costs it some 5 KB.
+        const MAX: Duration = Duration::from_secs(3600);
+        let text = self.header("retry-after")?;
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if whole.len() + fraction.len() == 0 || !digits(whole) || !digits(fraction) {
+            return None;
+        }
+        // Only digits: parsing fails on overflow alone, which is over the cap anyway.
+        let secs = match whole {
+            "" => 0,
+            _ => whole.parse::<u64>().unwrap_or(u64::MAX),
+        };
+        if secs >= MAX.as_secs() {
+            return Some(MAX);
+        }
+        let nanos = fraction
+            .bytes()
+            .chain(std::iter::repeat(b'0'))
+            .take(9)
+            .fold(0, |n, b| n * 10 + u32::from(b - b'0'));
+        Some(Duration::new(secs, nanos))
     }
 
     /// `Content-Type`, if any.
@@ -172,6 +194,17 @@ impl TransportError {
             kind,
             message: message.into(),
         }
+    }
+
+    /// No answer within `timeout`.
+    pub fn timed_out(timeout: Duration) -> Self {
+        // The milliseconds as a `u64`: `as_millis` gives a `u128`, whose formatting
+        // would be in the wasm for this message alone.
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        TransportError::new(
+            NetworkErrorKind::Timeout,
+            format!("no response within {ms} ms"),
+        )
     }
 }
 
@@ -322,6 +355,37 @@ mod tests {
         };
         assert_eq!(odd.retry_after(), None);
         assert_eq!(odd.total_count(), None);
+    }
+
+    #[test]
+    fn a_timeout_says_how_long_was_waited() {
+        let e = TransportError::timed_out(Duration::from_secs(30));
+        assert_eq!(e.kind, NetworkErrorKind::Timeout);
+        assert_eq!(e.message, "no response within 30000 ms");
+    }
+
+    #[test]
+    fn retry_after_in_seconds() {
+        let after = |value: &str| {
+            Response {
+                headers: vec![("Retry-After".into(), value.into())],
+                ..Response::default()
+            }
+            .retry_after()
+        };
+        assert_eq!(after("0"), Some(Duration::ZERO));
+        assert_eq!(after(" 30 "), Some(Duration::from_secs(30)));
+        assert_eq!(after("1.5"), Some(Duration::from_millis(1500)));
+        assert_eq!(after(".25"), Some(Duration::from_millis(250)));
+        assert_eq!(after("2."), Some(Duration::from_secs(2)));
+        assert_eq!(after("0.0000000019"), Some(Duration::from_nanos(1)));
+        // An hour at most.
+        for long in ["7200", "3600.5", "99999999999999999999999"] {
+            assert_eq!(after(long), Some(Duration::from_secs(3600)), "{long}");
+        }
+        for bad in ["", ".", "-1", "1e3", "1.2.3", "soon", "NaN", "inf"] {
+            assert_eq!(after(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

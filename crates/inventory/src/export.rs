@@ -194,19 +194,54 @@ pub fn write_csv(
     }
 }
 
-/// Passes what is written on to a sink in pieces of about [`CHUNK`] bytes (a piece may
-/// end inside a character: the pieces are bytes of one file).
-struct Chunks<'a> {
+/// Writes a JSON export to a sink in pieces of about [`CHUNK`] bytes (a piece may end
+/// inside a character: the pieces are bytes of one file). Its parts are serialised one
+/// by one into a `Vec<u8>`, as the app's other JSON is (the wasm then holds one copy of
+/// each type's serialiser), and framed here as serde would frame a [`JsonExport`].
+struct JsonPieces<'a> {
     buf: Vec<u8>,
     sink: &'a mut dyn FnMut(&[u8]),
 }
 
-impl<'a> Chunks<'a> {
+impl<'a> JsonPieces<'a> {
     fn new(sink: &'a mut dyn FnMut(&[u8])) -> Self {
-        Chunks {
+        JsonPieces {
             buf: Vec::with_capacity(CHUNK + 4096),
             sink,
         }
+    }
+
+    /// JSON text as it is (punctuation, keys).
+    fn text(&mut self, text: &str) {
+        self.buf.extend_from_slice(text.as_bytes());
+    }
+
+    /// A value, serialised.
+    fn value(&mut self, value: &impl Serialize) -> Result<(), ExportError> {
+        serde_json::to_writer(&mut self.buf, value).map_err(|e| ExportError::Json(e.to_string()))
+    }
+
+    /// `"name":[item,item,...]`, each item written by `write`; a piece goes to the sink
+    /// between items.
+    fn list<T>(
+        &mut self,
+        name: &str,
+        items: impl IntoIterator<Item = T>,
+        mut write: impl FnMut(&mut Self, T) -> Result<(), ExportError>,
+    ) -> Result<(), ExportError> {
+        self.text(&format!("\"{name}\":["));
+        for (k, item) in items.into_iter().enumerate() {
+            if k > 0 {
+                self.text(",");
+            }
+            write(self, item)?;
+            if self.buf.len() >= CHUNK {
+                (self.sink)(&self.buf);
+                self.buf.clear();
+            }
+        }
+        self.text("]");
+        Ok(())
     }
 
     fn finish(mut self) {
@@ -215,32 +250,6 @@ impl<'a> Chunks<'a> {
         }
         self.buf.clear();
     }
-}
-
-impl std::io::Write for Chunks<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(bytes);
-        if self.buf.len() >= CHUNK {
-            (self.sink)(&self.buf);
-            self.buf.clear();
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Serialises `value` as JSON into `sink`, a piece at a time.
-fn write_json_value(
-    value: &impl Serialize,
-    sink: &mut dyn FnMut(&[u8]),
-) -> Result<(), ExportError> {
-    let mut out = Chunks::new(sink);
-    serde_json::to_writer(&mut out, value).map_err(|e| ExportError::Json(e.to_string()))?;
-    out.finish();
-    Ok(())
 }
 
 /// What a streamed export wrote, as one string (tests, small exports).
@@ -470,30 +479,24 @@ fn json_per_tag(
     header: &ExportHeader,
     sink: &mut dyn FnMut(&[u8]),
 ) -> Result<(), ExportError> {
-    #[derive(Serialize)]
-    struct TagRow<'a> {
-        tag: Option<&'a str>,
-        #[serde(flatten)]
-        row: &'a ArtifactRow,
-    }
-    #[derive(Serialize)]
-    struct Out<'a> {
-        header: JsonHeader,
-        artifacts: Vec<TagRow<'a>>,
-    }
-    let artifacts: Vec<TagRow> = order
-        .iter()
-        .filter_map(|&i| rows.get(i as usize))
-        .map(|row| TagRow {
-            tag: crate::tagrows::tag_of(row),
-            row,
-        })
-        .collect();
-    let out = Out {
-        header: json_header(header, artifacts.len()),
-        artifacts,
-    };
-    write_json_value(&out, sink)
+    let picked = || order.iter().filter_map(|&i| rows.get(i as usize));
+    let mut out = JsonPieces::new(sink);
+    out.text("{\"header\":");
+    out.value(&json_header(header, picked().count()))?;
+    out.text(",");
+    out.list("artifacts", picked(), |out, row| {
+        // `{"tag":...,` and the row's own fields: the `{` opening the serialised row
+        // (an object of many fields) gives way to the comma.
+        out.text("{\"tag\":");
+        out.value(&crate::tagrows::tag_of(row))?;
+        let at = out.buf.len();
+        out.value(row)?;
+        out.buf[at] = b',';
+        Ok(())
+    })?;
+    out.text("}");
+    out.finish();
+    Ok(())
 }
 
 fn json_with_reports(
@@ -503,26 +506,25 @@ fn json_with_reports(
     header: &ExportHeader,
     sink: &mut dyn FnMut(&[u8]),
 ) -> Result<(), ExportError> {
-    #[derive(Serialize)]
-    struct Out<'a> {
-        header: JsonHeader,
-        artifacts: Vec<&'a ArtifactRow>,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        reports: Vec<&'a VulnReport>,
-    }
     let artifacts: Vec<&ArtifactRow> = order.iter().filter_map(|&i| rows.get(i as usize)).collect();
     let exported: HashSet<(&str, &Digest)> = artifacts.iter().map(|r| r.key()).collect();
-    let reports = reports
+    let reports: Vec<&VulnReport> = reports
         .iter()
         .copied()
         .filter(|r| exported.contains(&(&*r.repository, &Digest::new(&r.digest))))
         .collect();
-    let out = Out {
-        header: json_header(header, artifacts.len()),
-        artifacts,
-        reports,
-    };
-    write_json_value(&out, sink)
+    let mut out = JsonPieces::new(sink);
+    out.text("{\"header\":");
+    out.value(&json_header(header, artifacts.len()))?;
+    out.text(",");
+    out.list("artifacts", artifacts, |out, row| out.value(row))?;
+    if !reports.is_empty() {
+        out.text(",");
+        out.list("reports", reports, |out, report| out.value(report))?;
+    }
+    out.text("}");
+    out.finish();
+    Ok(())
 }
 
 /// Column names of [`projects_csv`].
@@ -706,6 +708,29 @@ mod tests {
         let plain = to_json(&rows, &[0, 1], &header()).unwrap();
         assert!(!plain.contains("\"reports\""));
         assert!(parse_json(&plain).unwrap().reports.is_empty());
+        // Framed by hand, but exactly what serde writes for the whole export.
+        let whole = JsonExport {
+            header: json_header(&header(), 2),
+            artifacts: rows[..2].to_vec(),
+            reports: vec![reports[0].clone()],
+        };
+        assert_eq!(json, serde_json::to_string(&whole).unwrap());
+    }
+
+    #[test]
+    fn json_per_tag_is_each_row_with_its_tag_first() {
+        let rows = crate::tagrows::tag_rows(&crate::synthetic::rows(20, 4));
+        let order: Vec<u32> = (0..rows.len() as u32).collect();
+        let json = to_json_per_tag(&rows, &order, &header()).unwrap();
+        let written: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let artifacts = written["artifacts"].as_array().unwrap();
+        assert_eq!(artifacts.len(), rows.len());
+        for (row, written) in rows.iter().zip(artifacts) {
+            let mut expected = serde_json::to_value(row).unwrap();
+            expected["tag"] = crate::tagrows::tag_of(row).into();
+            assert_eq!(written, &expected);
+        }
+        assert!(json.contains(r#"[{"tag":"#));
     }
 
     fn header() -> ExportHeader {

@@ -10,7 +10,8 @@
 //! calls [`plan`], crawls [`RefreshPlan::recrawl`] and calls [`merge`]. Pulls change no
 //! stamp: refreshed pull times may be stale.
 
-use std::collections::{BTreeMap, HashSet};
+use std::cmp::Ordering;
+use std::collections::HashSet;
 
 use harbor_client::crawl::{LedgerEntry, RequestKind};
 use harbor_client::slim::{ArtifactRow, Digest};
@@ -162,21 +163,54 @@ impl RefreshPlan {
 /// Compares the cached repository list with the freshly listed one. A name listed twice
 /// (Harbor paging while repositories are created) counts once, last entry winning.
 pub fn plan(cached: &[RepoStamp], fresh: &[RepoStamp]) -> RefreshPlan {
-    let old: BTreeMap<&str, &RepoStamp> = cached.iter().map(|r| (r.name.as_str(), r)).collect();
-    let new: BTreeMap<&str, &RepoStamp> = fresh.iter().map(|r| (r.name.as_str(), r)).collect();
+    let (old, new) = (by_name(cached), by_name(fresh));
     let mut out = RefreshPlan::default();
-    for (name, stamp) in &new {
-        match old.get(name) {
-            None => out.added.push((*name).to_owned()),
-            Some(before) if before == stamp => out.unchanged.push((*name).to_owned()),
-            Some(_) => out.changed.push((*name).to_owned()),
+    // One walk through both lists, in name order.
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        let order = match (old.get(i), new.get(j)) {
+            (Some(before), Some(now)) => before.name.cmp(&now.name),
+            (Some(_), None) => Ordering::Less,
+            (None, _) => Ordering::Greater,
+        };
+        match order {
+            Ordering::Less => {
+                out.dropped.push(old[i].name.clone());
+                i += 1;
+            }
+            Ordering::Greater => {
+                out.added.push(new[j].name.clone());
+                j += 1;
+            }
+            Ordering::Equal => {
+                let list = if old[i] == new[j] {
+                    &mut out.unchanged
+                } else {
+                    &mut out.changed
+                };
+                list.push(new[j].name.clone());
+                i += 1;
+                j += 1;
+            }
         }
     }
-    out.dropped = old
-        .keys()
-        .filter(|name| !new.contains_key(*name))
-        .map(|name| (*name).to_owned())
-        .collect();
+    out
+}
+
+/// The stamps sorted by name, a name listed twice kept once: its last entry. (Sorted
+/// with the crate's one compact sort: a `BTreeMap` built from an iterator costs the
+/// wasm a copy of the standard sort for each place that builds one.)
+fn by_name(stamps: &[RepoStamp]) -> Vec<&RepoStamp> {
+    let mut sorted: Vec<&RepoStamp> = stamps.iter().collect();
+    // Stable: of equal names, the one listed last stays last.
+    harbor_client::order::sort_by(&mut sorted, |a, b| a.name.cmp(&b.name));
+    let mut out: Vec<&RepoStamp> = Vec::with_capacity(sorted.len());
+    for stamp in sorted {
+        match out.last_mut() {
+            Some(last) if last.name == stamp.name => *last = stamp,
+            _ => out.push(stamp),
+        }
+    }
     out
 }
 
@@ -357,6 +391,13 @@ mod tests {
             plan(&a, &a).summary(),
             "0 repositories changed, 1 unchanged"
         );
+        // A name listed twice counts once, as its last entry says.
+        let twice = [stamp("p/a", Some(2), "u"), stamp("p/a", Some(1), "t")];
+        assert_eq!(plan(&a, &twice).unchanged, names(&["p/a"]));
+        assert_eq!(plan(&twice, &a).unchanged, names(&["p/a"]));
+        let (first, last) = (&twice[..1], [twice[1].clone(), twice[0].clone()]);
+        assert_eq!(plan(first, &last).unchanged, names(&["p/a"]));
+        assert_eq!(plan(&a, &last).changed, names(&["p/a"]));
     }
 
     #[test]
@@ -514,7 +555,6 @@ mod tests {
             name: "lib/nginx".into(),
             artifact_count: Some(7),
             update_time: "2026-01-01T00:00:00.000Z".into(),
-            ..Default::default()
         };
         assert_eq!(
             RepoStamp::from(&repo),

@@ -292,10 +292,7 @@ impl<T: Transport, C: Clock> Crawler<T, C> {
             let deadline = self.clock.sleep(timeout);
             let result = match select(response, deadline).await {
                 Either::Left((result, _)) => result,
-                Either::Right(_) => Err(TransportError::new(
-                    NetworkErrorKind::Timeout,
-                    format!("no response within {} ms", timeout.as_millis()),
-                )),
+                Either::Right(_) => Err(TransportError::timed_out(timeout)),
             };
             Wake::Answered { id, result }
         }

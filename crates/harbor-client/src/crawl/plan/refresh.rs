@@ -405,7 +405,6 @@ impl Planner {
                 name: s.name.clone(),
                 artifact_count: s.artifact_count,
                 update_time: s.update_time.clone(),
-                ..Repository::default()
             })
             .collect();
         for repo in &fresh {
