@@ -4,10 +4,8 @@
 use std::collections::HashMap;
 
 use inventory::format::{human_size, thousands};
-use inventory::stats::{
-    age_buckets, per_project, severity_distribution, ChartPace, Pace, ProjectStat, SeverityStats,
-};
-use inventory::{ScanFilter, Severity};
+use inventory::stats::{ChartPace, Overview, Pace, ProjectStat, SeverityStats};
+use inventory::{Filters, ScanFilter, Severity};
 use leptos::prelude::*;
 
 use crate::state::{use_lens, Lens};
@@ -189,11 +187,8 @@ fn ProjectsExport() -> impl IntoView {
     }
 }
 
-fn severity_bars(lens: Lens) -> Vec<Bar> {
-    let stats = lens
-        .table
-        .matching
-        .with(|m| lens.table.rows.with(|rows| severity_distribution(rows, m)));
+fn severity_bars(lens: Lens, overview: &Overview) -> Vec<Bar> {
+    let stats = overview.severity();
     let mut bars: Vec<Bar> = SeverityStats::LEVELS
         .iter()
         .map(|&level| Bar {
@@ -232,11 +227,9 @@ fn severity_bars(lens: Lens) -> Vec<Bar> {
     bars
 }
 
-fn age_bars(lens: Lens) -> Vec<Bar> {
-    let now = lens.inventory.now.get();
-    lens.table
-        .matching
-        .with(|m| lens.table.rows.with(|rows| age_buckets(rows, m, now)))
+fn age_bars(_: Lens, overview: &Overview) -> Vec<Bar> {
+    overview
+        .ages()
         .into_iter()
         .map(|b| Bar {
             label: b.label.to_owned(),
@@ -246,6 +239,46 @@ fn age_bars(lens: Lens) -> Vec<Bar> {
             on_click: None,
         })
         .collect()
+}
+
+/// The charts' figures and what they were counted over: the filters and the count of
+/// row replacements (the sort, one row per tag, cross-row and CVE filters never add).
+#[derive(Default)]
+struct Counted {
+    basis: Option<(Filters, u64)>,
+    overview: Overview,
+}
+
+/// Brings the charts' figures up to the table's matches. When only new rows came since
+/// they were counted, with no sort and the filters, the rows counted and "now" as they
+/// were, the matches after the ones counted are the new rows' (the table matches rows
+/// in the order they came), and only those are counted. Anything else counts every
+/// match again. The preset counts follow rows the same way (`state::table`).
+fn follow(lens: Lens, counted: StoredValue<Counted>) {
+    let now = lens.inventory.now.get_untracked();
+    let replaced = lens.inventory.rows_replaced.get_untracked();
+    let (filters, sort) = lens
+        .table
+        .query
+        .with_untracked(|q| (q.filters().clone(), q.sort()));
+    let adds = sort.is_none()
+        && !lens.table.rows.tags_untracked()
+        && !filters.needs_index()
+        && filters.cve.trim().is_empty();
+    let basis = Some((filters, replaced));
+    lens.table.matching.with_untracked(|matching| {
+        lens.table.rows.with_untracked(|rows| {
+            counted.update_value(|c| {
+                let from = c.overview.counted();
+                if adds && c.basis == basis && c.overview.now() == now && from <= matching.len() {
+                    c.overview.add(rows, &matching[from..]);
+                } else {
+                    c.overview = Overview::of(rows, matching, now);
+                    c.basis = basis;
+                }
+            })
+        })
+    });
 }
 
 /// Redraws the chart `turn` now, and the ones after it each in a task of its own.
@@ -263,10 +296,11 @@ fn redraw_in_turn(settled: [RwSignal<u64>; 3], turn: usize) {
 #[component]
 pub fn OverviewCharts() -> impl IntoView {
     let lens = use_lens();
-    // What each chart last followed (the project charts, severity, age): each is
-    // redrawn in a task of its own, one after another, so that with a million rows
-    // the three passes over them (30, 20 and 12 ms) do not add up to one long task.
+    // What each chart last followed (the project charts, severity, age). A redraw
+    // first brings the figures up to the matches (`follow`: during a crawl only the new
+    // rows are counted), then draws each chart in a task of its own, one after another.
     let settled = [(); 3].map(|()| RwSignal::new(0u64));
+    let counted = StoredValue::new(Counted::default());
     let pending = StoredValue::new(None::<TimeoutHandle>);
     // The timer touches the outside world (time), hence an effect.
     let pace = StoredValue::new(ChartPace::default());
@@ -277,6 +311,7 @@ pub fn OverviewCharts() -> impl IntoView {
         let at = window().performance().map_or(0, |p| p.now() as u64);
         let redraw = move || {
             pending.set_value(None);
+            follow(lens, counted);
             redraw_in_turn(settled, 0)
         };
         let later = |ms: u64| {
@@ -300,20 +335,17 @@ pub fn OverviewCharts() -> impl IntoView {
             _ => crate::after_paint(redraw),
         }
     });
-    let chart_of = move |title: &'static str, bars: fn(Lens) -> Vec<Bar>, turn: usize| {
-        move || {
-            settled[turn].track();
-            untrack(|| chart(title, bars(lens)))
-        }
-    };
-    // Both project charts read one pass over the matches.
+    let chart_of =
+        move |title: &'static str, bars: fn(Lens, &Overview) -> Vec<Bar>, turn: usize| {
+            move || {
+                settled[turn].track();
+                untrack(|| chart(title, counted.with_value(|c| bars(lens, &c.overview))))
+            }
+        };
+    // Both project charts read one sorted list.
     let projects = Memo::new(move |_| {
         settled[0].track();
-        untrack(|| {
-            lens.table
-                .matching
-                .with(|m| lens.table.rows.with(|rows| per_project(rows, m)))
-        })
+        counted.with_value(|c| c.overview.projects())
     });
     let project_chart = move |title: &'static str, storage: bool| {
         move || chart(title, projects.with(|p| project_bars(lens, p, storage)))

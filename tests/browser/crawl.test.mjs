@@ -113,3 +113,29 @@ test("the crawl runs in a worker; without one (refused, or ?worker=0) the page c
   assert.ok(await apiSeenByPage(asked) > 0);
   await asked.close();
 });
+
+test("the overview charts count a crawl's rows as they come: a filtered medium crawl ends with the truth's counts", async () => {
+  const medium = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.13"]);
+  try {
+    const rows = await truth(medium);
+    // The project with the most artifacts: its rows come in many batches.
+    const per = new Map();
+    for (const r of rows) per.set(r.project, (per.get(r.project) ?? 0) + 1);
+    const [project, count] = [...per].sort((a, b) => b[1] - a[1])[0];
+    const mine = rows.filter((r) => r.project === project);
+    const page = await lens.chrome.newPage();
+    await openSignedIn(page, medium.url, undefined, `/?project=${encodeURIComponent(`"${project}"`)}`);
+    await loadAll(page, 180_000);
+    assert.equal(await matching(page), count);
+    const fmt = (n) => n.toLocaleString("en-US");
+    // The charts follow the last rows within a moment of the table.
+    await page.locator(`svg[aria-label="Artifacts per project"] [aria-label="${project}: ${fmt(count)}"]`).waitFor();
+    for (const level of ["Critical", "High", "Medium", "Low"]) {
+      const n = mine.filter((r) => r.scan.status === "Success" && r.scan.severity === level).length;
+      assert.equal(await page.locator(`svg[aria-label="Severity"] [aria-label="${level}: ${fmt(n)}"]`).count(), 1, `${level}: ${n}`);
+    }
+    assert.deepEqual(scriptErrors(page), []);
+  } finally {
+    await medium.stop();
+  }
+});
