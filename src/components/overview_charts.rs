@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use inventory::format::{human_size, thousands};
 use inventory::stats::{ChartPace, Overview, Pace, ProjectStat, SeverityStats};
-use inventory::{Filters, ScanFilter, Severity};
+use inventory::{Filters, ScanFilter, Severity, SortSpec};
 use leptos::prelude::*;
 
 use crate::state::{use_lens, Lens};
@@ -241,11 +241,15 @@ fn age_bars(_: Lens, overview: &Overview) -> Vec<Bar> {
         .collect()
 }
 
-/// The charts' figures and what they were counted over: the filters and the count of
-/// row replacements (the sort, one row per tag, cross-row and CVE filters never add).
+/// What the charts' figures were counted over: the filters, the sort, the row mode
+/// (artifacts or tags: the matches of one are not a part of the other's) and the count
+/// of row replacements.
+type Basis = (Filters, Option<SortSpec>, bool, u64);
+
+/// The charts' figures and what they were counted over.
 #[derive(Default)]
 struct Counted {
-    basis: Option<(Filters, u64)>,
+    basis: Option<Basis>,
     overview: Overview,
 }
 
@@ -261,11 +265,12 @@ fn follow(lens: Lens, counted: StoredValue<Counted>) {
         .table
         .query
         .with_untracked(|q| (q.filters().clone(), q.sort()));
-    let adds = sort.is_none()
-        && !lens.table.rows.tags_untracked()
-        && !filters.needs_index()
-        && filters.cve.trim().is_empty();
-    let basis = Some((filters, replaced));
+    let per_tag = lens.table.rows.tags_untracked();
+    // Matches that new rows only add to: in the order rows came, by filters that look
+    // at one row at a time. (A CVE filter's matches follow the reports, not the rows.)
+    let adds =
+        sort.is_none() && !per_tag && !filters.needs_index() && filters.cve.trim().is_empty();
+    let basis = Some((filters, sort, per_tag, replaced));
     lens.table.matching.with_untracked(|matching| {
         lens.table.rows.with_untracked(|rows| {
             counted.update_value(|c| {

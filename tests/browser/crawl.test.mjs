@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, useLens } from "./harness.mjs";
-import { openSignedIn, loadAll, matching, status, truth, pageDigests, scriptErrors, badgeCount, openFailures } from "./lens.mjs";
+import { openSignedIn, loadAll, waitDone, matching, status, truth, pageDigests, scriptErrors, badgeCount, openFailures } from "./lens.mjs";
 
 const lens = useLens(["--demo", "--preset", "small", "--harbor-version", "2.13"]);
 
@@ -115,7 +115,9 @@ test("the crawl runs in a worker; without one (refused, or ?worker=0) the page c
 });
 
 test("the overview charts count a crawl's rows as they come: a filtered medium crawl ends with the truth's counts", async () => {
-  const medium = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.13"]);
+  // A Harbor slow enough for the sort to change while rows come (2.10: a listing per
+  // repository, about 1,100 requests).
+  const medium = await startServer(["--demo", "--preset", "medium", "--harbor-version", "2.10", "--latency-ms", "25"]);
   try {
     const rows = await truth(medium);
     // The project with the most artifacts: its rows come in many batches.
@@ -125,7 +127,18 @@ test("the overview charts count a crawl's rows as they come: a filtered medium c
     const mine = rows.filter((r) => r.project === project);
     const page = await lens.chrome.newPage();
     await openSignedIn(page, medium.url, undefined, `/?project=${encodeURIComponent(`"${project}"`)}`);
-    await loadAll(page, 180_000);
+    // Sorted by size for a while once rows come, then back (the charts then count rows
+    // in another order than before), while the crawl goes on.
+    await page.getByRole("button", { name: "Load artifacts", exact: true }).click();
+    const table = page.getByRole("table", { name: "Artifacts" });
+    await table.locator("tbody tr").first().waitFor();
+    await table.getByRole("columnheader", { name: "Size", exact: true }).getByRole("button").click();
+    await page.waitForFunction(() => new URLSearchParams(location.search).has("sort"));
+    await page.waitForTimeout(400);
+    await page.goBack();
+    await page.waitForFunction(() => !new URLSearchParams(location.search).has("sort"));
+    assert.doesNotMatch((await status(page).textContent()).trim(), /done$/, "the crawl was still running");
+    await waitDone(page, 180_000);
     assert.equal(await matching(page), count);
     const fmt = (n) => n.toLocaleString("en-US");
     // The charts follow the last rows within a moment of the table.
