@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use inventory::format::{human_size, thousands};
 use inventory::stats::{ChartPace, Overview, Pace, ProjectStat, SeverityStats};
-use inventory::{Filters, ScanFilter, Severity, SortSpec};
+use inventory::{ScanFilter, Severity};
 use leptos::prelude::*;
 
-use crate::state::{use_lens, Lens};
+use crate::state::{use_lens, Lens, MatchBasis};
 
 /// Chart width in SVG units; bars get what the label column leaves.
 const WIDTH: f64 = 300.0;
@@ -241,45 +241,31 @@ fn age_bars(_: Lens, overview: &Overview) -> Vec<Bar> {
         .collect()
 }
 
-/// What the charts' figures were counted over: the filters, the sort, the row mode
-/// (artifacts or tags: the matches of one are not a part of the other's) and the count
-/// of row replacements.
-type Basis = (Filters, Option<SortSpec>, bool, u64);
-
-/// The charts' figures and what they were counted over.
+/// The charts' figures and the basis of the matches they counted.
 #[derive(Default)]
 struct Counted {
-    basis: Option<Basis>,
+    basis: Option<MatchBasis>,
     overview: Overview,
 }
 
 /// Brings the charts' figures up to the table's matches. When only new rows came since
-/// they were counted, with no sort and the filters, the rows counted and "now" as they
-/// were, the matches after the ones counted are the new rows' (the table matches rows
-/// in the order they came), and only those are counted. Anything else counts every
-/// match again. The preset counts follow rows the same way (`state::table`).
+/// they were counted, on a basis where new rows only add matches after the others, just
+/// the matches after the ones counted are counted; otherwise every match again. The
+/// preset counts follow rows the same way (`state::table`).
 fn follow(lens: Lens, counted: StoredValue<Counted>) {
-    let now = lens.inventory.now.get_untracked();
-    let replaced = lens.inventory.rows_replaced.get_untracked();
-    let (filters, sort) = lens
-        .table
-        .query
-        .with_untracked(|q| (q.filters().clone(), q.sort()));
-    let per_tag = lens.table.rows.tags_untracked();
-    // Matches that new rows only add to: in the order rows came, by filters that look
-    // at one row at a time. (A CVE filter's matches follow the reports, not the rows.)
-    let adds =
-        sort.is_none() && !per_tag && !filters.needs_index() && filters.cve.trim().is_empty();
-    let basis = Some((filters, sort, per_tag, replaced));
+    let basis = MatchBasis::of(&lens.table, &lens.inventory);
     lens.table.matching.with_untracked(|matching| {
         lens.table.rows.with_untracked(|rows| {
             counted.update_value(|c| {
                 let from = c.overview.counted();
-                if adds && c.basis == basis && c.overview.now() == now && from <= matching.len() {
+                let grown = basis.grows_with_rows()
+                    && c.basis.as_ref() == Some(&basis)
+                    && from <= matching.len();
+                if grown {
                     c.overview.add(rows, &matching[from..]);
                 } else {
-                    c.overview = Overview::of(rows, matching, now);
-                    c.basis = basis;
+                    c.overview = Overview::of(rows, matching, basis.now);
+                    c.basis = Some(basis);
                 }
             })
         })

@@ -16,7 +16,7 @@ mod work;
 
 pub use loaded::{report_key, Baseline, CacheView, Inventory, RefreshChanges, ReportState};
 pub use session::{ConnState, Session, SignInForm};
-pub use table::{local_storage, CveRollup, PresetCounts, TableState};
+pub use table::{local_storage, CveRollup, MatchBasis, PresetCounts, TableState};
 pub use work::{CrawlPhase, CrawlView, HubFigures, ReportRun, Work};
 
 use inventory::TableQuery;

@@ -9,7 +9,7 @@ use inventory::presets::Tally;
 use inventory::recent::RecentMatches;
 use inventory::rollup::Rollup;
 use inventory::tagrows::TagRows;
-use inventory::{Page, Preset, PresetSummary, RowIndex, RowMode, SortSpec, TableQuery};
+use inventory::{Filters, Page, Preset, PresetSummary, RowIndex, RowMode, SortSpec, TableQuery};
 use leptos::prelude::*;
 
 use super::{Inventory, ReportState};
@@ -259,6 +259,46 @@ fn rollup_memo(
             })
         })
     })
+}
+
+/// What the table's matches are computed over besides the rows: filters, sort, row mode,
+/// row replacements and "now". Followers of the matches (the overview charts) compare it
+/// to know whether matches that grew are the ones they counted and then more.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchBasis {
+    filters: Filters,
+    sort: Option<SortSpec>,
+    per_tag: bool,
+    replaced: u64,
+    /// "now" the time filters and ages are counted from.
+    pub now: i64,
+}
+
+impl MatchBasis {
+    /// The basis of the matches as the table stands (untracked).
+    pub fn of(table: &TableState, inventory: &Inventory) -> MatchBasis {
+        let (filters, sort) = table
+            .query
+            .with_untracked(|q| (q.filters().clone(), q.sort()));
+        MatchBasis {
+            filters,
+            sort,
+            per_tag: table.rows.tags_untracked(),
+            replaced: inventory.rows_replaced.get_untracked(),
+            now: inventory.now.get_untracked(),
+        }
+    }
+
+    /// Whether, on this basis, new rows only add matches after the ones before: rows in
+    /// the order they came (no sort, artifact rows) and filters that read one row at a
+    /// time (`table_pipeline` matches over the rows in order). A CVE filter's matches
+    /// follow the reports, not the rows.
+    pub fn grows_with_rows(&self) -> bool {
+        self.sort.is_none()
+            && !self.per_tag
+            && !self.filters.needs_index()
+            && self.filters.cve.trim().is_empty()
+    }
 }
 
 /// What the matches were computed over: rows (count, replacements), "now", sort, the
